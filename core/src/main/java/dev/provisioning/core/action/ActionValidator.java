@@ -1,0 +1,99 @@
+package dev.provisioning.core.action;
+
+import dev.provisioning.core.error.ErrorCode;
+import dev.provisioning.core.error.ProvisioningException;
+import dev.provisioning.core.model.Action;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * Checks that an action can only reach code under the configured lib dirs: a module or script path is
+ * relative, has no {@code ..}, resolves (following symlinks) inside a lib dir, and exists; a function name is
+ * a plain identifier that the module exports. Only what passes here is ever written into generated Nushell
+ * code, and only inside a single-quoted string whose characters are checked too.
+ */
+public final class ActionValidator {
+    public static final Pattern FUNCTION = Pattern.compile("[A-Za-z_][A-Za-z0-9_-]{0,63}");
+    private static final Pattern REL_PATH = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_./-]{0,255}\\.nu");
+    /** Characters allowed in an absolute module path spliced into a single-quoted Nushell string. */
+    public static final Pattern SAFE_ABS_PATH = Pattern.compile("/[A-Za-z0-9_./@+-]*");
+
+    private final List<Path> libDirs;
+
+    public ActionValidator(List<Path> libDirs) {
+        List<Path> real = new ArrayList<>();
+        for (Path p : libDirs) {
+            try {
+                real.add(p.toRealPath());
+            } catch (IOException e) {
+                throw new ProvisioningException(ErrorCode.CONFIG_INVALID,
+                        "lib dir does not exist: " + p, "nushell.provisioning_lib");
+            }
+        }
+        this.libDirs = List.copyOf(real);
+    }
+
+    public List<Path> libDirs() { return libDirs; }
+
+    /** Validates the action; throws {@link ProvisioningException} naming {@code where}. */
+    public void validate(Action action, String where) {
+        switch (action) {
+            case Action.Nu nu -> {
+                Path module = resolve(nu.module(), where + ".module");
+                checkFunction(nu.function(), module, where + ".function");
+            }
+            case Action.Script s -> resolve(s.path(), where + ".path");
+            case Action.Command c -> {
+                if (c.argv().isEmpty() || c.argv().get(0).isBlank())
+                    throw new ProvisioningException(ErrorCode.INVALID_VALUE, "command argv must not be empty", where + ".argv");
+            }
+        }
+    }
+
+    /** Resolves a relative module path to its real absolute path inside a lib dir. */
+    public Path resolve(String rel, String where) {
+        if (rel == null || !REL_PATH.matcher(rel).matches() || rel.contains("..") || rel.contains("//"))
+            throw new ProvisioningException(ErrorCode.MODULE_OUTSIDE_LIB,
+                    "module path '" + rel + "' must be a relative path to a .nu file inside the lib dirs "
+                            + "(letters, digits, _ . - /; no '..')", where);
+        for (Path lib : libDirs) {
+            Path candidate = lib.resolve(rel).normalize();
+            if (!candidate.startsWith(lib) || !Files.isRegularFile(candidate)) continue;
+            Path real;
+            try {
+                real = candidate.toRealPath();
+            } catch (IOException e) {
+                continue;
+            }
+            if (!real.startsWith(lib))
+                throw new ProvisioningException(ErrorCode.MODULE_OUTSIDE_LIB,
+                        "module '" + rel + "' resolves outside the lib dirs (symlink to " + real + ")", where);
+            if (!SAFE_ABS_PATH.matcher(real.toString()).matches())
+                throw new ProvisioningException(ErrorCode.MODULE_OUTSIDE_LIB,
+                        "module '" + rel + "' resolves to a path with unsupported characters: " + real, where);
+            return real;
+        }
+        throw new ProvisioningException(ErrorCode.MODULE_NOT_FOUND,
+                "module '" + rel + "' not found in lib dirs " + libDirs, where);
+    }
+
+    private static void checkFunction(String fn, Path module, String where) {
+        if (fn == null || !FUNCTION.matcher(fn).matches())
+            throw new ProvisioningException(ErrorCode.INVALID_FUNCTION,
+                    "function name '" + fn + "' is not a plain identifier (letters, digits, _ and -, max 64)", where);
+        String src;
+        try {
+            src = Files.readString(module);
+        } catch (IOException e) {
+            throw new ProvisioningException(ErrorCode.MODULE_NOT_FOUND, "cannot read module " + module + ": " + e.getMessage(), where);
+        }
+        Pattern exported = Pattern.compile("(?m)^\\s*export\\s+def\\s+(?:--\\S+\\s+)*[\"']?" + Pattern.quote(fn) + "[\"']?\\s");
+        if (!exported.matcher(src).find())
+            throw new ProvisioningException(ErrorCode.INVALID_FUNCTION,
+                    "module " + module.getFileName() + " does not export a function named '" + fn + "'", where);
+    }
+}

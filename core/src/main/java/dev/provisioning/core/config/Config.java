@@ -1,0 +1,33 @@
+package dev.provisioning.core.config;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/** The validated, sealed configuration. Built only by {@link ConfigLoader}; immutable. */
+public record Config(Server server, Storage storage, Executor executor, Nushell nushell,
+                     Orchestrator orchestrator, Execution execution) {
+
+    public record Server(String host, int port, boolean requireToken, long maxBodyBytes) {}
+
+    public record Storage(String backend, Path dataDir, String postgresUrl, String postgresUser, String postgresPassword) {}
+
+    public record Executor(int maxConcurrentTasks, long taskTimeoutSeconds, long killGraceSeconds, int maxAttempts) {}
+
+    public record Nushell(String binary, List<Path> libDirs, Map<String, String> envVars) {
+        public Nushell {
+            libDirs = List.copyOf(libDirs);
+            envVars = Map.copyOf(envVars);
+        }
+    }
+
+    public record Orchestrator(String endpoint, boolean autoStart, int timeoutSeconds) {}
+
+    public record Execution(String defaultMode, boolean fallbackToDirect, List<String> forceOrchestrated,
+                            List<String> forceDirect) {
+        public Execution {
+            forceOrchestrated = List.copyOf(forceOrchestrated);
+            forceDirect = List.copyOf(forceDirect);
+        }
+    }
+}

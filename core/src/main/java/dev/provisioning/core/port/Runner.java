@@ -1,0 +1,54 @@
+package dev.provisioning.core.port;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.provisioning.core.model.Action;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * Starts attempts as OS processes, each in its own process group, and reports back through an
+ * {@link AttemptListener}. Implementation: the runner module's {@code ProcessRunner}.
+ */
+public interface Runner extends AutoCloseable {
+
+    /** Starts the attempt. Throws {@code ProvisioningException} if the action is invalid or the process cannot start. */
+    RunHandle start(AttemptSpec spec, AttemptListener listener);
+
+    @Override
+    void close();
+
+    /** Everything one attempt needs. {@code timeout} of zero means none. */
+    record AttemptSpec(
+            String workflowId,
+            String taskId,
+            int attemptNo,
+            Action action,
+            String idempotencyKey,
+            JsonNode inputs,
+            JsonNode checkpoint,
+            Duration timeout,
+            Path runDir) {}
+
+    /** How an attempt's process ended. {@code result} is the parsed result.json, or null. */
+    record AttemptExit(int exitCode, boolean timedOut, boolean cancelled, JsonNode result, String stderrTail,
+                       String error) {
+        public boolean succeeded() { return exitCode == 0 && !timedOut && !cancelled && error == null; }
+    }
+
+    /** Callbacks from a running attempt. Called from runner threads; must not block for long. */
+    interface AttemptListener {
+        void progress(int percent, String message);
+
+        default void checkpoint(JsonNode checkpoint) {}
+
+        /** Called exactly once. */
+        void exited(AttemptExit exit);
+    }
+
+    interface RunHandle {
+        long pid();
+
+        /** Signals the process group: TERM, then KILL after the grace period. */
+        void cancel();
+    }
+}

@@ -1,0 +1,83 @@
+package dev.provisioning.core.port;
+
+import dev.provisioning.core.model.Attempt;
+import dev.provisioning.core.model.AttemptOutcome;
+import dev.provisioning.core.model.Event;
+import dev.provisioning.core.model.NewWorkflow;
+import dev.provisioning.core.model.Task;
+import dev.provisioning.core.model.TaskState;
+import dev.provisioning.core.model.Workflow;
+import dev.provisioning.core.model.WorkflowState;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The durable truth. Every method that changes state runs in one transaction together with the events that
+ * record the change, and checks each change against the transition tables of {@link TaskState} and
+ * {@link WorkflowState}. Implementations: the JDBC store (SQLite, PostgreSQL).
+ */
+public interface Store extends AutoCloseable {
+
+    /**
+     * Inserts the workflow, its tasks, their dependencies and a {@code workflow.submitted} event in one
+     * transaction. Tasks without dependencies start Ready, the others Pending.
+     */
+    void insertWorkflow(NewWorkflow wf);
+
+    Optional<Workflow> workflow(String id);
+
+    /** Newest first. {@code state} may be null for all. */
+    List<Workflow> workflows(WorkflowState state, int limit, int offset);
+
+    Optional<Task> task(String id);
+
+    /** Oldest first (submission order). {@code state} and {@code workflowId} may be null. */
+    List<Task> tasks(TaskState state, String workflowId, int limit, int offset);
+
+    /** All attempts of a task, oldest first. */
+    List<Attempt> attempts(String taskId);
+
+    /** Ready tasks, highest priority first, then submission order. */
+    List<Task> readyTasks(int limit);
+
+    /**
+     * Claims a Ready task for {@code owner}: a conditional update Ready → Running that increments the attempt
+     * number, inserts the attempt row and the events, and moves the workflow to Running if it was Pending.
+     * Returns the new attempt, or empty when the task was not Ready (someone else holds it).
+     * Throws if more than one row changed.
+     */
+    Optional<Attempt> claim(String taskId, String owner, String runDir);
+
+    /** Records the OS pid of a started attempt. Fenced on the attempt number. */
+    void attemptStarted(String taskId, int attemptNo, long pid);
+
+    /** Stores progress and appends a {@code task.progress} event. Ignored (returns false) if the attempt is stale. */
+    boolean recordProgress(String taskId, int attemptNo, int percent, String message);
+
+    /**
+     * Ends an attempt: moves the task to {@code outcome.next()}, stores exit code, result, error and stderr
+     * tail, promotes or skips dependents, and re-derives the workflow state, all in one transaction.
+     * Fenced: returns false (and changes nothing) if the task is no longer Running with that attempt number.
+     */
+    boolean completeAttempt(AttemptOutcome outcome);
+
+    /** Moves RetryWait tasks whose {@code next_attempt_at <= now} to Ready; returns how many. */
+    int promoteDueRetries(Instant now);
+
+    /** The earliest {@code next_attempt_at} among RetryWait tasks, if any. */
+    Optional<Instant> nextRetryAt();
+
+    /** Tasks in state Running, for recovery at start. */
+    List<Task> runningTasks();
+
+    /** Events of a workflow with id greater than {@code afterId}, oldest first. */
+    List<Event> events(String workflowId, long afterId, int limit);
+
+    /** Appends a free-form event (e.g. a log line notice) for a workflow. */
+    long appendEvent(String workflowId, String taskId, String type, JsonNode data);
+
+    @Override
+    void close();
+}
