@@ -1,0 +1,778 @@
+package dev.provisioning.store;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.provisioning.core.dag.Promotion;
+import dev.provisioning.core.error.ErrorCode;
+import dev.provisioning.core.error.ProvisioningException;
+import dev.provisioning.core.model.Actions;
+import dev.provisioning.core.model.Attempt;
+import dev.provisioning.core.model.AttemptOutcome;
+import dev.provisioning.core.model.DependencyKind;
+import dev.provisioning.core.model.Event;
+import dev.provisioning.core.model.Json;
+import dev.provisioning.core.model.NewTask;
+import dev.provisioning.core.model.NewTask.Dependency;
+import dev.provisioning.core.model.NewWorkflow;
+import dev.provisioning.core.model.Priority;
+import dev.provisioning.core.model.Task;
+import dev.provisioning.core.model.TaskState;
+import dev.provisioning.core.model.Workflow;
+import dev.provisioning.core.model.WorkflowState;
+import dev.provisioning.core.model.WorkflowStates;
+import dev.provisioning.core.port.Store;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.locks.ReentrantLock;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteDataSource;
+
+/**
+ * The one JDBC implementation of {@link Store}, for SQLite (embedded default) and PostgreSQL (multi-node).
+ *
+ * <p>Rules that every write method follows:
+ * <ul>
+ *   <li>One transaction per call. The events that record its changes are inserted in the same transaction,
+ *       just before commit; nothing is visible to readers until the whole change is.</li>
+ *   <li>Every task and workflow state change is checked with {@link TaskState#checkMove} /
+ *       {@link WorkflowState#checkMove} and applied by a conditional {@code UPDATE ... WHERE state = <from>}.
+ *       An illegal change throws {@link dev.provisioning.core.model.IllegalTransitionException} and the
+ *       transaction rolls back.</li>
+ *   <li>A transaction that changes the states of a workflow's tasks first locks the workflow row
+ *       ({@code SELECT ... FOR NO KEY UPDATE} on PostgreSQL; SQLite has one writer at a time), so promotion and the
+ *       workflow's derived state are computed from a consistent view even when several daemons share a
+ *       PostgreSQL database. Lock order: workflow rows (by id) → task rows → event order lock.</li>
+ *   <li>On SQLite this process also serializes its own write transactions with a lock and every write
+ *       transaction starts with {@code BEGIN IMMEDIATE}, so concurrent writers never see {@code SQLITE_BUSY};
+ *       other processes wait up to {@code busy_timeout}.</li>
+ * </ul>
+ * Time comes only from the injected {@link Clock}; instants are stored as epoch milliseconds.
+ * {@link java.sql.SQLException}s are wrapped in {@link ProvisioningException} with
+ * {@link ErrorCode#STORE_FAILURE} (or {@link ErrorCode#CONFLICT} for a constraint violation).
+ */
+public final class JdbcStore implements Store {
+    private static final Logger log = LoggerFactory.getLogger(JdbcStore.class);
+
+    /** SQLite file name inside the data dir. */
+    public static final String SQLITE_FILE = "provisioning.db";
+    static final int SQLITE_POOL_SIZE = 4;
+    static final int SQLITE_BUSY_TIMEOUT_MS = 10_000;
+    static final int POSTGRES_POOL_SIZE = 10;
+    private static final int IN_CHUNK = 500;
+    private static final int MAX_TX_TRIES = 3;
+
+    private static final String TASK_COLS = "id, workflow_id, task_key, action_json, state, priority, attempt, "
+            + "max_attempts, timeout_ms, idempotency_key, next_attempt_at, progress, progress_message, result_json, "
+            + "exit_code, error, stderr_tail, seq, created_at, updated_at, started_at, finished_at";
+    private static final String WORKFLOW_COLS =
+            "id, name, kind, state, priority, on_failure, request_json, created_at, updated_at, finished_at";
+    private static final String ATTEMPT_COLS = "task_id, attempt_no, state, owner, pid, run_dir, exit_code, error, "
+            + "stderr_tail, started_at, finished_at";
+    private static final String EVENT_COLS = "id, workflow_id, task_id, type, from_state, to_state, data_json, at";
+
+    private final DataSource dataSource;
+    private final AutoCloseable owned;
+    private final Dialect dialect;
+    private final Clock clock;
+    private final ReentrantLock writeLock;
+
+    private JdbcStore(DataSource dataSource, AutoCloseable owned, Dialect dialect, Clock clock) {
+        this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+        this.owned = owned;
+        this.dialect = Objects.requireNonNull(dialect, "dialect");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.writeLock = dialect.serializeWrites() ? new ReentrantLock(true) : null;
+    }
+
+    // ------------------------------------------------------------------------------------------------ factories
+
+    /**
+     * Opens (creating if needed) {@code <dataDir>/provisioning.db} in WAL mode with {@code synchronous=NORMAL},
+     * foreign keys on, a busy timeout and {@code BEGIN IMMEDIATE} write transactions, and migrates it.
+     */
+    public static JdbcStore sqlite(Path dataDir, Clock clock) {
+        try {
+            Files.createDirectories(dataDir);
+        } catch (IOException e) {
+            throw new ProvisioningException(ErrorCode.STORE_FAILURE,
+                    "cannot create data dir " + dataDir + ": " + e.getMessage(), dataDir.toString(), List.of(), e);
+        }
+        SQLiteConfig cfg = new SQLiteConfig();
+        cfg.setJournalMode(SQLiteConfig.JournalMode.WAL);
+        cfg.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
+        cfg.enforceForeignKeys(true);
+        cfg.setBusyTimeout(SQLITE_BUSY_TIMEOUT_MS);
+        cfg.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
+        SQLiteDataSource sqlite = new SQLiteDataSource(cfg);
+        sqlite.setUrl("jdbc:sqlite:" + dataDir.resolve(SQLITE_FILE).toAbsolutePath());
+
+        HikariConfig hc = new HikariConfig();
+        hc.setDataSource(sqlite);
+        hc.setPoolName("provisioning-sqlite");
+        // WAL: one writer (serialized here) plus concurrent readers; a few connections are plenty.
+        hc.setMaximumPoolSize(SQLITE_POOL_SIZE);
+        hc.setMinimumIdle(1);
+        hc.setAutoCommit(true);
+        return openOwned(hc, Dialect.SQLITE, clock);
+    }
+
+    /** Connects to PostgreSQL through a HikariCP pool and migrates the schema. */
+    public static JdbcStore postgres(String jdbcUrl, String user, String password, Clock clock) {
+        HikariConfig hc = new HikariConfig();
+        hc.setJdbcUrl(jdbcUrl);
+        if (user != null && !user.isEmpty()) hc.setUsername(user);
+        if (password != null && !password.isEmpty()) hc.setPassword(password);
+        hc.setPoolName("provisioning-postgres");
+        hc.setMaximumPoolSize(POSTGRES_POOL_SIZE);
+        hc.setAutoCommit(true);
+        return openOwned(hc, Dialect.POSTGRESQL, clock);
+    }
+
+    /**
+     * Opens a store on a data source the caller owns (and closes). Runs the migrations. For SQLite the data
+     * source should enable foreign keys, WAL and a busy timeout, as {@link #sqlite} does.
+     */
+    public static JdbcStore open(DataSource dataSource, Dialect dialect, Clock clock) {
+        migrate(dataSource, dialect);
+        return new JdbcStore(dataSource, null, dialect, clock);
+    }
+
+    private static JdbcStore openOwned(HikariConfig hc, Dialect dialect, Clock clock) {
+        HikariDataSource ds;
+        try {
+            ds = new HikariDataSource(hc);
+        } catch (RuntimeException e) {
+            throw new ProvisioningException(ErrorCode.STORE_FAILURE,
+                    "cannot open " + dialect + " store: " + e.getMessage(), null, List.of(), e);
+        }
+        try {
+            migrate(ds, dialect);
+            return new JdbcStore(ds, ds, dialect, clock);
+        } catch (RuntimeException e) {
+            ds.close();
+            throw e;
+        }
+    }
+
+    private static void migrate(DataSource ds, Dialect dialect) {
+        try {
+            var result = Flyway.configure()
+                    .dataSource(ds)
+                    .locations(dialect.migrationLocation())
+                    .failOnMissingLocations(true)
+                    .load()
+                    .migrate();
+            if (result.migrationsExecuted > 0)
+                log.info("store schema migrated to version {} ({} migrations)", result.targetSchemaVersion,
+                        result.migrationsExecuted);
+        } catch (RuntimeException e) {
+            throw new ProvisioningException(ErrorCode.STORE_FAILURE,
+                    "store migration failed (" + dialect + "): " + e.getMessage(), null, List.of(), e);
+        }
+    }
+
+    public Dialect dialect() { return dialect; }
+
+    /** For tests in this package. */
+    DataSource dataSource() { return dataSource; }
+
+    @Override
+    public void close() {
+        if (owned == null) return;
+        try {
+            owned.close();
+        } catch (Exception e) {
+            log.warn("closing store: {}", e.toString());
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ writes
+
+    /**
+     * {@inheritDoc}
+     * <p>Throws {@link ErrorCode#INVALID_WORKFLOW} (nothing written) if a task id is missing or repeated, a key
+     * repeats, a dependency names a task outside this workflow or itself, or the dependencies form a cycle;
+     * {@link ErrorCode#CONFLICT} if the workflow id or a task id is already stored. A task without a priority
+     * takes the workflow's. A workflow with no tasks is stored Completed.
+     */
+    @Override
+    public void insertWorkflow(NewWorkflow wf) {
+        validate(wf);
+        Priority wfPriority = wf.priority() == null ? Priority.normal : wf.priority();
+        NewWorkflow.OnFailure onFailure = wf.onFailure() == null ? NewWorkflow.OnFailure.FAIL : wf.onFailure();
+        write("insert workflow " + wf.id(), tx -> {
+            Connection c = tx.c;
+            if (Sql.one(c, "SELECT id FROM workflows WHERE id = ?", rs -> rs.getString(1), wf.id()).isPresent())
+                throw new ProvisioningException(ErrorCode.CONFLICT, "workflow " + wf.id() + " already exists", wf.id());
+            Sql.update(c, "INSERT INTO workflows (id, seq, name, kind, state, priority, on_failure, request_json, "
+                            + "created_at, updated_at) VALUES (?, " + dialect.nextWorkflowSeq() + ", ?, ?, ?, ?, ?, ?, ?, ?)",
+                    wf.id(), wf.name() == null ? wf.id() : wf.name(), wf.kind() == null ? "batch" : wf.kind(),
+                    WorkflowState.Pending, wfPriority.weight(), onFailure.wire(),
+                    wf.request() == null ? null : Json.write(wf.request()), tx.now, tx.now);
+
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO tasks (id, workflow_id, task_key, action_json, "
+                    + "rollback_json, state, priority, attempt, max_attempts, timeout_ms, idempotency_key, progress, "
+                    + "seq, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, 0, "
+                    + dialect.nextTaskSeq() + ", ?, ?)")) {
+                for (NewTask t : wf.tasks()) {
+                    Sql.bind(ps, t.id(), wf.id(), t.key() == null ? t.id() : t.key(),
+                            Json.write(Actions.toJson(t.action())),
+                            t.rollback() == null ? null : Json.write(Actions.toJson(t.rollback())),
+                            initialState(t), (t.priority() == null ? wfPriority : t.priority()).weight(),
+                            t.maxAttempts(), t.timeoutMs(), t.idempotencyKey(), tx.now, tx.now);
+                    ps.addBatch();
+                }
+                if (!wf.tasks().isEmpty()) ps.executeBatch();
+            }
+            try (PreparedStatement ps = c.prepareStatement(
+                    "INSERT INTO task_deps (task_id, depends_on, kind, pos) VALUES (?, ?, ?, ?)")) {
+                boolean any = false;
+                for (NewTask t : wf.tasks()) {
+                    int pos = 0;
+                    for (Dependency d : t.dependsOn()) {
+                        Sql.bind(ps, t.id(), d.taskId(), kindOf(d).name(), pos++);
+                        ps.addBatch();
+                        any = true;
+                    }
+                }
+                if (any) ps.executeBatch();
+            }
+
+            ObjectNode data = Json.MAPPER.createObjectNode()
+                    .put("name", wf.name()).put("kind", wf.kind()).put("tasks", wf.tasks().size());
+            tx.event(wf.id(), null, "workflow.submitted", null, WorkflowState.Pending, data);
+            for (NewTask t : wf.tasks())
+                tx.event(wf.id(), t.id(), "task.state", null, initialState(t), null);
+            if (wf.tasks().isEmpty()) deriveWorkflow(tx, wf.id(), WorkflowState.Pending, List.of());
+            return null;
+        });
+    }
+
+    private static TaskState initialState(NewTask t) {
+        return t.dependsOn().isEmpty() ? TaskState.Ready : TaskState.Pending;
+    }
+
+    private static DependencyKind kindOf(Dependency d) {
+        return d.kind() == null ? DependencyKind.hard : d.kind();
+    }
+
+    /** Pure checks, before any SQL: every reference stays inside the workflow and the graph is acyclic. */
+    private static void validate(NewWorkflow wf) {
+        if (wf.id() == null || wf.id().isBlank())
+            throw new ProvisioningException(ErrorCode.INVALID_WORKFLOW, "workflow id must not be empty", "id");
+        Map<String, NewTask> byId = new LinkedHashMap<>();
+        Set<String> keys = new HashSet<>();
+        for (NewTask t : wf.tasks()) {
+            if (t.id() == null || t.id().isBlank())
+                throw invalidWorkflow(wf, null, "a task has an empty id");
+            if (byId.putIfAbsent(t.id(), t) != null)
+                throw invalidWorkflow(wf, t.id(), "task id " + t.id() + " appears twice");
+            if (t.key() != null && !keys.add(t.key()))
+                throw invalidWorkflow(wf, t.id(), "task key " + t.key() + " appears twice");
+            if (t.action() == null) throw invalidWorkflow(wf, t.id(), "task " + t.id() + " has no action");
+        }
+        for (NewTask t : wf.tasks()) {
+            Set<String> seen = new HashSet<>();
+            for (Dependency d : t.dependsOn()) {
+                if (d.taskId() == null || !byId.containsKey(d.taskId()))
+                    throw invalidWorkflow(wf, t.id(), "task " + t.id() + " depends on " + d.taskId()
+                            + ", which is not a task of workflow " + wf.id());
+                if (d.taskId().equals(t.id()))
+                    throw invalidWorkflow(wf, t.id(), "task " + t.id() + " depends on itself");
+                if (!seen.add(d.taskId()))
+                    throw invalidWorkflow(wf, t.id(), "task " + t.id() + " lists dependency " + d.taskId() + " twice");
+            }
+        }
+        // Kahn: whatever cannot be ordered sits on a cycle.
+        Map<String, Integer> indegree = new HashMap<>();
+        Map<String, List<String>> dependents = new HashMap<>();
+        for (NewTask t : wf.tasks()) {
+            indegree.put(t.id(), t.dependsOn().size());
+            for (Dependency d : t.dependsOn()) dependents.computeIfAbsent(d.taskId(), k -> new ArrayList<>()).add(t.id());
+        }
+        ArrayDeque<String> queue = new ArrayDeque<>();
+        indegree.forEach((id, n) -> { if (n == 0) queue.add(id); });
+        int ordered = 0;
+        while (!queue.isEmpty()) {
+            String id = queue.poll();
+            ordered++;
+            for (String dep : dependents.getOrDefault(id, List.of()))
+                if (indegree.merge(dep, -1, Integer::sum) == 0) queue.add(dep);
+        }
+        if (ordered < byId.size()) {
+            String onCycle = byId.keySet().stream().filter(id -> indegree.get(id) > 0).findFirst().orElse(null);
+            throw invalidWorkflow(wf, onCycle, "the dependencies form a cycle (through task " + onCycle + ")");
+        }
+    }
+
+    private static ProvisioningException invalidWorkflow(NewWorkflow wf, String taskId, String msg) {
+        return new ProvisioningException(ErrorCode.INVALID_WORKFLOW, "workflow " + wf.id() + ": " + msg, taskId);
+    }
+
+    /**
+     * {@inheritDoc}
+     * <p>Throws {@link ErrorCode#NOT_FOUND} for an unknown task id. The task's {@code started_at} becomes the
+     * start of this attempt; its progress is reset.
+     */
+    @Override
+    public Optional<Attempt> claim(String taskId, String owner, String runDir) {
+        return write("claim task " + taskId, tx -> {
+            Connection c = tx.c;
+            record Row(String workflowId, TaskState state) {}
+            Row row = Sql.one(c, "SELECT workflow_id, state FROM tasks WHERE id = ?",
+                            rs -> new Row(rs.getString(1), TaskState.valueOf(rs.getString(2))), taskId)
+                    .orElseThrow(() -> notFound("task", taskId));
+            if (row.state() != TaskState.Ready) return Optional.empty(); // cheap early exit; the UPDATE decides
+            WorkflowState wfState = lockWorkflow(tx, row.workflowId());
+            TaskState.Ready.checkMove(taskId, TaskState.Running);
+            int n = Sql.update(c, "UPDATE tasks SET state = ?, attempt = attempt + 1, owner = ?, started_at = ?, "
+                            + "finished_at = NULL, next_attempt_at = NULL, lease_until = NULL, progress = 0, "
+                            + "progress_message = NULL, updated_at = ? WHERE id = ? AND state = ?",
+                    TaskState.Running, owner, tx.now, tx.now, taskId, TaskState.Ready);
+            if (n == 0) return Optional.empty();
+            if (n > 1) throw new IllegalStateException("claim of task " + taskId + " changed " + n + " rows");
+            int attemptNo = Sql.one(c, "SELECT attempt FROM tasks WHERE id = ?", rs -> rs.getInt(1), taskId).orElseThrow();
+            Sql.update(c, "INSERT INTO attempts (task_id, attempt_no, state, owner, run_dir, started_at) "
+                    + "VALUES (?, ?, ?, ?, ?, ?)", taskId, attemptNo, TaskState.Running, owner, runDir, tx.now);
+            tx.event(row.workflowId(), taskId, "task.state", TaskState.Ready, TaskState.Running,
+                    Json.MAPPER.createObjectNode().put("attempt", attemptNo).put("owner", owner));
+            if (wfState == WorkflowState.Pending)
+                moveWorkflow(tx, row.workflowId(), WorkflowState.Pending, WorkflowState.Running);
+            return Optional.of(new Attempt(taskId, attemptNo, TaskState.Running, owner, null, runDir, null, null,
+                    null, tx.now, null));
+        });
+    }
+
+    /** {@inheritDoc} <p>Does nothing if that attempt has already ended. */
+    @Override
+    public void attemptStarted(String taskId, int attemptNo, long pid) {
+        write("record pid of task " + taskId, tx -> {
+            int n = Sql.update(tx.c, "UPDATE attempts SET pid = ? WHERE task_id = ? AND attempt_no = ? AND state = ?",
+                    pid, taskId, attemptNo, TaskState.Running);
+            if (n == 0) log.debug("attemptStarted ignored: task {} attempt {} is not running", taskId, attemptNo);
+            return null;
+        });
+    }
+
+    /** {@inheritDoc} <p>{@code percent} is clamped to 0..100. */
+    @Override
+    public boolean recordProgress(String taskId, int attemptNo, int percent, String message) {
+        int p = Math.max(0, Math.min(100, percent));
+        return write("record progress of task " + taskId, tx -> {
+            Optional<String> wfId = Sql.one(tx.c, "SELECT workflow_id FROM tasks WHERE id = ? AND state = ? AND attempt = ?",
+                    rs -> rs.getString(1), taskId, TaskState.Running, attemptNo);
+            if (wfId.isEmpty()) return false;
+            int n = Sql.update(tx.c, "UPDATE tasks SET progress = ?, progress_message = ?, updated_at = ? "
+                    + "WHERE id = ? AND state = ? AND attempt = ?", p, message, tx.now, taskId, TaskState.Running, attemptNo);
+            if (n == 0) return false;
+            tx.event(wfId.get(), taskId, "task.progress", null, null,
+                    Json.MAPPER.createObjectNode().put("percent", p).put("message", message));
+            return true;
+        });
+    }
+
+    /**
+     * {@inheritDoc}
+     * <p>{@code outcome.next()} must be a state Running may move to (else IllegalTransitionException);
+     * RetryWait needs {@code nextAttemptAt}. The task's {@code finished_at} is set for terminal states; the
+     * attempt row always gets its {@code finished_at}.
+     */
+    @Override
+    public boolean completeAttempt(AttemptOutcome outcome) {
+        TaskState next = Objects.requireNonNull(outcome.next(), "outcome.next");
+        if (next == TaskState.RetryWait && outcome.nextAttemptAt() == null)
+            throw new IllegalArgumentException("RetryWait needs nextAttemptAt (task " + outcome.taskId() + ")");
+        String taskId = outcome.taskId();
+        return write("complete attempt " + outcome.attemptNo() + " of task " + taskId, tx -> {
+            Connection c = tx.c;
+            Optional<String> wfId = Sql.one(c, "SELECT workflow_id FROM tasks WHERE id = ?", rs -> rs.getString(1), taskId);
+            if (wfId.isEmpty()) return false;
+            String workflowId = wfId.get();
+            WorkflowState wfState = lockWorkflow(tx, workflowId);
+            TaskState.Running.checkMove(taskId, next);
+            Instant nextAt = next == TaskState.RetryWait ? outcome.nextAttemptAt() : null;
+            int n = Sql.update(c, "UPDATE tasks SET state = ?, exit_code = ?, result_json = ?, error = ?, "
+                            + "stderr_tail = ?, finished_at = ?, next_attempt_at = ?, lease_until = NULL, updated_at = ? "
+                            + "WHERE id = ? AND state = ? AND attempt = ?",
+                    next, outcome.exitCode(), outcome.result() == null ? null : Json.write(outcome.result()),
+                    outcome.error(), outcome.stderrTail(), next.isTerminal() ? tx.now : null, nextAt, tx.now,
+                    taskId, TaskState.Running, outcome.attemptNo());
+            if (n == 0) return false; // fenced: someone else ended or re-claimed this task
+            if (n > 1) throw new IllegalStateException("completion of task " + taskId + " changed " + n + " rows");
+            Sql.update(c, "UPDATE attempts SET state = ?, exit_code = ?, error = ?, stderr_tail = ?, finished_at = ? "
+                            + "WHERE task_id = ? AND attempt_no = ?",
+                    next, outcome.exitCode(), outcome.error(), outcome.stderrTail(), tx.now, taskId, outcome.attemptNo());
+            ObjectNode data = Json.MAPPER.createObjectNode().put("attempt", outcome.attemptNo());
+            if (outcome.exitCode() != null) data.put("exitCode", outcome.exitCode());
+            if (outcome.error() != null) data.put("error", outcome.error());
+            if (nextAt != null) data.put("nextAttemptAt", nextAt.toString());
+            tx.event(workflowId, taskId, "task.state", TaskState.Running, next, data);
+            settle(tx, workflowId, wfState);
+            return true;
+        });
+    }
+
+    @Override
+    public int promoteDueRetries(Instant now) {
+        boolean any = read(c -> Sql.one(c, "SELECT id FROM tasks WHERE state = ? AND next_attempt_at <= ? LIMIT 1",
+                rs -> rs.getString(1), TaskState.RetryWait, now).isPresent());
+        if (!any) return 0;
+        return write("promote due retries", tx -> {
+            record Due(String id, String workflowId) {}
+            List<Due> due = Sql.query(tx.c, "SELECT id, workflow_id FROM tasks WHERE state = ? AND next_attempt_at <= ? "
+                            + "ORDER BY next_attempt_at, seq",
+                    rs -> new Due(rs.getString(1), rs.getString(2)), TaskState.RetryWait, now);
+            TreeSet<String> workflowIds = new TreeSet<>();
+            due.forEach(d -> workflowIds.add(d.workflowId()));
+            for (String w : workflowIds) lockWorkflow(tx, w);
+            int count = 0;
+            for (Due d : due) {
+                TaskState.RetryWait.checkMove(d.id(), TaskState.Ready);
+                int n = Sql.update(tx.c, "UPDATE tasks SET state = ?, next_attempt_at = NULL, updated_at = ? "
+                                + "WHERE id = ? AND state = ? AND next_attempt_at <= ?",
+                        TaskState.Ready, tx.now, d.id(), TaskState.RetryWait, now);
+                if (n == 1) {
+                    count++;
+                    tx.event(d.workflowId(), d.id(), "task.state", TaskState.RetryWait, TaskState.Ready, null);
+                }
+            }
+            return count;
+        });
+    }
+
+    /** {@inheritDoc} <p>Throws {@link ErrorCode#NOT_FOUND} if the workflow does not exist. */
+    @Override
+    public long appendEvent(String workflowId, String taskId, String type, JsonNode data) {
+        Objects.requireNonNull(type, "type");
+        return write("append event to workflow " + workflowId, tx -> {
+            if (Sql.one(tx.c, "SELECT id FROM workflows WHERE id = ?", rs -> rs.getString(1), workflowId).isEmpty())
+                throw notFound("workflow", workflowId);
+            tx.event(workflowId, taskId, type, null, null, data);
+            return tx.flushEvents().getLast();
+        });
+    }
+
+    // ------------------------------------------------------------------------------------------------ tx steps
+
+    /** Locks the workflow row for this transaction and returns its state. */
+    private WorkflowState lockWorkflow(Tx tx, String workflowId) throws SQLException {
+        return Sql.one(tx.c, "SELECT state FROM workflows WHERE id = ?" + dialect.forUpdate(),
+                        rs -> WorkflowState.valueOf(rs.getString(1)), workflowId)
+                .orElseThrow(() -> notFound("workflow", workflowId));
+    }
+
+    /** Applies {@link Promotion} to the workflow's Pending tasks, then re-derives the workflow state. */
+    private void settle(Tx tx, String workflowId, WorkflowState wfState) throws SQLException {
+        Map<String, TaskState> states = new LinkedHashMap<>();
+        for (String[] r : Sql.query(tx.c, "SELECT id, state FROM tasks WHERE workflow_id = ? ORDER BY seq",
+                rs -> new String[] {rs.getString(1), rs.getString(2)}, workflowId))
+            states.put(r[0], TaskState.valueOf(r[1]));
+        Map<String, List<Dependency>> deps = new HashMap<>();
+        for (String[] r : Sql.query(tx.c, "SELECT d.task_id, d.depends_on, d.kind FROM task_deps d "
+                        + "JOIN tasks t ON t.id = d.task_id WHERE t.workflow_id = ? ORDER BY d.task_id, d.pos",
+                rs -> new String[] {rs.getString(1), rs.getString(2), rs.getString(3)}, workflowId))
+            deps.computeIfAbsent(r[0], k -> new ArrayList<>()).add(new Dependency(r[1], DependencyKind.valueOf(r[2])));
+        for (Promotion.Change ch : Promotion.compute(states, deps)) {
+            moveTask(tx, workflowId, ch.taskId(), ch.from(), ch.to());
+            states.put(ch.taskId(), ch.to());
+        }
+        deriveWorkflow(tx, workflowId, wfState, states.values());
+    }
+
+    private void moveTask(Tx tx, String workflowId, String taskId, TaskState from, TaskState to) throws SQLException {
+        from.checkMove(taskId, to);
+        int n = Sql.update(tx.c, "UPDATE tasks SET state = ?, finished_at = ?, updated_at = ? WHERE id = ? AND state = ?",
+                to, to.isTerminal() ? tx.now : null, tx.now, taskId, from);
+        if (n != 1) throw new IllegalStateException("task " + taskId + " was not " + from + " (" + n + " rows)");
+        tx.event(workflowId, taskId, "task.state", from, to, null);
+    }
+
+    private void deriveWorkflow(Tx tx, String workflowId, WorkflowState current, java.util.Collection<TaskState> states)
+            throws SQLException {
+        WorkflowState derived = WorkflowStates.derive(states);
+        // Pending means "no task started yet"; a workflow that has started never goes back to it.
+        if (derived == current || derived == WorkflowState.Pending) return;
+        moveWorkflow(tx, workflowId, current, derived);
+    }
+
+    private void moveWorkflow(Tx tx, String workflowId, WorkflowState from, WorkflowState to) throws SQLException {
+        from.checkMove(workflowId, to);
+        int n = Sql.update(tx.c, "UPDATE workflows SET state = ?, finished_at = ?, updated_at = ? WHERE id = ? AND state = ?",
+                to, to.isTerminal() ? tx.now : null, tx.now, workflowId, from);
+        if (n != 1) throw new IllegalStateException("workflow " + workflowId + " was not " + from + " (" + n + " rows)");
+        tx.event(workflowId, null, "workflow.state", from, to, null);
+    }
+
+    // ------------------------------------------------------------------------------------------------ reads
+
+    @Override
+    public Optional<Workflow> workflow(String id) {
+        return read(c -> Sql.one(c, "SELECT " + WORKFLOW_COLS + " FROM workflows WHERE id = ?", JdbcStore::mapWorkflow, id));
+    }
+
+    @Override
+    public List<Workflow> workflows(WorkflowState state, int limit, int offset) {
+        return read(c -> state == null
+                ? Sql.query(c, "SELECT " + WORKFLOW_COLS + " FROM workflows ORDER BY seq DESC LIMIT ? OFFSET ?",
+                        JdbcStore::mapWorkflow, limit, offset)
+                : Sql.query(c, "SELECT " + WORKFLOW_COLS + " FROM workflows WHERE state = ? ORDER BY seq DESC LIMIT ? OFFSET ?",
+                        JdbcStore::mapWorkflow, state, limit, offset));
+    }
+
+    @Override
+    public Optional<Task> task(String id) {
+        return read(c -> withDeps(c, Sql.query(c, "SELECT " + TASK_COLS + " FROM tasks WHERE id = ?",
+                JdbcStore::mapTask, id))).stream().findFirst();
+    }
+
+    @Override
+    public List<Task> tasks(TaskState state, String workflowId, int limit, int offset) {
+        StringBuilder sql = new StringBuilder("SELECT " + TASK_COLS + " FROM tasks");
+        List<Object> args = new ArrayList<>();
+        if (state != null) { sql.append(" WHERE state = ?"); args.add(state); }
+        if (workflowId != null) { sql.append(state == null ? " WHERE" : " AND").append(" workflow_id = ?"); args.add(workflowId); }
+        sql.append(" ORDER BY seq LIMIT ? OFFSET ?");
+        args.add(limit);
+        args.add(offset);
+        return read(c -> withDeps(c, Sql.query(c, sql.toString(), JdbcStore::mapTask, args.toArray())));
+    }
+
+    @Override
+    public List<Attempt> attempts(String taskId) {
+        return read(c -> Sql.query(c, "SELECT " + ATTEMPT_COLS + " FROM attempts WHERE task_id = ? ORDER BY attempt_no",
+                JdbcStore::mapAttempt, taskId));
+    }
+
+    @Override
+    public List<Task> readyTasks(int limit) {
+        return read(c -> withDeps(c, Sql.query(c, "SELECT " + TASK_COLS + " FROM tasks WHERE state = ? "
+                + "ORDER BY priority DESC, seq ASC LIMIT ?", JdbcStore::mapTask, TaskState.Ready, limit)));
+    }
+
+    @Override
+    public Optional<Instant> nextRetryAt() {
+        return read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT MIN(next_attempt_at) FROM tasks WHERE state = ?")) {
+                Sql.bind(ps, TaskState.RetryWait);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) return Optional.empty();
+                    long v = rs.getLong(1);
+                    return rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(v));
+                }
+            }
+        });
+    }
+
+    @Override
+    public List<Task> runningTasks() {
+        return read(c -> withDeps(c, Sql.query(c, "SELECT " + TASK_COLS + " FROM tasks WHERE state = ? ORDER BY seq",
+                JdbcStore::mapTask, TaskState.Running)));
+    }
+
+    @Override
+    public List<Event> events(String workflowId, long afterId, int limit) {
+        return read(c -> Sql.query(c, "SELECT " + EVENT_COLS + " FROM events WHERE workflow_id = ? AND id > ? "
+                + "ORDER BY id LIMIT ?", JdbcStore::mapEvent, workflowId, afterId, limit));
+    }
+
+    // ------------------------------------------------------------------------------------------------ mapping
+
+    private static Workflow mapWorkflow(ResultSet rs) throws SQLException {
+        return new Workflow(rs.getString("id"), rs.getString("name"), rs.getString("kind"),
+                WorkflowState.valueOf(rs.getString("state")), Priority.fromWeight(rs.getInt("priority")),
+                NewWorkflow.OnFailure.parse(rs.getString("on_failure")), Json.read(rs.getString("request_json")),
+                Sql.instant(rs, "created_at"), Sql.instant(rs, "updated_at"), Sql.instant(rs, "finished_at"));
+    }
+
+    private static Task mapTask(ResultSet rs) throws SQLException {
+        String id = rs.getString("id");
+        return new Task(id, rs.getString("workflow_id"), rs.getString("task_key"),
+                Actions.fromJson(Json.read(rs.getString("action_json")), "task " + id + ".action"),
+                TaskState.valueOf(rs.getString("state")), Priority.fromWeight(rs.getInt("priority")),
+                rs.getInt("attempt"), rs.getInt("max_attempts"), rs.getLong("timeout_ms"),
+                rs.getString("idempotency_key"), Sql.instant(rs, "next_attempt_at"), rs.getInt("progress"),
+                rs.getString("progress_message"), Json.read(rs.getString("result_json")),
+                Sql.intOrNull(rs, "exit_code"), rs.getString("error"), rs.getString("stderr_tail"), List.of(),
+                rs.getLong("seq"), Sql.instant(rs, "created_at"), Sql.instant(rs, "updated_at"),
+                Sql.instant(rs, "started_at"), Sql.instant(rs, "finished_at"));
+    }
+
+    private static Attempt mapAttempt(ResultSet rs) throws SQLException {
+        return new Attempt(rs.getString("task_id"), rs.getInt("attempt_no"), TaskState.valueOf(rs.getString("state")),
+                rs.getString("owner"), Sql.longOrNull(rs, "pid"), rs.getString("run_dir"), Sql.intOrNull(rs, "exit_code"),
+                rs.getString("error"), rs.getString("stderr_tail"), Sql.instant(rs, "started_at"),
+                Sql.instant(rs, "finished_at"));
+    }
+
+    private static Event mapEvent(ResultSet rs) throws SQLException {
+        return new Event(rs.getLong("id"), rs.getString("workflow_id"), rs.getString("task_id"), rs.getString("type"),
+                rs.getString("from_state"), rs.getString("to_state"), Json.read(rs.getString("data_json")),
+                Sql.instant(rs, "at"));
+    }
+
+    /** Fills {@link Task#dependsOn()} (in submitted order) for the given tasks. */
+    private static List<Task> withDeps(Connection c, List<Task> tasks) throws SQLException {
+        if (tasks.isEmpty()) return tasks;
+        Map<String, List<Dependency>> deps = new HashMap<>();
+        for (int from = 0; from < tasks.size(); from += IN_CHUNK) {
+            List<Task> chunk = tasks.subList(from, Math.min(tasks.size(), from + IN_CHUNK));
+            for (String[] r : Sql.query(c, "SELECT task_id, depends_on, kind FROM task_deps WHERE task_id IN ("
+                            + Sql.placeholders(chunk.size()) + ") ORDER BY task_id, pos",
+                    rs -> new String[] {rs.getString(1), rs.getString(2), rs.getString(3)},
+                    chunk.stream().map(Task::id).toArray()))
+                deps.computeIfAbsent(r[0], k -> new ArrayList<>()).add(new Dependency(r[1], DependencyKind.valueOf(r[2])));
+        }
+        List<Task> out = new ArrayList<>(tasks.size());
+        for (Task t : tasks) {
+            List<Dependency> d = deps.get(t.id());
+            out.add(d == null ? t : new Task(t.id(), t.workflowId(), t.key(), t.action(), t.state(), t.priority(),
+                    t.attempt(), t.maxAttempts(), t.timeoutMs(), t.idempotencyKey(), t.nextAttemptAt(), t.progress(),
+                    t.progressMessage(), t.result(), t.exitCode(), t.error(), t.stderrTail(), List.copyOf(d), t.seq(),
+                    t.createdAt(), t.updatedAt(), t.startedAt(), t.finishedAt()));
+        }
+        return out;
+    }
+
+    private static ProvisioningException notFound(String what, String id) {
+        return new ProvisioningException(ErrorCode.NOT_FOUND, what + " " + id + " does not exist", id);
+    }
+
+    // ------------------------------------------------------------------------------------------------ plumbing
+
+    @FunctionalInterface
+    private interface TxBody<T> {
+        T run(Tx tx) throws SQLException;
+    }
+
+    @FunctionalInterface
+    private interface ReadBody<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    /** Reads run in auto-commit mode: one statement, one consistent snapshot; they never take the write lock. */
+    private <T> T read(ReadBody<T> body) {
+        try (Connection c = dataSource.getConnection()) {
+            return body.run(c);
+        } catch (SQLException e) {
+            throw failure("store read failed", e);
+        }
+    }
+
+    /**
+     * Runs {@code body} in one write transaction and commits it with its buffered events. Any exception rolls
+     * back. PostgreSQL deadlock/serialization failures are retried.
+     */
+    private <T> T write(String what, TxBody<T> body) {
+        for (int attempt = 1; ; attempt++) {
+            if (writeLock != null) writeLock.lock();
+            try (Connection c = dataSource.getConnection()) {
+                return inTransaction(c, body);
+            } catch (SQLException e) {
+                if (dialect.isRetryable(e) && attempt < MAX_TX_TRIES) {
+                    log.debug("{}: retrying after {}", what, e.toString());
+                    continue;
+                }
+                throw failure(what, e);
+            } finally {
+                if (writeLock != null) writeLock.unlock();
+            }
+        }
+    }
+
+    private <T> T inTransaction(Connection c, TxBody<T> body) throws SQLException {
+        c.setAutoCommit(false);
+        boolean done = false;
+        try {
+            Tx tx = new Tx(c, clock.instant(), dialect);
+            T result = body.run(tx);
+            tx.flushEvents();
+            c.commit();
+            done = true;
+            return result;
+        } finally {
+            if (!done) {
+                try {
+                    c.rollback();
+                } catch (SQLException e) {
+                    log.warn("rollback failed: {}", e.toString());
+                }
+            }
+            try {
+                c.setAutoCommit(true);
+            } catch (SQLException e) {
+                log.debug("resetting auto-commit: {}", e.toString());
+            }
+        }
+    }
+
+    private ProvisioningException failure(String what, SQLException e) {
+        if (dialect.isConstraintViolation(e))
+            return new ProvisioningException(ErrorCode.CONFLICT, what + ": " + e.getMessage(), null, List.of(), e);
+        return new ProvisioningException(ErrorCode.STORE_FAILURE, what + ": " + e.getMessage(), null, List.of(), e);
+    }
+
+    /** One write transaction: its connection, its instant, and the events to append at commit. */
+    private static final class Tx {
+        final Connection c;
+        final Instant now;
+        final Dialect dialect;
+        private final List<Object[]> events = new ArrayList<>();
+
+        Tx(Connection c, Instant now, Dialect dialect) {
+            this.c = c;
+            this.now = now;
+            this.dialect = dialect;
+        }
+
+        void event(String workflowId, String taskId, String type, Enum<?> from, Enum<?> to, JsonNode data) {
+            events.add(new Object[] {workflowId, taskId, type, from == null ? null : from.name(),
+                    to == null ? null : to.name(), data == null ? null : Json.write(data), now});
+        }
+
+        /** Inserts the buffered events (after the dialect's event-order lock) and returns their ids. */
+        List<Long> flushEvents() throws SQLException {
+            List<Long> ids = new ArrayList<>(events.size());
+            if (events.isEmpty()) return ids;
+            if (dialect.eventOrderLock() != null)
+                try (PreparedStatement ps = c.prepareStatement(dialect.eventOrderLock())) {
+                    ps.execute();
+                }
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO events (workflow_id, task_id, type, from_state, "
+                    + "to_state, data_json, at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id")) {
+                for (Object[] e : events) {
+                    Sql.bind(ps, e);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        if (!rs.next()) throw new SQLException("INSERT INTO events returned no id");
+                        ids.add(rs.getLong(1));
+                    }
+                }
+            }
+            events.clear();
+            return ids;
+        }
+    }
+}
