@@ -1,0 +1,156 @@
+package dev.provisioning.server;
+
+import dev.provisioning.core.action.ActionValidator;
+import dev.provisioning.core.config.Config;
+import dev.provisioning.core.config.ConfigLoader;
+import dev.provisioning.core.model.Json;
+import dev.provisioning.core.port.Metrics;
+import dev.provisioning.core.port.Runner;
+import dev.provisioning.core.port.Store;
+import dev.provisioning.core.scheduler.Outcomes;
+import dev.provisioning.core.scheduler.Scheduler;
+import dev.provisioning.core.spec.WorkflowSpecParser;
+import dev.provisioning.runner.ProcessRunner;
+import dev.provisioning.runner.RunnerSettings;
+import dev.provisioning.server.api.ApiRoutes;
+import dev.provisioning.server.api.Auth;
+import dev.provisioning.server.api.Http;
+import dev.provisioning.server.api.Submissions;
+import dev.provisioning.server.api.SystemService;
+import dev.provisioning.server.api.TaskService;
+import dev.provisioning.server.api.WorkflowService;
+import dev.provisioning.store.JdbcStore;
+import io.helidon.webserver.WebServer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Wires the daemon from a sealed {@link Config}: data dir (lock, token) → store → runner → scheduler → REST.
+ * {@link #close()} stops them in reverse order; running attempts are left running (they outlive the daemon).
+ */
+public final class Daemon implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Daemon.class);
+
+    private final Config config;
+    private final Clock clock;
+    private DataDir dataDir;
+    private Store store;
+    private Runner runner;
+    private Scheduler scheduler;
+    private WebServer server;
+    private String token;
+
+    public Daemon(Config config, Clock clock) {
+        this.config = config;
+        this.clock = clock;
+    }
+
+    public Daemon start() {
+        try {
+            dataDir = new DataDir(config.storage().dataDir());
+            dataDir.open();
+            token = dataDir.token();
+            store = switch (config.storage().backend()) {
+                case "postgres" -> JdbcStore.postgres(config.storage().postgresUrl(), config.storage().postgresUser(),
+                        config.storage().postgresPassword(), clock);
+                default -> JdbcStore.sqlite(dataDir.path(), clock);
+            };
+            ActionValidator validator = new ActionValidator(config.nushell().libDirs());
+            String host = config.server().host();
+            PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            Metrics metrics = new MicrometerMetrics(registry);
+            // Tasks need the daemon's real address, known only once the server has bound (port 0 picks one),
+            // so the runner is created after the bind; nothing starts an attempt before scheduler.start().
+            DeferredRunner deferred = new DeferredRunner();
+            runner = deferred;
+            scheduler = new Scheduler(store, runner, clock, new Scheduler.Settings(ownerId(), config.executor().maxConcurrentTasks(),
+                    dataDir.path().resolve("runs"), Outcomes.RetryPolicy.DEFAULT), metrics);
+
+            Http http = new Http(config.server().maxBodyBytes());
+            Duration timeout = Duration.ofSeconds(config.executor().taskTimeoutSeconds());
+            Submissions submissions = new Submissions(validator, timeout, config.executor().maxAttempts());
+            WorkflowSpecParser specParser = new WorkflowSpecParser(validator,
+                    new WorkflowSpecParser.Defaults(timeout, config.executor().maxAttempts()));
+            Auth auth = new Auth(token, config.server().requireToken(), !ConfigLoader.isLoopback(host));
+            SystemService system = new SystemService(scheduler, config.storage().backend(), registry, clock);
+            WorkflowService workflows = new WorkflowService(store, scheduler, submissions, specParser, http, metrics);
+            TaskService tasks = new TaskService(store, http);
+
+            server = WebServer.builder()
+                    .host(host)
+                    .port(config.server().port())
+                    .maxPayloadSize(config.server().maxBodyBytes() * 4)
+                    .shutdownHook(false)
+                    .routing(r -> ApiRoutes.configure(r, auth, system, workflows, tasks))
+                    .build()
+                    .start();
+            String callbackHost = host.equals("0.0.0.0") || host.equals("::") ? "127.0.0.1" : host;
+            String endpoint = "http://" + (callbackHost.contains(":") ? "[" + callbackHost + "]" : callbackHost) + ":" + server.port();
+            deferred.set(new ProcessRunner(RunnerSettings.from(config, endpoint, token), validator));
+            scheduler.start();
+            scheduler.wake();
+            dataDir.writeDaemonInfo(Json.write(Map.of("pid", ProcessHandle.current().pid(), "host", host, "port", server.port(),
+                    "endpoint", endpoint, "started_at", clock.instant().toString(), "data_dir", dataDir.path().toString())));
+            log.info("provisioning-orchestrator listening on {} (storage {}, data dir {})", endpoint,
+                    config.storage().backend(), dataDir.path());
+            return this;
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    public int port() { return server.port(); }
+
+    public String endpoint() { return "http://" + config.server().host() + ":" + server.port(); }
+
+    public String token() { return token; }
+
+    public Store store() { return store; }
+
+    private static String ownerId() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            host = "localhost";
+        }
+        return host + ":" + ProcessHandle.current().pid();
+    }
+
+    @Override
+    public void close() {
+        if (server != null) server.stop();
+        if (scheduler != null) scheduler.close();
+        if (runner != null) runner.close();
+        if (store != null) store.close();
+        if (dataDir != null) dataDir.close();
+    }
+
+    /** Delegates to the real runner once the server has bound its port. */
+    private static final class DeferredRunner implements Runner {
+        private volatile Runner delegate;
+
+        void set(Runner r) { delegate = r; }
+
+        @Override
+        public RunHandle start(AttemptSpec spec, AttemptListener listener) {
+            Runner r = delegate;
+            if (r == null) throw new IllegalStateException("runner not started yet");
+            return r.start(spec, listener);
+        }
+
+        @Override
+        public void close() {
+            Runner r = delegate;
+            if (r != null) r.close();
+        }
+    }
+}

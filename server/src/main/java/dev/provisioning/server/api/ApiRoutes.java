@@ -1,0 +1,24 @@
+package dev.provisioning.server.api;
+
+import dev.provisioning.core.error.ProvisioningException;
+import io.helidon.webserver.http.HttpRouting;
+
+/**
+ * The route table. Every resource is served at its original path and under {@code /api/v1}. Errors become
+ * HTTP in {@link ErrorMapper}, and only there.
+ */
+public final class ApiRoutes {
+    private ApiRoutes() {}
+
+    public static void configure(HttpRouting.Builder r, Auth auth, SystemService system, WorkflowService workflows,
+                                 TaskService tasks) {
+        r.addFilter(auth::filter)
+                .error(ProvisioningException.class, ErrorMapper::handle)
+                .error(Exception.class, ErrorMapper::handleOther);
+        for (String prefix : new String[] {"", "/api/v1"}) {
+            r.register(prefix.isEmpty() ? "/" : prefix, system)
+                    .register(prefix + "/workflows", workflows)
+                    .register(prefix + "/tasks", tasks);
+        }
+    }
+}

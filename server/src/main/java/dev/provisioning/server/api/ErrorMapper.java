@@ -1,0 +1,47 @@
+package dev.provisioning.server.api;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.provisioning.core.error.ErrorCode;
+import dev.provisioning.core.error.ProvisioningException;
+import dev.provisioning.core.model.Json;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place where errors become HTTP: {@code {"error":{"code":"E_...","message":"...","where":"..."}}} with
+ * the status of the {@link ErrorCode}. Anything that is not a {@link ProvisioningException} is a 500 with
+ * {@code E_INTERNAL} and is logged.
+ */
+public final class ErrorMapper {
+    private static final Logger log = LoggerFactory.getLogger(ErrorMapper.class);
+
+    private ErrorMapper() {}
+
+    public static void handle(ServerRequest req, ServerResponse res, ProvisioningException e) {
+        if (e.code().httpStatus() >= 500) log.error("{} {} failed", req.prologue().method(), req.path().path(), e);
+        send(res, e.code(), e.getMessage(), e.where(), e);
+    }
+
+    public static void handleOther(ServerRequest req, ServerResponse res, Throwable e) {
+        log.error("{} {} failed", req.prologue().method(), req.path().path(), e);
+        send(res, ErrorCode.INTERNAL, "internal error: " + e.getClass().getSimpleName()
+                + (e.getMessage() == null ? "" : ": " + e.getMessage()), null, null);
+    }
+
+    public static void send(ServerResponse res, ErrorCode code, String message, String where, ProvisioningException e) {
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        ObjectNode err = body.putObject("error");
+        err.put("code", code.code()).put("message", message);
+        if (where != null) err.put("where", where);
+        if (e != null && !e.details().isEmpty()) e.details().forEach(err.putArray("details")::add);
+        if (res.isSent()) return;
+        res.status(Status.create(code.httpStatus()));
+        if (code == ErrorCode.UNAUTHORIZED) res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"provisioning\"");
+        res.header(HeaderNames.CONTENT_TYPE, "application/json");
+        res.send(Json.write(body));
+    }
+}

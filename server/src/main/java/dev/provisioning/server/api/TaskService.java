@@ -1,0 +1,140 @@
+package dev.provisioning.server.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.provisioning.core.error.ErrorCode;
+import dev.provisioning.core.error.ProvisioningException;
+import dev.provisioning.core.model.Attempt;
+import dev.provisioning.core.model.Json;
+import dev.provisioning.core.model.Task;
+import dev.provisioning.core.model.TaskState;
+import dev.provisioning.core.port.Store;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+
+/** {@code /tasks}: list and inspect tasks, their attempts and logs; scripts report progress here. */
+public final class TaskService implements HttpService {
+    private static final Set<String> PROGRESS_FIELDS = Set.of("percent", "progress", "message", "attempt", "status");
+    private static final long MAX_LOG_BYTES = 1 << 20;
+
+    private final Store store;
+    private final Http http;
+
+    public TaskService(Store store, Http http) {
+        this.store = store;
+        this.http = http;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.get("/", this::listTasks)
+                .get("/{id}", this::getTask)
+                .get("/{id}/attempts", this::listAttempts)
+                .get("/{id}/logs", this::getLogs)
+                .post("/{id}/progress", this::postProgress);
+    }
+
+    private void listTasks(ServerRequest req, ServerResponse res) {
+        TaskState state = Http.query(req, "status").map(TaskService::parseState).orElse(null);
+        String wf = Http.query(req, "workflow_id").orElse(null);
+        int limit = Http.intQuery(req, "limit", 100, 1, 1000);
+        int offset = Http.intQuery(req, "offset", 0, 0, Integer.MAX_VALUE);
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        ArrayNode arr = body.putArray("tasks");
+        store.tasks(state, wf, limit, offset).forEach(t -> arr.add(Views.task(t)));
+        body.put("limit", limit).put("offset", offset);
+        Http.json(res, Status.OK_200, body);
+    }
+
+    private Task task(ServerRequest req) {
+        String id = Http.pathParam(req, "id");
+        return store.task(id).orElseThrow(() -> ApiException.notFound("task", id));
+    }
+
+    private void getTask(ServerRequest req, ServerResponse res) {
+        Http.json(res, Status.OK_200, Views.task(task(req)));
+    }
+
+    private void listAttempts(ServerRequest req, ServerResponse res) {
+        Task t = task(req);
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        ArrayNode arr = body.putArray("attempts");
+        store.attempts(t.id()).forEach(a -> arr.add(Views.attempt(a)));
+        Http.json(res, Status.OK_200, body);
+    }
+
+    /** {@code ?stream=stdout|stderr&attempt=N}: the last MiB of that attempt's log as text. */
+    private void getLogs(ServerRequest req, ServerResponse res) {
+        Task t = task(req);
+        String stream = Http.query(req, "stream").orElse("stdout");
+        if (!stream.equals("stdout") && !stream.equals("stderr"))
+            throw ApiException.invalid("query.stream", "must be stdout or stderr");
+        List<Attempt> attempts = store.attempts(t.id());
+        if (attempts.isEmpty()) throw ApiException.notFound("attempt of task", t.id());
+        int n = Http.intQuery(req, "attempt", attempts.get(attempts.size() - 1).attemptNo(), 1, 10_000);
+        Attempt a = attempts.stream().filter(x -> x.attemptNo() == n).findFirst()
+                .orElseThrow(() -> ApiException.notFound("attempt " + n + " of task", t.id()));
+        Path file = Path.of(a.runDir()).resolve(Integer.toString(a.attemptNo())).resolve(stream + ".log");
+        if (!Files.exists(file)) file = Path.of(a.runDir()).resolve(stream + ".log");
+        String text = Files.exists(file) ? tail(file) : "";
+        res.status(Status.OK_200);
+        res.header(HeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+        res.send(text);
+    }
+
+    private static String tail(Path file) {
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {
+            long start = Math.max(0, f.length() - MAX_LOG_BYTES);
+            byte[] b = new byte[(int) (f.length() - start)];
+            f.seek(start);
+            f.readFully(b);
+            return new String(b, java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Body {@code {"percent": 0-100, "message": "...", "attempt": N}}; attempt defaults to the current one. */
+    private void postProgress(ServerRequest req, ServerResponse res) {
+        Task t = task(req);
+        JsonNode body = http.jsonObject(req);
+        for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!PROGRESS_FIELDS.contains(f))
+                throw new ProvisioningException(ErrorCode.UNKNOWN_FIELD, "unknown field '" + f + "'; allowed: percent, message, attempt", f);
+        }
+        JsonNode pct = body.has("percent") ? body.get("percent") : body.get("progress");
+        if (pct == null || !pct.canConvertToInt() || pct.asInt() < 0 || pct.asInt() > 100)
+            throw ApiException.invalid("percent", "must be an integer from 0 to 100");
+        JsonNode msg = body.get("message");
+        if (msg != null && !msg.isNull() && !msg.isTextual()) throw ApiException.invalid("message", "must be a string");
+        JsonNode att = body.get("attempt");
+        if (att != null && !att.canConvertToInt()) throw ApiException.invalid("attempt", "must be an integer");
+        int attempt = att == null ? t.attempt() : att.asInt();
+        if (t.state() != TaskState.Running)
+            throw new ProvisioningException(ErrorCode.CONFLICT, "task " + t.id() + " is " + t.state() + ", not Running", t.id());
+        String message = msg == null || msg.isNull() ? "" : msg.asText();
+        if (message.length() > 1000) message = message.substring(0, 1000);
+        if (!store.recordProgress(t.id(), attempt, pct.asInt(), message))
+            throw new ProvisioningException(ErrorCode.CONFLICT, "attempt " + attempt + " of task " + t.id() + " is not the running one", t.id());
+        Http.json(res, Status.OK_200, Json.MAPPER.createObjectNode().put("task_id", t.id()).put("progress", pct.asInt()));
+    }
+
+    static TaskState parseState(String s) {
+        for (TaskState st : TaskState.values()) if (st.name().equalsIgnoreCase(s)) return st;
+        throw ApiException.invalid("query.status", "unknown task state '" + s + "'; one of " + List.of(TaskState.values()));
+    }
+}

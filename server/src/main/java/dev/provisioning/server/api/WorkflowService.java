@@ -1,0 +1,107 @@
+package dev.provisioning.server.api;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.provisioning.core.model.Event;
+import dev.provisioning.core.model.Json;
+import dev.provisioning.core.model.NewWorkflow;
+import dev.provisioning.core.model.Workflow;
+import dev.provisioning.core.model.WorkflowState;
+import dev.provisioning.core.port.Metrics;
+import dev.provisioning.core.port.Store;
+import dev.provisioning.core.scheduler.Scheduler;
+import dev.provisioning.core.spec.WorkflowSpecParser;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.util.List;
+
+/** {@code /workflows}: submit operations and batches, list and inspect workflows, read their events. */
+public final class WorkflowService implements HttpService {
+    private final Store store;
+    private final Scheduler scheduler;
+    private final Submissions submissions;
+    private final WorkflowSpecParser specParser;
+    private final Http http;
+    private final Metrics metrics;
+
+    public WorkflowService(Store store, Scheduler scheduler, Submissions submissions, WorkflowSpecParser specParser,
+                           Http http, Metrics metrics) {
+        this.store = store;
+        this.scheduler = scheduler;
+        this.submissions = submissions;
+        this.specParser = specParser;
+        this.http = http;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.post("/servers/create", this::postServerCreate)
+                .post("/taskserv/create", this::postTaskservCreate)
+                .post("/batch/submit", this::postBatch)
+                .get("/", this::listWorkflows)
+                .get("/{id}", this::getWorkflow)
+                .get("/{id}/events", this::listEvents);
+    }
+
+    private void postServerCreate(ServerRequest req, ServerResponse res) {
+        submit(res, submissions.operation(Submissions.SERVER_CREATE, http.jsonObject(req)));
+    }
+
+    private void postTaskservCreate(ServerRequest req, ServerResponse res) {
+        submit(res, submissions.operation(Submissions.TASKSERV_CREATE, http.jsonObject(req)));
+    }
+
+    private void postBatch(ServerRequest req, ServerResponse res) {
+        submit(res, specParser.parse(http.jsonObject(req), "request body"));
+    }
+
+    private void submit(ServerResponse res, NewWorkflow wf) {
+        store.insertWorkflow(wf);
+        metrics.submitted(wf.tasks().size());
+        scheduler.wake();
+        ObjectNode body = Json.MAPPER.createObjectNode().put("workflow_id", wf.id()).put("status", "queued");
+        ArrayNode ids = body.putArray("task_ids");
+        wf.tasks().forEach(t -> ids.add(t.id()));
+        Http.json(res, Status.ACCEPTED_202, body);
+    }
+
+    private void listWorkflows(ServerRequest req, ServerResponse res) {
+        WorkflowState state = Http.query(req, "status").map(s -> parseState(s)).orElse(null);
+        int limit = Http.intQuery(req, "limit", 50, 1, 1000);
+        int offset = Http.intQuery(req, "offset", 0, 0, Integer.MAX_VALUE);
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        ArrayNode arr = body.putArray("workflows");
+        for (Workflow w : store.workflows(state, limit, offset))
+            arr.add(Views.workflow(w, store.tasks(null, w.id(), 10_000, 0), false));
+        body.put("limit", limit).put("offset", offset);
+        Http.json(res, Status.OK_200, body);
+    }
+
+    private void getWorkflow(ServerRequest req, ServerResponse res) {
+        String id = Http.pathParam(req, "id");
+        Workflow w = store.workflow(id).orElseThrow(() -> ApiException.notFound("workflow", id));
+        Http.json(res, Status.OK_200, Views.workflow(w, store.tasks(null, id, 10_000, 0), true));
+    }
+
+    private void listEvents(ServerRequest req, ServerResponse res) {
+        String id = Http.pathParam(req, "id");
+        store.workflow(id).orElseThrow(() -> ApiException.notFound("workflow", id));
+        long after = Http.intQuery(req, "after", 0, 0, Integer.MAX_VALUE);
+        int limit = Http.intQuery(req, "limit", 500, 1, 10_000);
+        List<Event> events = store.events(id, after, limit);
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        ArrayNode arr = body.putArray("events");
+        events.forEach(e -> arr.add(Views.event(e)));
+        Http.json(res, Status.OK_200, body);
+    }
+
+    static WorkflowState parseState(String s) {
+        for (WorkflowState w : WorkflowState.values()) if (w.name().equalsIgnoreCase(s)) return w;
+        throw ApiException.invalid("query.status", "unknown workflow state '" + s + "'; one of " + List.of(WorkflowState.values()));
+    }
+
+}
