@@ -250,6 +250,34 @@ class ApiTest {
     }
 
     @Test
+    void batchAcceptsTomlAndYamlByContentType() {
+        String toml = "[workflow]\nname = \"toml-wf\"\n\n[[task]]\nid = \"a\"\ncommand = [\"true\"]\n\n"
+                + "[[task]]\nid = \"b\"\ncommand = [\"true\"]\ndepends_on = [\"a\"]\n";
+        HttpResponse<String> r = d.send(HttpRequest.newBuilder(URI.create(d.url("/workflows/batch/submit")))
+                .header("Content-Type", "application/toml").header("Authorization", "Bearer " + d.daemon.token())
+                .POST(HttpRequest.BodyPublishers.ofString(toml)).build());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+        String id = TestDaemon.json(r).get("workflow_id").asText();
+        await().atMost(Duration.ofSeconds(30)).until(() -> TestDaemon.json(d.get("/workflows/" + id)).get("state").asText().equals("Completed"));
+        assertThat(TestDaemon.json(d.get("/workflows/" + id)).get("name").asText()).isEqualTo("toml-wf");
+
+        String yaml = "workflow:\n  name: yaml-wf\ntask:\n  - id: a\n    command: [\"true\"]\n";
+        HttpResponse<String> y = d.send(HttpRequest.newBuilder(URI.create(d.url("/workflows/batch/submit")))
+                .header("Content-Type", "application/yaml").header("Authorization", "Bearer " + d.daemon.token())
+                .POST(HttpRequest.BodyPublishers.ofString(yaml)).build());
+        assertThat(y.statusCode()).as(y.body()).isEqualTo(202);
+
+        HttpResponse<String> bad = d.send(HttpRequest.newBuilder(URI.create(d.url("/workflows/batch/submit")))
+                .header("Content-Type", "application/toml").header("Authorization", "Bearer " + d.daemon.token())
+                .POST(HttpRequest.BodyPublishers.ofString("[workflow]\nname = \n")).build());
+        assertRejected(bad, 400, "E_INVALID_WORKFLOW", "request body:2");
+        HttpResponse<String> xml = d.send(HttpRequest.newBuilder(URI.create(d.url("/workflows/batch/submit")))
+                .header("Content-Type", "application/xml").header("Authorization", "Bearer " + d.daemon.token())
+                .POST(HttpRequest.BodyPublishers.ofString("<a/>")).build());
+        assertRejected(xml, 415, "E_UNSUPPORTED_MEDIA_TYPE", "Content-Type");
+    }
+
+    @Test
     void unknownIdsAre404() {
         assertRejected(d.get("/tasks/nope"), 404, "E_NOT_FOUND", "nope");
         assertRejected(d.get("/workflows/nope"), 404, "E_NOT_FOUND", "nope");

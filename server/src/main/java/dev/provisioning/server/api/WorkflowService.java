@@ -10,7 +10,11 @@ import dev.provisioning.core.model.WorkflowState;
 import dev.provisioning.core.port.Metrics;
 import dev.provisioning.core.port.Store;
 import dev.provisioning.core.scheduler.Scheduler;
+import dev.provisioning.core.error.ErrorCode;
+import dev.provisioning.core.error.ProvisioningException;
+import dev.provisioning.core.spec.WorkflowDocuments;
 import dev.provisioning.core.spec.WorkflowSpecParser;
+import io.helidon.http.HttpMediaType;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
@@ -55,8 +59,15 @@ public final class WorkflowService implements HttpService {
         submit(res, submissions.operation(Submissions.TASKSERV_CREATE, http.jsonObject(req)));
     }
 
+    /** A workflow document: JSON, TOML or YAML by Content-Type. */
     private void postBatch(ServerRequest req, ServerResponse res) {
-        submit(res, specParser.parse(http.jsonObject(req), "request body"));
+        String ct = req.headers().contentType().map(HttpMediaType::text).orElse(null);
+        WorkflowDocuments.Format format = WorkflowDocuments.byContentType(ct);
+        if (format == null)
+            throw new ProvisioningException(ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+                    "Content-Type '" + ct + "' is not supported; use application/json, application/toml or application/yaml", "header Content-Type");
+        byte[] body = http.body(req);
+        submit(res, specParser.parse(WorkflowDocuments.read(body, format, "request body"), "request body"));
     }
 
     private void submit(ServerResponse res, NewWorkflow wf) {
