@@ -30,6 +30,11 @@ public final class ConfigLoader {
     private static final TomlMapper TOML = new TomlMapper();
     private static final Set<String> BACKENDS = Set.of("sqlite", "postgres");
     private static final Set<String> MODES = Set.of("auto", "direct", "orchestrated");
+    /** Variables the daemon sets for every task; they are not config, though they share the prefix. */
+    private static final Set<String> TASK_VARIABLES = Set.of("PROVISIONING_WORKFLOW_ID", "PROVISIONING_TASK_ID",
+            "PROVISIONING_ATTEMPT", "PROVISIONING_IDEMPOTENCY_KEY", "PROVISIONING_PARAMS", "PROVISIONING_INPUTS",
+            "PROVISIONING_CHECKPOINT", "PROVISIONING_RESULT_FILE", "PROVISIONING_RUN_DIR", "PROVISIONING_ORCHESTRATOR_URL",
+            "PROVISIONING_TOKEN", "PROVISIONING_DATA_DIR", "PROVISIONING_LOCAL_STATE_DIR");
 
     /** Where layers come from. {@code requiredFiles} must exist (e.g. {@code --config}); {@code optionalFiles} may not. */
     public record Sources(List<Path> optionalFiles, List<Path> requiredFiles, Map<String, String> env,
@@ -48,15 +53,16 @@ public final class ConfigLoader {
     public static Config load(Sources src) {
         ObjectNode schema = defaults();
         ObjectNode merged = schema.deepCopy();
-        for (Path f : src.optionalFiles()) if (Files.isRegularFile(f)) mergeFile(schema, merged, f);
+        Map<String, String> origin = new LinkedHashMap<>();
+        for (Path f : src.optionalFiles()) if (Files.isRegularFile(f)) mergeFile(schema, merged, f, origin);
         for (Path f : src.requiredFiles()) {
             if (!Files.isRegularFile(f))
                 throw bad(f.toString(), null, "config file does not exist");
-            mergeFile(schema, merged, f);
+            mergeFile(schema, merged, f, origin);
         }
-        mergeStrings(schema, merged, envLayer(schema, src.env()), "environment");
-        mergeStrings(schema, merged, src.flags(), "flags");
-        return seal(merged, src);
+        mergeStrings(schema, merged, envLayer(schema, src.env()), "environment", origin);
+        mergeStrings(schema, merged, src.flags(), "flags", origin);
+        return new Sealer(origin).seal(merged, src);
     }
 
     static ObjectNode defaults() {
@@ -68,7 +74,7 @@ public final class ConfigLoader {
         }
     }
 
-    private static void mergeFile(ObjectNode schema, ObjectNode merged, Path f) {
+    private static void mergeFile(ObjectNode schema, ObjectNode merged, Path f, Map<String, String> origin) {
         JsonNode tree;
         try {
             tree = TOML.readTree(f.toFile());
@@ -90,6 +96,7 @@ public final class ConfigLoader {
                 if (!sameType(def, e.getValue()))
                     throw bad(f.toString(), key, "must be " + typeName(def) + ", got " + typeName(e.getValue()));
                 ((ObjectNode) merged.get(sec.getKey())).set(e.getKey(), e.getValue());
+                origin.put(key, f.toString());
             }
         }
     }
@@ -98,7 +105,7 @@ public final class ConfigLoader {
     private static Map<String, String> envLayer(ObjectNode schema, Map<String, String> env) {
         Map<String, String> out = new LinkedHashMap<>();
         for (Map.Entry<String, String> e : env.entrySet()) {
-            if (!e.getKey().startsWith("PROVISIONING_")) continue;
+            if (!e.getKey().startsWith("PROVISIONING_") || TASK_VARIABLES.contains(e.getKey())) continue;
             String rest = e.getKey().substring("PROVISIONING_".length()).toLowerCase(Locale.ROOT);
             for (Iterator<String> it = schema.fieldNames(); it.hasNext(); ) {
                 String sec = it.next();
@@ -109,7 +116,8 @@ public final class ConfigLoader {
     }
 
     /** Keys are {@code section.key} (optionally {@code @source}); values are parsed by the schema's type. */
-    private static void mergeStrings(ObjectNode schema, ObjectNode merged, Map<String, String> values, String layer) {
+    private static void mergeStrings(ObjectNode schema, ObjectNode merged, Map<String, String> values, String layer,
+                                     Map<String, String> origin) {
         for (Map.Entry<String, String> e : values.entrySet()) {
             String key = e.getKey(), source = layer;
             int at = key.indexOf('@');
@@ -121,6 +129,7 @@ public final class ConfigLoader {
             JsonNode def = dot < 0 ? null : schema.path(key.substring(0, dot)).get(key.substring(dot + 1));
             if (def == null) throw bad(source, key, "unknown key");
             ((ObjectNode) merged.get(key.substring(0, dot))).set(key.substring(dot + 1), parseAs(def, e.getValue(), source, key));
+            origin.put(key, source);
         }
     }
 
@@ -155,55 +164,91 @@ public final class ConfigLoader {
         return f.textNode(v);
     }
 
-    private static Config seal(ObjectNode m, Sources src) {
-        String where = "merged config";
-        JsonNode s = m.get("server"), st = m.get("storage"), ex = m.get("executor"), nu = m.get("nushell"),
-                o = m.get("orchestrator"), x = m.get("execution");
-        int port = intIn(s, "server.port", 0, 65535);
-        String host = nonBlank(s, "server.host");
-        boolean requireToken = s.get("require_token").asBoolean();
-        if (!requireToken && !isLoopback(host))
-            throw bad(where, "server.require_token",
-                    "binding non-loopback host '" + host + "' without a token is refused; set require_token = true");
-        String backend = st.get("backend").asText();
-        if (!BACKENDS.contains(backend)) throw bad(where, "storage.backend", "must be one of " + BACKENDS + ", got '" + backend + "'");
-        String pgUrl = st.get("postgres_url").asText();
-        if (backend.equals("postgres") && !pgUrl.startsWith("jdbc:postgresql:"))
-            throw bad(where, "storage.postgres_url", "must be a jdbc:postgresql: URL when backend = \"postgres\"");
-        String mode = x.get("default_mode").asText();
-        if (!MODES.contains(mode)) throw bad(where, "execution.default_mode", "must be one of " + MODES + ", got '" + mode + "'");
-        String endpoint = nonBlank(o, "orchestrator.endpoint");
-        if (!endpoint.startsWith("http://") && !endpoint.startsWith("https://"))
-            throw bad(where, "orchestrator.endpoint", "must start with http:// or https://, got '" + endpoint + "'");
+    /** Validates the merged tree; errors name the layer (file, variable or flag) that set the key. */
+    private static final class Sealer {
+        private final Map<String, String> origin;
 
-        Map<String, String> envVars = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = nu.get("env_vars").fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
-            if (!e.getKey().matches("[A-Za-z_][A-Za-z0-9_]*"))
-                throw bad(where, "nushell.env_vars." + e.getKey(), "not a valid environment variable name");
-            if (e.getKey().startsWith("PROVISIONING_"))
-                throw bad(where, "nushell.env_vars." + e.getKey(), "PROVISIONING_* variables are set by the daemon");
-            if (!e.getValue().isValueNode()) throw bad(where, "nushell.env_vars." + e.getKey(), "must be a string");
-            envVars.put(e.getKey(), e.getValue().asText());
+        Sealer(Map<String, String> origin) {
+            this.origin = origin;
         }
-        List<Path> libs = new ArrayList<>();
-        String lib = nu.get("provisioning_lib").asText();
-        if (lib.isBlank()) libs.add(src.installRoot().resolve("nulib"));
-        else for (String p : lib.split(":")) if (!p.isBlank()) libs.add(Path.of(p).toAbsolutePath().normalize());
 
-        String dd = st.get("data_dir").asText();
-        Path dataDir = dd.isBlank() ? defaultDataDir(src.env()) : Path.of(dd).toAbsolutePath().normalize();
+        private String source(String key) {
+            return origin.getOrDefault(key, "config.defaults.toml");
+        }
 
-        return new Config(
-                new Config.Server(host, port, requireToken, longMin(s, "server.max_body_bytes", 1024)),
-                new Config.Storage(backend, dataDir, pgUrl, st.get("postgres_user").asText(), st.get("postgres_password").asText()),
-                new Config.Executor(intIn(ex, "executor.max_concurrent_tasks", 1, 10_000),
-                        longMin(ex, "executor.task_timeout_seconds", 1), longMin(ex, "executor.kill_grace_seconds", 0),
-                        intIn(ex, "executor.max_attempts", 1, 100)),
-                new Config.Nushell(nonBlank(nu, "nushell.binary"), libs, envVars),
-                new Config.Orchestrator(endpoint, o.get("auto_start").asBoolean(), intIn(o, "orchestrator.timeout_seconds", 1, 86_400)),
-                new Config.Execution(mode, x.get("fallback_to_direct").asBoolean(), strings(x.get("force_orchestrated")),
-                        strings(x.get("force_direct"))));
+            Config seal(ObjectNode m, Sources src) {
+            JsonNode s = m.get("server"), st = m.get("storage"), ex = m.get("executor"), nu = m.get("nushell"),
+                    o = m.get("orchestrator"), x = m.get("execution");
+            int port = intIn(s, "server.port", 0, 65535);
+            String host = nonBlank(s, "server.host");
+            boolean requireToken = s.get("require_token").asBoolean();
+            if (!requireToken && !isLoopback(host))
+                throw bad(source(origin.containsKey("server.host") ? "server.host" : "server.require_token"), "server.require_token",
+                        "binding non-loopback host '" + host + "' without a token is refused; set require_token = true");
+            String backend = st.get("backend").asText();
+            if (!BACKENDS.contains(backend)) throw bad(source("storage.backend"), "storage.backend", "must be one of " + BACKENDS + ", got '" + backend + "'");
+            String pgUrl = st.get("postgres_url").asText();
+            if (backend.equals("postgres") && !pgUrl.startsWith("jdbc:postgresql:"))
+                throw bad(source("storage.postgres_url"), "storage.postgres_url", "must be a jdbc:postgresql: URL when backend = \"postgres\"");
+            String mode = x.get("default_mode").asText();
+            if (!MODES.contains(mode)) throw bad(source("execution.default_mode"), "execution.default_mode", "must be one of " + MODES + ", got '" + mode + "'");
+            String endpoint = nonBlank(o, "orchestrator.endpoint");
+            if (!endpoint.startsWith("http://") && !endpoint.startsWith("https://"))
+                throw bad(source("orchestrator.endpoint"), "orchestrator.endpoint", "must start with http:// or https://, got '" + endpoint + "'");
+
+            Map<String, String> envVars = new LinkedHashMap<>();
+            for (Iterator<Map.Entry<String, JsonNode>> it = nu.get("env_vars").fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                if (!e.getKey().matches("[A-Za-z_][A-Za-z0-9_]*"))
+                    throw bad(source("nushell.env_vars"), "nushell.env_vars." + e.getKey(), "not a valid environment variable name");
+                if (e.getKey().startsWith("PROVISIONING_"))
+                    throw bad(source("nushell.env_vars"), "nushell.env_vars." + e.getKey(), "PROVISIONING_* variables are set by the daemon");
+                if (!e.getValue().isValueNode()) throw bad(source("nushell.env_vars"), "nushell.env_vars." + e.getKey(), "must be a string");
+                envVars.put(e.getKey(), e.getValue().asText());
+            }
+            List<Path> libs = new ArrayList<>();
+            String lib = nu.get("provisioning_lib").asText();
+            if (lib.isBlank()) libs.add(src.installRoot().resolve("nulib"));
+            else for (String p : lib.split(":")) if (!p.isBlank()) libs.add(Path.of(p).toAbsolutePath().normalize());
+
+            String dd = st.get("data_dir").asText();
+            Path dataDir = dd.isBlank() ? defaultDataDir(src.env()) : Path.of(dd).toAbsolutePath().normalize();
+
+            return new Config(
+                    new Config.Server(host, port, requireToken, longMin(s, "server.max_body_bytes", 1024)),
+                    new Config.Storage(backend, dataDir, pgUrl, st.get("postgres_user").asText(), st.get("postgres_password").asText()),
+                    new Config.Executor(intIn(ex, "executor.max_concurrent_tasks", 1, 10_000),
+                            longMin(ex, "executor.task_timeout_seconds", 1), longMin(ex, "executor.kill_grace_seconds", 0),
+                            intIn(ex, "executor.max_attempts", 1, 100)),
+                    new Config.Nushell(nonBlank(nu, "nushell.binary"), libs, envVars),
+                    new Config.Orchestrator(endpoint, o.get("auto_start").asBoolean(), intIn(o, "orchestrator.timeout_seconds", 1, 86_400)),
+                    new Config.Execution(mode, x.get("fallback_to_direct").asBoolean(), strings(x.get("force_orchestrated")),
+                            strings(x.get("force_direct"))));
+        }
+
+        private static List<String> strings(JsonNode arr) {
+            List<String> out = new ArrayList<>();
+            arr.forEach(n -> out.add(n.asText()));
+            return out;
+        }
+
+        String nonBlank(JsonNode sec, String key) {
+            String v = sec.get(key.substring(key.indexOf('.') + 1)).asText();
+            if (v.isBlank()) throw bad(source(key), key, "must not be empty");
+            return v;
+        }
+
+        int intIn(JsonNode sec, String key, long min, long max) {
+            long v = sec.get(key.substring(key.indexOf('.') + 1)).asLong();
+            if (v < min || v > max) throw bad(source(key), key, "must be between " + min + " and " + max + ", got " + v);
+            return (int) v;
+        }
+
+        long longMin(JsonNode sec, String key, long min) {
+            long v = sec.get(key.substring(key.indexOf('.') + 1)).asLong();
+            if (v < min) throw bad(source(key), key, "must be at least " + min + ", got " + v);
+            return v;
+        }
     }
 
     static Path defaultDataDir(Map<String, String> env) {
@@ -213,31 +258,8 @@ public final class ConfigLoader {
     }
 
     public static boolean isLoopback(String host) {
-        return host.equals("localhost") || host.startsWith("127.") || host.equals("::1") || host.equals("[::1]");
-    }
-
-    private static List<String> strings(JsonNode arr) {
-        List<String> out = new ArrayList<>();
-        arr.forEach(n -> out.add(n.asText()));
-        return out;
-    }
-
-    private static String nonBlank(JsonNode sec, String key) {
-        String v = sec.get(key.substring(key.indexOf('.') + 1)).asText();
-        if (v.isBlank()) throw bad("merged config", key, "must not be empty");
-        return v;
-    }
-
-    private static int intIn(JsonNode sec, String key, long min, long max) {
-        long v = sec.get(key.substring(key.indexOf('.') + 1)).asLong();
-        if (v < min || v > max) throw bad("merged config", key, "must be between " + min + " and " + max + ", got " + v);
-        return (int) v;
-    }
-
-    private static long longMin(JsonNode sec, String key, long min) {
-        long v = sec.get(key.substring(key.indexOf('.') + 1)).asLong();
-        if (v < min) throw bad("merged config", key, "must be at least " + min + ", got " + v);
-        return v;
+        return host.equals("localhost") || host.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}")
+                || host.equals("::1") || host.equals("[::1]");
     }
 
     private static boolean sameType(JsonNode def, JsonNode v) {

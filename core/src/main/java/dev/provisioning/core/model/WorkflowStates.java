@@ -8,8 +8,8 @@ public final class WorkflowStates {
 
     /**
      * Pending while no task has started; Running while any task is not terminal; once all are terminal:
-     * Cancelled if any was cancelled, Failed if any failed, was skipped or its rollback failed, RolledBack if
-     * every completed task was rolled back, else Completed.
+     * RolledBack if some task was rolled back and none is left Completed or RollbackFailed, else Cancelled if any
+     * was cancelled, Failed if any failed, was skipped or its rollback failed, else Completed.
      */
     public static WorkflowState derive(Collection<TaskState> tasks) {
         if (tasks.isEmpty()) return WorkflowState.Completed;
@@ -25,9 +25,9 @@ public final class WorkflowStates {
             }
         }
         if (!allTerminal) return started ? WorkflowState.Running : WorkflowState.Pending;
-        if (cancelled) return WorkflowState.Cancelled;
         if (rolledBack && tasks.stream().noneMatch(t -> t == TaskState.Completed || t == TaskState.RollbackFailed))
             return WorkflowState.RolledBack;
+        if (cancelled) return WorkflowState.Cancelled;
         if (failed) return WorkflowState.Failed;
         return WorkflowState.Completed;
     }

@@ -117,6 +117,7 @@ public final class WorkflowSpecParser {
                     if (dep == null) errors.add(at + ": depends_on: entries are task ids or {id, kind}");
                     else if (dep.equals(key)) errors.add(at + ": depends_on: a task cannot depend on itself");
                     else if (!globalIds.containsKey(dep)) errors.add(at + ": depends_on: unknown task '" + dep + "'");
+                    else if (edges.getOrDefault(key, List.of()).contains(dep)) errors.add(at + ": depends_on: duplicate dependency '" + dep + "'");
                     else {
                         deps.add(new NewTask.Dependency(globalIds.get(dep), kind));
                         edges.computeIfAbsent(key, k -> new ArrayList<>()).add(dep);
@@ -145,16 +146,15 @@ public final class WorkflowSpecParser {
         }
         try {
             Action a;
+            if (t.has("argv") && !t.has("script"))
+                throw new ProvisioningException(ErrorCode.INVALID_VALUE, "argv: only a script task takes argv", at);
+            if (t.has("args") && (t.has("script") || t.has("command")))
+                throw new ProvisioningException(ErrorCode.INVALID_VALUE, "args: only a module+function task takes args", at);
             if (t.has("command")) {
-                List<String> argv = new ArrayList<>();
-                JsonNode c = t.get("command");
-                if (!c.isArray()) throw new ProvisioningException(ErrorCode.INVALID_VALUE, "command: must be an argv list of strings", at);
-                c.forEach(x -> argv.add(x.asText()));
-                a = new Action.Command(argv);
+                a = new Action.Command(stringList(t.get("command"), at + ": command"));
             } else if (t.has("script")) {
-                List<String> argv = new ArrayList<>();
-                t.path("argv").forEach(x -> argv.add(x.asText()));
-                a = new Action.Script(t.get("script").asText(), argv);
+                if (!t.get("script").isTextual()) throw new ProvisioningException(ErrorCode.INVALID_VALUE, "script: must be a path string", at);
+                a = new Action.Script(t.get("script").asText(), t.has("argv") ? stringList(t.get("argv"), at + ": argv") : List.of());
             } else {
                 JsonNode args = t.get("args");
                 if (args != null && !args.isObject()) throw new ProvisioningException(ErrorCode.INVALID_VALUE, "args: must be a table", at);
@@ -168,6 +168,17 @@ public final class WorkflowSpecParser {
             errors.add(msg.startsWith(at) ? msg : (e.where() != null && !e.where().equals(at) ? e.where() : at) + ": " + msg);
             return null;
         }
+    }
+
+    private static List<String> stringList(JsonNode n, String at) {
+        if (!n.isArray()) throw new ProvisioningException(ErrorCode.INVALID_VALUE, at + ": must be a list of strings", at);
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < n.size(); i++) {
+            if (!n.get(i).isTextual())
+                throw new ProvisioningException(ErrorCode.INVALID_VALUE, at + "[" + i + "]: must be a string, got " + n.get(i), at);
+            out.add(n.get(i).asText());
+        }
+        return out;
     }
 
     private static void unknownKeys(JsonNode n, Set<String> allowed, String at, List<String> errors) {
@@ -189,7 +200,7 @@ public final class WorkflowSpecParser {
 
     private static int attempts(JsonNode n, String at, List<String> errors, int dflt) {
         if (n == null || n.isNull()) return dflt;
-        if (!n.canConvertToInt() || n.asInt() < 1 || n.asInt() > 100) {
+        if (!n.isIntegralNumber() || !n.canConvertToInt() || n.asInt() < 1 || n.asInt() > 100) {
             errors.add(at + ": must be an integer from 1 to 100, got " + n);
             return dflt;
         }
@@ -200,7 +211,7 @@ public final class WorkflowSpecParser {
         if (n == null || n.isNull()) return dflt;
         Duration d = Durations.parse(n.asText());
         if (d == null || d.isZero()) {
-            errors.add(at + ": bad duration '" + n.asText() + "' (use e.g. 30s, 5m, 1h)");
+            errors.add(at + ": bad duration '" + n.asText() + "' (use e.g. 30s, 5m, 1h; at most 365d)");
             return dflt;
         }
         return d;

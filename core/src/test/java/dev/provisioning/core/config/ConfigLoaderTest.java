@@ -12,7 +12,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -429,14 +428,6 @@ class ConfigLoaderTest {
     }
 
     // ------------------------------------------------------------------------------------------------ bugs
-
-    @Disabled("BUG: a process started as an orchestrated task cannot load the config. DESIGN.md gives every task "
-            + "PROVISIONING_ORCHESTRATOR_URL (and the runner documents it); envLayer maps it to the key "
-            + "'orchestrator.url' of the known section [orchestrator], and mergeStrings fails with 'unknown key', so "
-            + "e.g. a Nushell task that calls the `provisioning` CLI dies with E_CONFIG_INVALID. Fix: in "
-            + "ConfigLoader.envLayer skip the task-environment names (a TASK_ENV set: PROVISIONING_WORKFLOW_ID, _TASK_ID, "
-            + "_ATTEMPT, _IDEMPOTENCY_KEY, _PARAMS, _INPUTS, _CHECKPOINT, _RESULT_FILE, _ORCHESTRATOR_URL, _TOKEN, "
-            + "_DATA_DIR), or rename the task variable so no section prefix matches it.")
     @Test
     void taskEnvironmentDoesNotBreakConfigLoading() {
         Map<String, String> env = baseEnv();
@@ -444,13 +435,6 @@ class ConfigLoaderTest {
         Config c = load(List.of(), List.of(), env, Map.of());
         assertThat(c.orchestrator().endpoint()).isEqualTo("http://127.0.0.1:9090");
     }
-
-    @Disabled("BUG: a value that has the right type but is out of range or otherwise invalid is reported against "
-            + "'merged config', not the file (or variable) that set it, although DESIGN.md says bad values fail 'with "
-            + "the file, key and reason': '[server] port = 70000' in /etc/provisioning/config.toml gives 'config error "
-            + "in merged config: server.port: ...'. Fix: record the origin of each key while merging (a Map<String,String> "
-            + "filled by mergeFile with the file path and by mergeStrings with the layer/variable) and pass "
-            + "origin.getOrDefault(key, \"defaults\") instead of \"merged config\" to bad(...) in seal/intIn/longMin/nonBlank.")
     @Test
     void outOfRangeValueNamesTheFileThatSetIt() throws IOException {
         Path f = write("etc-config.toml", "[server]\nport = 70000\n");

@@ -15,7 +15,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import java.util.Set;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 class WorkflowStatesTest {
@@ -96,12 +95,6 @@ class WorkflowStatesTest {
         assertThat(WorkflowState.Failed.canMoveTo(derive(RollingBack, Failed))).isTrue();
         assertThat(WorkflowState.Running.canMoveTo(derive(RolledBack, Failed))).isTrue();
     }
-
-    @Disabled("BUG: a Cancelled workflow can never become RolledBack. WorkflowState allows Cancelled -> RolledBack and "
-            + "DESIGN.md says the user may ask for a rollback, but rollback only touches Completed tasks, so the "
-            + "Cancelled tasks remain and derive() checks 'cancelled' before the rolled-back rule: after a full "
-            + "rollback the workflow goes Cancelled -> Running -> Cancelled. (A Failed workflow in the same situation "
-            + "does end RolledBack.) Fix: in WorkflowStates.derive test the RolledBack rule before the Cancelled rule.")
     @Test
     void cancelledWorkflowWhoseCompletedTasksWereRolledBackIsRolledBack() {
         assertThat(derive(RolledBack, Cancelled)).isEqualTo(WorkflowState.RolledBack);

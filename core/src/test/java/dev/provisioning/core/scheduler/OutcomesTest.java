@@ -150,12 +150,6 @@ class OutcomesTest {
                ╰────
             """;
 
-    @org.junit.jupiter.api.Disabled("BUG: for the commonest task failure, a Nushell `error make`, the error text is the "
-            + "diagnostic's frame, not its message: 'exited with code 1: `----' (ASCII frame, which nu uses when stderr "
-            + "is a file, as in the runner) or 'exited with code 1: 3 │ }' (Unicode). lastMeaningfulLine only skips lines "
-            + "made entirely of ─╭╰│· and whitespace. Fix: in Outcomes.describe, first look for a miette headline - the "
-            + "last line matching ^\\s*[×x] (.+)$ that follows an 'Error: ' line - and use its text; fall back to the "
-            + "current last-line heuristic otherwise.")
     @Test
     void nushellErrorMakeMessageIsReported() {
         assertThat(Outcomes.decide(task(1, 60_000), 1, exit(1, NU_ERROR_ASCII), NOW, POLICY).error())
@@ -184,12 +178,12 @@ class OutcomesTest {
         AttemptExit timedOut = new AttemptExit(137, true, false, null, "partial output", null);
         AttemptOutcome retry = Outcomes.decide(task(2, 90_000), 1, timedOut, NOW, POLICY);
         assertThat(retry.next()).isEqualTo(TaskState.RetryWait);
-        assertThat(retry.error()).isEqualTo("timed out after 90s; process group killed");
+        assertThat(retry.error()).isEqualTo("timed out after 1m30s; process group killed");
         assertThat(retry.nextAttemptAt()).isEqualTo(NOW.plusSeconds(1));
 
         AttemptOutcome last = Outcomes.decide(task(2, 90_000), 2, timedOut, NOW, POLICY);
         assertThat(last.next()).isEqualTo(TaskState.Failed);
-        assertThat(last.error()).isEqualTo("timed out after 90s; process group killed");
+        assertThat(last.error()).isEqualTo("timed out after 1m30s; process group killed");
     }
 
     @Test

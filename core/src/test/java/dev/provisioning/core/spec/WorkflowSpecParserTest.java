@@ -25,7 +25,6 @@ import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -329,7 +328,7 @@ class WorkflowSpecParserTest {
         assertThat(invalidTask("\"command\":[\"true\"],\"script\":\"scripts/deploy.nu\"").details())
                 .singleElement().asString().contains("needs exactly one action");
         assertThat(invalidTask("\"command\":\"rm -rf /\"").details())
-                .singleElement().asString().contains("task 't'").contains("command: must be an argv list");
+                .singleElement().asString().contains("task 't'").contains("command: must be a list of strings");
         assertThat(invalidTask("\"command\":[]").details())
                 .singleElement().asString().contains("task 't'").contains("argv must not be empty");
         assertThat(invalidTask("\"module\":\"servers/create.nu\",\"function\":\"create-server\",\"args\":[1]").details())
@@ -362,13 +361,6 @@ class WorkflowSpecParserTest {
     }
 
     // ------------------------------------------------------------------------------------------------ bugs
-
-    @Disabled("BUG: a duplicate dependency (depends_on = [\"a\", \"a\"], or \"a\" plus {id = \"a\", kind = \"soft\"}) "
-            + "is accepted and produces two Dependency entries for the same task; the store's task_deps table has "
-            + "PRIMARY KEY (task_id, depends_on), so the submission fails in the insert transaction with an SQL "
-            + "error (a 500) instead of a 400 naming the task. Fix: in WorkflowSpecParser.parse keep a Set<String> "
-            + "of the dependency keys already seen for the task and add \"<at>: depends_on: duplicate dependency 'a'\" "
-            + "to errors instead of adding the second entry.")
     @Test
     void duplicateDependencyIsReported() {
         ProvisioningException e = invalid(json("""
@@ -376,13 +368,6 @@ class WorkflowSpecParserTest {
                           {"id": "b", "command": ["true"], "depends_on": ["a", {"id": "a", "kind": "soft"}]}]}"""));
         assertThat(e.details()).singleElement().asString().contains("task 'b'").contains("'a'");
     }
-
-    @Disabled("BUG: a timeout too large for a long of milliseconds escapes the error collection: "
-            + "'9999999999999999s' parses to a Duration and then timeout.toMillis() throws ArithmeticException, and "
-            + "'99999999999999999999s' makes Durations.parse throw NumberFormatException; either way parse() throws an "
-            + "unchecked exception (a 500) instead of E_INVALID_WORKFLOW. Fix: make Durations.parse return null on "
-            + "NumberFormatException/ArithmeticException, and in WorkflowSpecParser.duration also reject durations "
-            + "above a sane maximum (e.g. > 365d) with the usual 'bad duration' message, so toMillis() cannot overflow.")
     @Test
     void hugeTimeoutIsReportedNotThrown() {
         for (String timeout : List.of("9999999999999999s", "99999999999999999999s")) {
@@ -391,12 +376,6 @@ class WorkflowSpecParserTest {
         }
     }
 
-    @Disabled("BUG: the workflow parser is looser than the REST action parser (Actions.fromJson): "
-            + "max_attempts = 2.5 is silently truncated to 2 (JsonNode.canConvertToInt() is true for floats); "
-            + "a non-list script argv ('argv = \"--fast\"') is silently dropped; non-string argv/command entries are "
-            + "coerced with asText() ({} becomes \"\", null becomes \"null\"). Fix: in attempts() require "
-            + "n.isIntegralNumber(); in action() reject a non-array argv and any element that is not textual "
-            + "(\"<at>: argv[i]: must be a string\"), as Actions.strings() does.")
     @Test
     void looseValuesAreRejected() {
         assertThat(invalidTask("\"command\":[\"true\"],\"max_attempts\":2.5").details())
