@@ -1,0 +1,540 @@
+package dev.provisioning.runner;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.provisioning.core.action.ActionValidator;
+import dev.provisioning.core.error.ErrorCode;
+import dev.provisioning.core.error.ProvisioningException;
+import dev.provisioning.core.model.Action;
+import dev.provisioning.core.model.Json;
+import dev.provisioning.core.port.Runner;
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs each attempt as an OS process in its own session and process group, through the constant shell
+ * {@link Launcher}. The daemon holds no pipes: the launcher writes {@code pid}, {@code stdout.log},
+ * {@code stderr.log} and {@code exit} into the attempt's run dir, and the task writes {@code result.json}.
+ *
+ * <p>One scheduler thread, shared by all attempts, tails every running attempt's {@code stdout.log} every
+ * {@value #TICK_MILLIS} ms for {@code PROGRESS:}/{@code CHECKPOINT:} lines, fires timeouts, escalates TERM to KILL
+ * and delivers {@link AttemptListener#exited} (exactly once, after a final drain of stdout). All of an attempt's
+ * listener calls come from that thread, in order.
+ *
+ * <p>When the launcher ends, the runner makes sure no process of the group is left before it reports the exit:
+ * leftovers (e.g. a background {@code sleep} the task forgot) get TERM, then KILL after the grace period.
+ *
+ * <p>{@link #close()} stops the thread but leaves running attempts alone: they outlive the daemon, and a restarted
+ * daemon picks them up with {@link #reattach}.
+ */
+public final class ProcessRunner implements Runner {
+    private static final Logger LOG = LoggerFactory.getLogger(ProcessRunner.class);
+    static final long TICK_MILLIS = 100;
+    /** Most bytes of one attempt's stdout read per tick, so that one chatty task cannot stall the others. */
+    private static final long MAX_BYTES_PER_TICK = 1 << 20;
+    /** After KILL, how long to wait for the group to disappear before reporting anyway. */
+    private static final Duration KILL_SETTLE = Duration.ofSeconds(5);
+    private static final long GROUP_POLL_MILLIS = 25;
+    /** Linux refuses one environment string longer than 32 pages (MAX_ARG_STRLEN). Stay clear of it. */
+    static final int MAX_ENV_VALUE_BYTES = 120 * 1024;
+
+    private final RunnerSettings settings;
+    private final ActionValidator validator;
+    private final String nu;
+    private final Path setsid;
+    private final ProcessGroups groups;
+    private final String nuLibDirs;
+    private final ScheduledExecutorService exec;
+    private final Set<Attempt> running = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    /** A runner whose validator confines actions to {@code settings.libDirs()}. */
+    public ProcessRunner(RunnerSettings settings) {
+        this(settings, new ActionValidator(settings.libDirs()));
+    }
+
+    /**
+     * @param settings  the nu binary, lib dirs, env, kill grace and call-back details
+     * @param validator validates every action again before it runs (defense in depth)
+     * @throws ProvisioningException {@code E_CONFIG_INVALID} if {@code nu}, {@code setsid} or {@code kill} cannot
+     *                               be found
+     */
+    public ProcessRunner(RunnerSettings settings, ActionValidator validator) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.validator = Objects.requireNonNull(validator, "validator");
+        this.nu = resolveExecutable(settings.nuBinary(), "nushell.binary",
+                "install Nushell or set nushell.binary to its path").toString();
+        this.setsid = resolveSystemTool("setsid");
+        this.groups = new ProcessGroups(resolveSystemTool("kill"));
+        this.nuLibDirs = settings.libDirs().stream().map(p -> p.toAbsolutePath().normalize().toString())
+                .collect(Collectors.joining(":"));
+        ThreadFactory tf = r -> {
+            Thread t = new Thread(r, "provisioning-runner");
+            t.setDaemon(true);
+            return t;
+        };
+        this.exec = Executors.newSingleThreadScheduledExecutor(tf);
+        exec.scheduleWithFixedDelay(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    public RunnerSettings settings() { return settings; }
+
+    /** The resolved Nushell binary. */
+    public String nuBinary() { return nu; }
+
+    /** Attempts started or reattached by this runner that have not reported their exit yet. */
+    public int runningCount() { return running.size(); }
+
+    @Override
+    public RunHandle start(AttemptSpec spec, AttemptListener listener) {
+        Objects.requireNonNull(spec, "spec");
+        Objects.requireNonNull(listener, "listener");
+        if (closed) throw new ProvisioningException(ErrorCode.RUNNER_FAILURE, "the runner is closed");
+        String where = "task " + spec.taskId();
+        Action action = Objects.requireNonNull(spec.action(), "spec.action");
+        validator.validate(action, where + ".action");
+        if (spec.runDir() == null)
+            throw new ProvisioningException(ErrorCode.RUNNER_FAILURE, "no run dir for attempt " + spec.attemptNo(), where);
+        RunDir rd = new RunDir(spec.runDir().toAbsolutePath().normalize());
+
+        List<String> argv;
+        String wrapper = null;
+        switch (action) {
+            case Action.Nu n -> {
+                Path module = validator.resolve(n.module(), where + ".action.module");
+                wrapper = nuWrapper(module, n.function());
+                argv = List.of(nu, "--no-config-file", "-c", wrapper);
+            }
+            case Action.Script s -> {
+                Path script = validator.resolve(s.path(), where + ".action.path");
+                argv = new ArrayList<>(List.of(nu, "--no-config-file", script.toString()));
+                argv.addAll(s.argv());
+            }
+            case Action.Command c -> argv = c.argv();
+        }
+        for (String a : argv)
+            if (a.indexOf('\0') >= 0)
+                throw new ProvisioningException(ErrorCode.INVALID_VALUE, "arguments must not contain NUL characters",
+                        where + ".action");
+
+        prepareRunDir(rd, where);
+        ProcessBuilder pb = new ProcessBuilder(Launcher.command(setsid, rd.dir(), argv))
+                .directory(rd.dir().toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(rd.file(RunDir.LAUNCHER_LOG).toFile()))
+                .redirectErrorStream(true);
+        environment(pb.environment(), spec, rd, action, where);
+        try {
+            if (wrapper != null) Files.writeString(rd.file(RunDir.WRAPPER), wrapper, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new ProvisioningException(ErrorCode.RUNNER_FAILURE, "cannot write " + rd.file(RunDir.WRAPPER)
+                    + ": " + e.getMessage(), where, List.of(), e);
+        }
+
+        Process p;
+        try {
+            p = pb.start();
+        } catch (IOException | RuntimeException e) {
+            throw new ProvisioningException(ErrorCode.RUNNER_FAILURE,
+                    "cannot start the launcher (" + setsid + " /bin/sh): " + e.getMessage(), where, List.of(), e);
+        }
+        Attempt a = new Attempt(spec, listener, rd, p.pid(), p, -1);
+        LOG.debug("started {} attempt {} of task {} as process group {} in {}", action.kind(), spec.attemptNo(),
+                spec.taskId(), p.pid(), rd.dir());
+        a.monitor(p.onExit(), Instant.now());
+        return a;
+    }
+
+    /**
+     * Picks up an attempt after a daemon restart, from its run dir. Exactly one of:
+     * <ul>
+     *   <li>the run dir has an {@code exit} file: the outcome is reported to {@code listener.exited} at once;</li>
+     *   <li>the launcher recorded in {@code pid} is alive with the same start time: the runner follows it as if it had
+     *       started it (progress, timeout counted from the pid file's time, cancel) until it exits;</li>
+     *   <li>neither: the attempt was lost; {@code exited} reports exit code -1 and an error starting with
+     *       {@code "attempt lost"}, so the scheduler retries it under the task's policy.</li>
+     * </ul>
+     * Progress lines already in {@code stdout.log} are delivered again (they are idempotent updates).
+     */
+    public RunHandle reattach(AttemptSpec spec, AttemptListener listener) {
+        Objects.requireNonNull(spec, "spec");
+        Objects.requireNonNull(listener, "listener");
+        if (closed) throw new ProvisioningException(ErrorCode.RUNNER_FAILURE, "the runner is closed");
+        RunDir rd = new RunDir(spec.runDir().toAbsolutePath().normalize());
+        Optional<RunDir.PidFile> pf = rd.readPid();
+        long pgid = pf.map(RunDir.PidFile::pid).orElse(-1L);
+        if (rd.readExit().isEmpty() && pf.isPresent() && pgid > 1
+                && ProcessGroups.isAlive(pgid, pf.get().startTime())) {
+            Attempt a = new Attempt(spec, listener, rd, pgid, null, pf.get().startTime());
+            Instant started;
+            try {
+                started = Files.getLastModifiedTime(rd.file(RunDir.PID)).toInstant();
+            } catch (IOException e) {
+                started = Instant.now();
+            }
+            LOG.info("reattached attempt {} of task {} (process group {})", spec.attemptNo(), spec.taskId(), pgid);
+            a.monitor(null, started);
+            return a;
+        }
+        // Ended (exit file), or lost. The exit file is read again when reporting: it may have just appeared.
+        Attempt a = new Attempt(spec, listener, rd, pgid, null, -1);
+        a.ended = true;
+        running.add(a);
+        submit(a::finish);
+        return a;
+    }
+
+    /** Stops the tailer thread. Running attempts keep running (they outlive the daemon) and are not reported. */
+    @Override
+    public void close() {
+        closed = true;
+        exec.shutdownNow();
+        try {
+            exec.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        running.clear();
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+
+    /**
+     * The generated wrapper for a nu action. It contains only the validated absolute module path (inside single
+     * quotes, from a restricted character set) and the validated function name; the arguments come from the
+     * environment. Importing only {@code [function]} makes Nushell itself check that the module exports it.
+     */
+    static String nuWrapper(Path module, String function) {
+        String abs = module.toString();
+        if (!ActionValidator.SAFE_ABS_PATH.matcher(abs).matches() || abs.contains("'"))
+            throw new ProvisioningException(ErrorCode.MODULE_OUTSIDE_LIB, "unsafe module path: " + abs);
+        if (function == null || !ActionValidator.FUNCTION.matcher(function).matches())
+            throw new ProvisioningException(ErrorCode.INVALID_FUNCTION, "invalid function name: " + function);
+        return "use '" + abs + "' [" + function + "]\n"
+                + "let r = (" + function + " ($env.PROVISIONING_PARAMS | from json))\n"
+                + "$r | to json | save -f $env.PROVISIONING_RESULT_FILE\n";
+    }
+
+    private void environment(Map<String, String> env, AttemptSpec spec, RunDir rd, Action action, String where) {
+        env.putAll(settings.envVars());
+        env.keySet().removeIf(k -> k.equals("PROVISIONING_CHECKPOINT"));
+        JsonNode args = action instanceof Action.Nu n ? n.args() : null;
+        put(env, "PROVISIONING_WORKFLOW_ID", spec.workflowId(), where);
+        put(env, "PROVISIONING_TASK_ID", spec.taskId(), where);
+        put(env, "PROVISIONING_ATTEMPT", Integer.toString(spec.attemptNo()), where);
+        put(env, "PROVISIONING_IDEMPOTENCY_KEY", spec.idempotencyKey(), where);
+        put(env, "PROVISIONING_PARAMS", args == null || args.isMissingNode() ? "{}" : Json.write(args), where);
+        put(env, "PROVISIONING_INPUTS", spec.inputs() == null || spec.inputs().isNull() ? "{}" : Json.write(spec.inputs()), where);
+        if (spec.checkpoint() != null && !spec.checkpoint().isNull())
+            put(env, "PROVISIONING_CHECKPOINT", Json.write(spec.checkpoint()), where);
+        put(env, "PROVISIONING_RESULT_FILE", rd.file(RunDir.RESULT).toString(), where);
+        put(env, "PROVISIONING_RUN_DIR", rd.dir().toString(), where);
+        put(env, "PROVISIONING_ORCHESTRATOR_URL", settings.orchestratorUrl(), where);
+        put(env, "PROVISIONING_TOKEN", settings.token(), where);
+        put(env, "PROVISIONING_DATA_DIR", settings.dataDir().toAbsolutePath().toString(), where);
+        put(env, "NU_LIB_DIRS", nuLibDirs, where);
+    }
+
+    private static void put(Map<String, String> env, String key, String value, String where) {
+        String v = value == null ? "" : value;
+        if (v.indexOf('\0') >= 0)
+            throw new ProvisioningException(ErrorCode.INVALID_VALUE, key + " must not contain NUL characters", where);
+        int bytes = v.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > MAX_ENV_VALUE_BYTES)
+            throw new ProvisioningException(ErrorCode.INVALID_VALUE, key + " is " + bytes + " bytes; the OS limit for "
+                    + "one environment variable is 128 KiB (keep task args and dependency results under "
+                    + MAX_ENV_VALUE_BYTES / 1024 + " KiB of JSON)", where);
+        env.put(key, v);
+    }
+
+    private static void prepareRunDir(RunDir rd, String where) {
+        try {
+            Files.createDirectories(rd.dir());
+            try {
+                Files.setPosixFilePermissions(rd.dir(), PosixFilePermissions.fromString("rwx------"));
+            } catch (UnsupportedOperationException ignored) {
+                // not a POSIX file system
+            }
+        } catch (IOException e) {
+            throw new ProvisioningException(ErrorCode.RUNNER_FAILURE, "cannot create run dir " + rd.dir() + ": "
+                    + e.getMessage(), where, List.of(), e);
+        }
+        for (String f : List.of(RunDir.PID, RunDir.EXIT))
+            if (Files.exists(rd.file(f)))
+                throw new ProvisioningException(ErrorCode.RUNNER_FAILURE, "run dir " + rd.dir()
+                        + " was already used by an attempt (it has a '" + f + "' file); use a new run dir per attempt",
+                        where);
+    }
+
+    private void tick() {
+        for (Attempt a : running) {
+            try {
+                a.tick();
+            } catch (RuntimeException e) {
+                LOG.warn("tailing {} failed: {}", a.rd.dir(), e.toString());
+            }
+        }
+    }
+
+    private boolean submit(Runnable r) {
+        try {
+            exec.execute(() -> {
+                try {
+                    r.run();
+                } catch (RuntimeException e) {
+                    LOG.error("runner task failed", e);
+                }
+            });
+            return true;
+        } catch (RejectedExecutionException e) {
+            return false;
+        }
+    }
+
+    private ScheduledFuture<?> schedule(Runnable r, long millis) {
+        try {
+            return exec.schedule(() -> {
+                try {
+                    r.run();
+                } catch (RuntimeException e) {
+                    LOG.error("runner task failed", e);
+                }
+            }, Math.max(0, millis), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            return null;
+        }
+    }
+
+    static Path resolveExecutable(String name, String where, String hint) {
+        if (name.contains("/")) {
+            Path p = Path.of(name).toAbsolutePath().normalize();
+            if (Files.isRegularFile(p) && Files.isExecutable(p)) return p;
+            throw new ProvisioningException(ErrorCode.CONFIG_INVALID, "'" + name + "' is not an executable file; "
+                    + hint, where);
+        }
+        String path = System.getenv("PATH");
+        if (path != null)
+            for (String dir : path.split(":")) {
+                if (dir.isEmpty()) continue;
+                Path p = Path.of(dir, name);
+                if (Files.isRegularFile(p) && Files.isExecutable(p)) return p.toAbsolutePath();
+            }
+        throw new ProvisioningException(ErrorCode.CONFIG_INVALID, "'" + name + "' not found on PATH; " + hint, where);
+    }
+
+    private static Path resolveSystemTool(String name) {
+        for (String dir : List.of("/usr/bin", "/bin", "/usr/sbin", "/sbin")) {
+            Path p = Path.of(dir, name);
+            if (Files.isRegularFile(p) && Files.isExecutable(p)) return p;
+        }
+        return resolveExecutable(name, "runner", "the runner needs util-linux '" + name + "' (Linux only)");
+    }
+
+    private enum Stop { TIMEOUT, CANCEL, LEFTOVERS }
+
+    /** One attempt. Its mutable state is only touched on the runner thread. */
+    private final class Attempt implements RunHandle {
+        final AttemptSpec spec;
+        final AttemptListener listener;
+        final RunDir rd;
+        final long pgid;
+        final Process process;  // our child; null when reattached or not followed
+        final long startTime;   // reattached: the launcher's start time from the pid file; else -1
+        final LineTail out;
+        ScheduledFuture<?> timeoutFuture;
+        Stop stop;
+        boolean ended;          // the launcher is gone (or was never followed)
+        boolean killSent;
+        long killSentNanos;
+        boolean finished;
+
+        Attempt(AttemptSpec spec, AttemptListener listener, RunDir rd, long pgid, Process process, long startTime) {
+            this.spec = spec;
+            this.listener = listener;
+            this.rd = rd;
+            this.pgid = pgid;
+            this.process = process;
+            this.startTime = startTime;
+            this.out = new LineTail(rd.file(RunDir.STDOUT));
+        }
+
+        /** Follows the attempt: {@code ended} completes when our child ends; null for a reattached launcher. */
+        void monitor(CompletableFuture<?> launcherExit, Instant started) {
+            running.add(this);
+            Duration t = spec.timeout();
+            if (t != null && t.isPositive()) {
+                long left = t.minus(Duration.between(started, Instant.now())).toMillis();
+                timeoutFuture = schedule(() -> terminate(Stop.TIMEOUT), left);
+            }
+            if (launcherExit != null)
+                launcherExit.whenComplete((v, e) -> {
+                    if (!submit(this::launcherEnded)) LOG.debug("runner closed; not reporting {}", rd.dir());
+                });
+        }
+
+        @Override
+        public long pid() { return pgid; }
+
+        @Override
+        public void cancel() {
+            if (!submit(() -> terminate(Stop.CANCEL)) && !ended && pgid > 1)
+                groups.signal("TERM", pgid, launcherAlive());
+        }
+
+        /** Whether the launcher (the group leader) is still alive. Our child stays unreaped until Java reaps it. */
+        boolean launcherAlive() {
+            if (ended) return false;
+            if (process != null) return process.isAlive();
+            return ProcessGroups.isAlive(pgid, startTime);
+        }
+
+        /** Called every tick: tails stdout; notices the end of a reattached launcher (not our child). */
+        void tick() {
+            drain(false);
+            if (process == null && !ended && !ProcessGroups.isAlive(pgid, startTime)) launcherEnded();
+        }
+
+        void terminate(Stop why) {
+            if (finished || stop != null || pgid <= 1) return;
+            if (why != Stop.LEFTOVERS && !launcherAlive()) return; // it ended on its own first
+            stop = why;
+            LOG.info("{} attempt {} of task {}: TERM to process group {}", why == Stop.TIMEOUT ? "timed out:"
+                    : why == Stop.CANCEL ? "cancelled:" : "leftover processes after", spec.attemptNo(), spec.taskId(), pgid);
+            groups.signal("TERM", pgid, launcherAlive());
+            schedule(this::escalate, settings.killGrace().toMillis());
+        }
+
+        void escalate() {
+            if (finished) return;
+            boolean leader = launcherAlive();
+            if (leader || !ProcessGroups.liveMembers(pgid).isEmpty()) {
+                LOG.info("KILL to process group {} (task {} attempt {})", pgid, spec.taskId(), spec.attemptNo());
+                groups.signal("KILL", pgid, leader);
+                killSent = true;
+                killSentNanos = System.nanoTime();
+            }
+        }
+
+        void launcherEnded() {
+            if (finished || ended) return;
+            ended = true;
+            drain(false);
+            awaitGroupGone();
+        }
+
+        void awaitGroupGone() {
+            if (finished) return;
+            List<Long> live = ProcessGroups.liveMembers(pgid);
+            if (live.isEmpty()) {
+                finish();
+                return;
+            }
+            if (stop == null) terminate(Stop.LEFTOVERS);
+            if (killSent && System.nanoTime() - killSentNanos > KILL_SETTLE.toNanos()) {
+                LOG.warn("process group {} still has {} after KILL; reporting the exit anyway", pgid, live);
+                finish();
+                return;
+            }
+            schedule(this::awaitGroupGone, GROUP_POLL_MILLIS);
+        }
+
+        void drain(boolean all) {
+            if (finished && !all) return;
+            try {
+                out.poll(all ? 0 : MAX_BYTES_PER_TICK, all, line -> {
+                    try {
+                        OutputProtocol.line(line, listener);
+                    } catch (RuntimeException e) {
+                        LOG.warn("listener of task {} failed: {}", spec.taskId(), e.toString());
+                    }
+                });
+            } catch (IOException e) {
+                LOG.warn("cannot read {}: {}", rd.file(RunDir.STDOUT), e.toString());
+            }
+        }
+
+        void finish() {
+            if (finished) return;
+            finished = true;
+            running.remove(this);
+            if (timeoutFuture != null) timeoutFuture.cancel(false);
+            AttemptExit exit;
+            try {
+                drain(true);
+                exit = outcome();
+            } catch (RuntimeException e) {
+                exit = new AttemptExit(-1, stop == Stop.TIMEOUT, stop == Stop.CANCEL, null, "",
+                        "runner failure: " + e);
+            } finally {
+                out.close();
+            }
+            try {
+                listener.exited(exit);
+            } catch (RuntimeException e) {
+                LOG.error("exit listener of task {} attempt {} failed", spec.taskId(), spec.attemptNo(), e);
+            }
+        }
+
+        private AttemptExit outcome() {
+            String tail = rd.stderrTail(RunDir.STDERR_TAIL_BYTES);
+            boolean timedOut = stop == Stop.TIMEOUT;
+            boolean cancelled = stop == Stop.CANCEL;
+            OptionalInt recorded = rd.readExit();
+            int code;
+            String error = null;
+            if (recorded.isPresent()) {
+                code = recorded.getAsInt();
+            } else if (process != null) {
+                code = process.exitValue();
+                error = "the launcher was killed" + (code > 128 ? " by signal " + (code - 128) : "")
+                        + " before it recorded the task's exit status (exit " + code + ")";
+                try {
+                    rd.writeExit(code);
+                } catch (IOException e) {
+                    LOG.warn("cannot write {}: {}", rd.file(RunDir.EXIT), e.toString());
+                }
+            } else if (startTime < 0) {
+                return new AttemptExit(-1, false, false, null, tail, "attempt lost: no exit file in " + rd.dir()
+                        + " and no live launcher" + (pgid > 0 ? " (process " + pgid + " is gone)" : "")
+                        + "; the daemon probably stopped before the launcher started, or the launcher was killed");
+            } else {
+                code = -1;
+                error = "the launcher (process " + pgid + ") ended without recording an exit status";
+            }
+            JsonNode result = null;
+            try {
+                result = rd.readResult();
+            } catch (RunDir.InvalidResultException e) {
+                if (code == 0 && !timedOut && !cancelled && error == null) error = e.getMessage();
+            }
+            // A plain non-zero exit, a timeout and a cancel carry no error text: the scheduler describes those
+            // (with the last stderr line). 'error' is for what only the runner knows.
+            if (timedOut || cancelled) error = null;
+            return new AttemptExit(code, timedOut, cancelled, result, tail, error);
+        }
+    }
+
+}
