@@ -57,11 +57,13 @@ public final class Daemon implements AutoCloseable {
             dataDir = new DataDir(config.storage().dataDir());
             dataDir.open();
             token = dataDir.token();
-            store = switch (config.storage().backend()) {
+            Store jdbc = switch (config.storage().backend()) {
                 case "postgres" -> JdbcStore.postgres(config.storage().postgresUrl(), config.storage().postgresUser(),
                         config.storage().postgresPassword(), clock);
                 default -> JdbcStore.sqlite(dataDir.path(), clock);
             };
+            ChangeSignal changes = new ChangeSignal();
+            store = new NotifyingStore(jdbc, changes);
             ActionValidator validator = new ActionValidator(config.nushell().libDirs());
             String host = config.server().host();
             PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -80,7 +82,7 @@ public final class Daemon implements AutoCloseable {
                     new WorkflowSpecParser.Defaults(timeout, config.executor().maxAttempts()));
             Auth auth = new Auth(token, config.server().requireToken(), !ConfigLoader.isLoopback(host));
             SystemService system = new SystemService(scheduler, config.storage().backend(), registry, clock);
-            WorkflowService workflows = new WorkflowService(store, scheduler, submissions, specParser, http, metrics);
+            WorkflowService workflows = new WorkflowService(store, scheduler, submissions, specParser, http, metrics, changes);
             TaskService tasks = new TaskService(store, http);
 
             server = WebServer.builder()

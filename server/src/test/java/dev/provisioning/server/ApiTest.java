@@ -10,6 +10,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -177,6 +178,8 @@ class ApiTest {
         String id = batch("[{\"id\":\"s\",\"module\":\"test/tasks.nu\",\"function\":\"slow\",\"args\":{\"seconds\":30},\"timeout\":\"40s\"}]");
         String taskId = TestDaemon.json(d.get("/workflows/" + id)).get("tasks").get(0).get("id").asText();
         awaitTaskState(taskId, "Running");
+        // let the task's own stdout PROGRESS line land first, so it cannot overwrite ours
+        await().atMost(Duration.ofSeconds(30)).until(() -> TestDaemon.json(d.get("/tasks/" + taskId)).get("progress").asInt() == 10);
         HttpResponse<String> r = d.post("/tasks/" + taskId + "/progress", "{\"percent\":42,\"message\":\"half way\"}");
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         JsonNode t = TestDaemon.json(d.get("/tasks/" + taskId));
@@ -275,6 +278,28 @@ class ApiTest {
                 .header("Content-Type", "application/xml").header("Authorization", "Bearer " + d.daemon.token())
                 .POST(HttpRequest.BodyPublishers.ofString("<a/>")).build());
         assertRejected(xml, 415, "E_UNSUPPORTED_MEDIA_TYPE", "Content-Type");
+    }
+
+    @Test
+    void eventsStreamOverSseLiveAndReplayFromLastEventId() {
+        String id = batch("[{\"id\":\"s\",\"module\":\"test/tasks.nu\",\"function\":\"slow\",\"args\":{\"seconds\":1},\"timeout\":\"30s\"},"
+                + "{\"id\":\"e\",\"module\":\"test/tasks.nu\",\"function\":\"echo\",\"depends_on\":[\"s\"]}]");
+        // subscribe right away: the stream follows the workflow live and ends when it is terminal
+        List<String> lines = d.send(HttpRequest.newBuilder(URI.create(d.url("/workflows/" + id + "/events")))
+                .header("Accept", "text/event-stream").timeout(Duration.ofSeconds(60)).GET().build(),
+                HttpResponse.BodyHandlers.ofLines()).body().toList();
+        List<String> names = lines.stream().filter(l -> l.startsWith("event:")).map(l -> l.substring(6).trim()).toList();
+        List<Long> ids = lines.stream().filter(l -> l.startsWith("id:")).map(l -> Long.parseLong(l.substring(3).trim())).toList();
+        assertThat(names).contains("workflow.submitted", "task.progress", "task.state").endsWith("workflow.state");
+        assertThat(ids).isSorted().doesNotHaveDuplicates();
+        assertThat(lines.stream().filter(l -> l.startsWith("data:")).reduce("", String::concat)).contains("\"to\":\"Completed\"");
+
+        long resumeFrom = ids.get(ids.size() / 2);
+        List<Long> replay = d.send(HttpRequest.newBuilder(URI.create(d.url("/workflows/" + id + "/events")))
+                .header("Accept", "text/event-stream").header("Last-Event-ID", Long.toString(resumeFrom)).GET().build(),
+                HttpResponse.BodyHandlers.ofLines()).body()
+                .filter(l -> l.startsWith("id:")).map(l -> Long.parseLong(l.substring(3).trim())).toList();
+        assertThat(replay).isEqualTo(ids.subList(ids.size() / 2 + 1, ids.size()));
     }
 
     @Test

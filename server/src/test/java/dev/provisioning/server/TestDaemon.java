@@ -67,8 +67,12 @@ final class TestDaemon implements AutoCloseable {
     }
 
     HttpResponse<String> send(HttpRequest req) {
+        return send(req, HttpResponse.BodyHandlers.ofString());
+    }
+
+    <T> HttpResponse<T> send(HttpRequest req, HttpResponse.BodyHandler<T> handler) {
         try {
-            return http.send(req, HttpResponse.BodyHandlers.ofString());
+            return http.send(req, handler);
         } catch (IOException e) {
             throw new RuntimeException(e);
         } catch (InterruptedException e) {

@@ -14,7 +14,11 @@ import dev.provisioning.core.error.ErrorCode;
 import dev.provisioning.core.error.ProvisioningException;
 import dev.provisioning.core.spec.WorkflowDocuments;
 import dev.provisioning.core.spec.WorkflowSpecParser;
+import dev.provisioning.server.ChangeSignal;
+import io.helidon.http.HeaderNames;
 import io.helidon.http.HttpMediaType;
+import io.helidon.http.sse.SseEvent;
+import io.helidon.webserver.sse.SseSink;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
@@ -30,9 +34,11 @@ public final class WorkflowService implements HttpService {
     private final WorkflowSpecParser specParser;
     private final Http http;
     private final Metrics metrics;
+    private final ChangeSignal changes;
 
     public WorkflowService(Store store, Scheduler scheduler, Submissions submissions, WorkflowSpecParser specParser,
-                           Http http, Metrics metrics) {
+                           Http http, Metrics metrics, ChangeSignal changes) {
+        this.changes = changes;
         this.store = store;
         this.scheduler = scheduler;
         this.submissions = submissions;
@@ -98,16 +104,52 @@ public final class WorkflowService implements HttpService {
         Http.json(res, Status.OK_200, Views.workflow(w, store.tasks(null, id, 10_000, 0), true));
     }
 
-    private void listEvents(ServerRequest req, ServerResponse res) {
+    /**
+     * The workflow's events. With {@code Accept: text/event-stream} this is an SSE stream: it replays from
+     * {@code Last-Event-ID} (or {@code ?after=}), then sends new events as they commit, and ends once the
+     * workflow is in a terminal state and every event has been sent. Otherwise a JSON page.
+     */
+    private void listEvents(ServerRequest req, ServerResponse res) throws InterruptedException {
         String id = Http.pathParam(req, "id");
         store.workflow(id).orElseThrow(() -> ApiException.notFound("workflow", id));
         long after = Http.intQuery(req, "after", 0, 0, Integer.MAX_VALUE);
+        boolean sse = req.headers().first(HeaderNames.ACCEPT).map(a -> a.contains("text/event-stream")).orElse(false);
+        if (sse) {
+            String last = req.headers().first(HeaderNames.create("Last-Event-ID")).orElse(null);
+            if (last != null) {
+                try {
+                    after = Long.parseLong(last.trim());
+                } catch (NumberFormatException e) {
+                    throw ApiException.invalid("header Last-Event-ID", "must be an event id (integer), got '" + last + "'");
+                }
+            }
+            stream(id, after, res);
+            return;
+        }
         int limit = Http.intQuery(req, "limit", 500, 1, 10_000);
         List<Event> events = store.events(id, after, limit);
         ObjectNode body = Json.MAPPER.createObjectNode();
         ArrayNode arr = body.putArray("events");
         events.forEach(e -> arr.add(Views.event(e)));
         Http.json(res, Status.OK_200, body);
+    }
+
+    private void stream(String id, long after, ServerResponse res) throws InterruptedException {
+        try (SseSink sink = res.sink(SseSink.TYPE)) {
+            long cursor = after;
+            long seen = changes.version();
+            while (true) {
+                boolean terminal = store.workflow(id).map(w -> w.state().isTerminal()).orElse(true);
+                List<Event> batch = store.events(id, cursor, 500);
+                for (Event e : batch) {
+                    sink.emit(SseEvent.builder().id(Long.toString(e.id())).name(e.type()).data(Json.write(Views.event(e))).build());
+                    cursor = e.id();
+                }
+                if (batch.size() == 500) continue;
+                if (terminal) return;
+                seen = changes.awaitChange(seen, 1000);
+            }
+        }
     }
 
     static WorkflowState parseState(String s) {

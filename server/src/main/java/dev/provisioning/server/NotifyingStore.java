@@ -1,0 +1,53 @@
+package dev.provisioning.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.provisioning.core.model.Attempt;
+import dev.provisioning.core.model.AttemptOutcome;
+import dev.provisioning.core.model.Event;
+import dev.provisioning.core.model.NewWorkflow;
+import dev.provisioning.core.model.Task;
+import dev.provisioning.core.model.TaskState;
+import dev.provisioning.core.model.Workflow;
+import dev.provisioning.core.model.WorkflowState;
+import dev.provisioning.core.port.Store;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/** Delegates to the real store and bumps a {@link ChangeSignal} after each committed change, so streams wake at once. */
+final class NotifyingStore implements Store {
+    private final Store d;
+    private final ChangeSignal signal;
+
+    NotifyingStore(Store delegate, ChangeSignal signal) {
+        this.d = delegate;
+        this.signal = signal;
+    }
+
+    private <T> T bump(T result) {
+        signal.bump();
+        return result;
+    }
+
+    @Override public void insertWorkflow(NewWorkflow wf) { d.insertWorkflow(wf); signal.bump(); }
+    @Override public Optional<Workflow> workflow(String id) { return d.workflow(id); }
+    @Override public List<Workflow> workflows(WorkflowState state, int limit, int offset) { return d.workflows(state, limit, offset); }
+    @Override public Optional<Task> task(String id) { return d.task(id); }
+    @Override public List<Task> tasks(TaskState state, String workflowId, int limit, int offset) { return d.tasks(state, workflowId, limit, offset); }
+    @Override public List<Attempt> attempts(String taskId) { return d.attempts(taskId); }
+    @Override public List<Task> readyTasks(int limit) { return d.readyTasks(limit); }
+    @Override public Optional<Attempt> claim(String taskId, String owner, String runDir) { return bump(d.claim(taskId, owner, runDir)); }
+    @Override public void attemptStarted(String taskId, int attemptNo, long pid) { d.attemptStarted(taskId, attemptNo, pid); }
+    @Override public boolean recordProgress(String taskId, int attemptNo, int percent, String message) { return bump(d.recordProgress(taskId, attemptNo, percent, message)); }
+    @Override public boolean completeAttempt(AttemptOutcome outcome) { return bump(d.completeAttempt(outcome)); }
+    @Override public int promoteDueRetries(Instant now) {
+        int n = d.promoteDueRetries(now);
+        if (n > 0) signal.bump();
+        return n;
+    }
+    @Override public Optional<Instant> nextRetryAt() { return d.nextRetryAt(); }
+    @Override public List<Task> runningTasks() { return d.runningTasks(); }
+    @Override public List<Event> events(String workflowId, long afterId, int limit) { return d.events(workflowId, afterId, limit); }
+    @Override public long appendEvent(String workflowId, String taskId, String type, JsonNode data) { return bump(d.appendEvent(workflowId, taskId, type, data)); }
+    @Override public void close() { d.close(); }
+}
