@@ -12,10 +12,23 @@ java_major() {
   "$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = //p' | head -n1
 }
 
-# find_jdk -> prints a JAVA_HOME holding a JDK >= 21 (with javac), or fails with what to install.
-# Order: $JAVA_HOME, `java` on PATH, /usr/lib/jvm/*.
+# jdk_major HOME -> the major version of the JDK/JRE at HOME (17, 21, 25...) or nothing. Reads HOME/release
+# (no JVM start); falls back to asking the java binary.
+jdk_major() {
+  local home="$1" v=""
+  if [ -f "$home/release" ]; then
+    v="$(sed -n 's/^JAVA_VERSION="\([^"]*\)".*/\1/p' "$home/release" | head -n1)"
+  fi
+  [ -n "$v" ] || v="$(java_major "$home/bin/java")"
+  case "$v" in 1.*|'') return 0 ;; esac
+  echo "${v%%[.+-]*}"
+}
+
+# find_jdk -> prints a JAVA_HOME holding Java >= 21, or fails saying what to install.
+# Order: $JAVA_HOME, `java` on PATH, /usr/lib/jvm/* (newest first). A full JDK (with javac, needed to build)
+# is preferred; a JRE >= 21 is accepted when no JDK >= 21 is found (enough to run built jars).
 find_jdk() {
-  local cands=() c home major
+  local cands=() c home major jre=""
   [ -n "${JAVA_HOME:-}" ] && cands+=("$JAVA_HOME")
   if command -v java >/dev/null 2>&1; then
     c="$(readlink -f "$(command -v java)")"; cands+=("$(dirname "$(dirname "$c")")")
@@ -23,14 +36,17 @@ find_jdk() {
   for c in $(ls -d /usr/lib/jvm/*/ 2>/dev/null | sort -rV); do cands+=("${c%/}"); done
   for home in "${cands[@]}"; do
     [ -x "$home/bin/java" ] || continue
-    major="$(java_major "$home/bin/java")"
-    case "$major" in ''|1.*) continue ;; esac
-    if [ "$major" -ge 21 ] 2>/dev/null; then echo "$home"; return 0; fi
+    major="$(jdk_major "$home")"
+    [ -n "$major" ] && [ "$major" -ge 21 ] 2>/dev/null || continue
+    if [ -x "$home/bin/javac" ]; then echo "$home"; return 0; fi
+    [ -n "$jre" ] || jre="$home"
   done
+  if [ -n "$jre" ]; then echo "$jre"; return 0; fi
   {
-    echo "provisioning: no JDK 21 or newer found."
-    echo "  looked at: \$JAVA_HOME, 'java' on PATH, /usr/lib/jvm/*"
-    echo "  install one, e.g. 'apt-get install openjdk-21-jdk' (Debian/Ubuntu) or Temurin 21+,"
+    echo "provisioning: no Java 21 or newer found."
+    echo "  looked at: \$JAVA_HOME${JAVA_HOME:+ ($JAVA_HOME)}, 'java' on PATH, /usr/lib/jvm/*"
+    echo "  install a JDK 21 or newer, e.g. 'sudo apt-get install openjdk-21-jdk' (Debian/Ubuntu),"
+    echo "  'sudo dnf install java-21-openjdk-devel' (Fedora/RHEL) or Temurin 21+ from https://adoptium.net,"
     echo "  then set JAVA_HOME to it."
   } >&2
   return 1
@@ -61,12 +77,33 @@ find_nu() {
   echo "$local_nu"
 }
 
-# ensure_built ROOT JAVA_HOME -> builds the jars with the Maven wrapper if the dist lib dir is missing.
+# built ROOT MODULE -> true when MODULE's launcher classpath is complete: its own jar is written into
+# MODULE/target/lib after the runtime dependencies were copied there.
+built() {
+  compgen -G "$1/$2/target/lib/provisioning-$2*.jar" >/dev/null
+}
+
+# ensure_built ROOT JAVA_HOME MODULE... -> builds the jars with the Maven wrapper when a module's
+# target/lib is incomplete (cli, server). Serialized with a lock, so two first runs do not build twice.
 ensure_built() {
-  local root="$1" jh="$2"
-  if [ ! -f "$root/dist/target/lib/.complete" ]; then
-    echo "provisioning: building (first run)..." >&2
-    (cd "$root" && JAVA_HOME="$jh" ./mvnw -q -B -DskipTests install >&2) || {
-      echo "provisioning: build failed; run './mvnw -DskipTests install' to see why." >&2; return 1; }
+  local root="$1" jh="$2" m missing=""; shift 2
+  for m in "$@"; do built "$root" "$m" || missing="$missing $m"; done
+  [ -n "$missing" ] || return 0
+  if [ ! -x "$jh/bin/javac" ]; then
+    echo "provisioning: building needs a JDK 21+ with javac; $jh has none (install e.g. openjdk-21-jdk)." >&2
+    return 1
   fi
+  mkdir -p "$root/target"
+  (
+    if command -v flock >/dev/null 2>&1; then flock 9; fi
+    missing=""
+    for m in "$@"; do built "$root" "$m" || missing="$missing $m"; done
+    [ -n "$missing" ] || exit 0
+    echo "provisioning: building (missing:$missing; first run takes a minute)..." >&2
+    (cd "$root" && JAVA_HOME="$jh" ./mvnw -q -B -DskipTests install >&2) || {
+      echo "provisioning: build failed; run 'cd $root && ./mvnw -DskipTests install' to see why." >&2; exit 1; }
+    for m in "$@"; do
+      built "$root" "$m" || { echo "provisioning: the build did not produce $root/$m/target/lib" >&2; exit 1; }
+    done
+  ) 9>"$root/target/.build.lock"
 }

@@ -1,0 +1,33 @@
+package dev.provisioning.cli;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The exit codes of every {@code provisioning} command. Part of the CLI's contract: never renumber. */
+public final class ExitCode {
+    /** The command did what it was asked. */
+    public static final int OK = 0;
+    /** The operation or workflow failed (a task failed, nu exited non-zero, the daemon answered 5xx). */
+    public static final int FAILED = 1;
+    /** Bad usage or bad input: unknown option, invalid value, invalid config. */
+    public static final int USAGE = 2;
+    /** The orchestrator daemon could not be reached (or did not come up). */
+    public static final int UNREACHABLE = 3;
+    /** The workflow, task or other named thing does not exist. */
+    public static final int NOT_FOUND = 4;
+
+    /** The exit-code list shown at the end of every command's help. */
+    static final Map<String, String> HELP = help();
+
+    private ExitCode() {}
+
+    private static Map<String, String> help() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put(" " + OK, "ok");
+        m.put(" " + FAILED, "the operation or workflow failed");
+        m.put(" " + USAGE, "usage error or bad input (including invalid config)");
+        m.put(" " + UNREACHABLE, "the orchestrator daemon is unreachable");
+        m.put(" " + NOT_FOUND, "not found");
+        return java.util.Collections.unmodifiableMap(m);
+    }
+}

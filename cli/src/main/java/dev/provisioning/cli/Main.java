@@ -1,0 +1,232 @@
+package dev.provisioning.cli;
+
+import dev.provisioning.cli.commands.OrchestratorCommand;
+import dev.provisioning.cli.commands.ServerCommand;
+import dev.provisioning.cli.commands.WorkflowCommand;
+import dev.provisioning.cli.client.OrchestratorClient;
+import dev.provisioning.cli.client.UnreachableException;
+import dev.provisioning.cli.daemon.DaemonControl;
+import dev.provisioning.cli.direct.DirectRunner;
+import dev.provisioning.core.config.Config;
+import dev.provisioning.core.config.ConfigLoader;
+import dev.provisioning.core.error.ErrorCode;
+import dev.provisioning.core.error.ProvisioningException;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+
+/**
+ * {@code provisioning}: the root command. Holds the global options (usable before or after any subcommand) and
+ * the per-invocation context the subcommands share: the loaded config, the daemon control and the output
+ * streams. {@link #commandLine} builds a ready {@link CommandLine} for tests.
+ */
+@Command(name = "provisioning",
+        description = "Provision infrastructure: run Nushell operations directly or through the orchestrator daemon.",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        subcommands = {OrchestratorCommand.class, ServerCommand.class, WorkflowCommand.class},
+        usageHelpAutoWidth = true,
+        footerHeading = "%nExamples:%n",
+        footer = {
+                "  provisioning orchestrator start",
+                "  provisioning server create web-1 --orchestrated --wait",
+                "  provisioning server list --json",
+                "  provisioning workflow list --status Failed",
+                "",
+                "Modes: 'direct' runs nu in this process; 'orchestrated' submits to the daemon.",
+                "[execution] in the config decides per operation; --direct and --orchestrated",
+                "override it. See cli/README.md."})
+public final class Main {
+    /** The install (or checkout) root: {@code bin/}, {@code nulib/}, {@code dist/}. Set by the launcher. */
+    public static final String HOME_PROPERTY = "provisioning.home";
+
+    @Option(names = "--config", paramLabel = "FILE", scope = ScopeType.INHERIT,
+            description = "An extra config file, layered after ~/.config/provisioning/config.toml.")
+    Path configFile;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", scope = ScopeType.INHERIT,
+            description = "The data dir (storage.data_dir): pid file, token, daemon.json, local state.")
+    Path dataDir;
+
+    @Option(names = "--endpoint", paramLabel = "URL", scope = ScopeType.INHERIT,
+            description = "The orchestrator URL (orchestrator.endpoint); overrides <data dir>/daemon.json.")
+    String endpoint;
+
+    @Option(names = "--json", scope = ScopeType.INHERIT, description = "Machine output: JSON on stdout.")
+    boolean json;
+
+    @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
+            description = "Show stack traces of unexpected errors.")
+    boolean verbose;
+
+    private PrintWriter out;
+    private PrintWriter err;
+    private Config config;
+    private DaemonControl daemon;
+
+    public static void main(String[] args) {
+        PrintWriter out = new PrintWriter(new java.io.OutputStreamWriter(System.out, StandardCharsets.UTF_8), true);
+        PrintWriter err = new PrintWriter(new java.io.OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
+        int code = commandLine(out, err).execute(args);
+        out.flush();
+        err.flush();
+        System.exit(code);
+    }
+
+    /** A {@code provisioning} command line writing to {@code out} and {@code err}. */
+    public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
+        Main main = new Main();
+        main.out = out;
+        main.err = err;
+        CommandLine cl = new CommandLine(main);
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setParameterExceptionHandler(main::onUsageError);
+        addExitCodeHelp(cl);
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> main.onError(ex));
+        return cl;
+    }
+
+    /** Every command's help ends with the same exit-code list. */
+    private static void addExitCodeHelp(CommandLine cl) {
+        cl.getCommandSpec().usageMessage().exitCodeListHeading("%nExit codes:%n").exitCodeList(ExitCode.HELP);
+        cl.getSubcommands().values().forEach(Main::addExitCodeHelp);
+    }
+
+    // ---- the context shared by the subcommands ------------------------------------------------------------
+
+    public PrintWriter out() { return out; }
+
+    public PrintWriter err() { return err; }
+
+    public boolean json() { return json; }
+
+    /** The install root: {@code -Dprovisioning.home}, else (tests) {@code -Dprovisioning.root}, else the cwd. */
+    public static Path installRoot() {
+        String home = System.getProperty(HOME_PROPERTY);
+        if (home == null || home.isBlank()) home = System.getProperty("provisioning.root");
+        return Path.of(home == null || home.isBlank() ? "." : home).toAbsolutePath().normalize();
+    }
+
+    /** The layered config, loaded once per invocation. Invalid config is a usage error (exit 2). */
+    public Config config() {
+        if (config == null) {
+            Map<String, String> flags = new LinkedHashMap<>();
+            if (dataDir != null) flags.put("storage.data_dir", dataDir.toAbsolutePath().toString());
+            if (endpoint != null) flags.put("orchestrator.endpoint", endpoint);
+            config = ConfigLoader.load(ConfigLoader.standardSources(configFile, flags, installRoot()));
+        }
+        return config;
+    }
+
+    public DaemonControl daemon() {
+        if (daemon == null) {
+            Config c = config();
+            daemon = new DaemonControl(installRoot(), c.storage().dataDir(), c.orchestrator().endpoint(), endpoint != null,
+                    configFile, Duration.ofSeconds(c.orchestrator().timeoutSeconds()));
+        }
+        return daemon;
+    }
+
+    /**
+     * A client of a healthy daemon. When none answers, the endpoint is local and {@code orchestrator.auto_start}
+     * is set, starts one first (like {@code orchestrator start}). Throws {@link UnreachableException} otherwise.
+     */
+    public OrchestratorClient connect() {
+        DaemonControl d = daemon();
+        OrchestratorClient c = d.client();
+        try {
+            c.health();
+            return c;
+        } catch (UnreachableException e) {
+            if (!config().orchestrator().autoStart() || !isLocal(d.endpoint())) throw e;
+        }
+        err.println("orchestrator not running; starting it (orchestrator.auto_start = true)...");
+        err.flush();
+        DaemonControl.Started s = d.start(START_WAIT);
+        err.println("orchestrator " + (s.started() ? "started" : "running") + " at " + s.endpoint()
+                + (s.pid() == null ? "" : " (pid " + s.pid() + ")"));
+        return d.client();
+    }
+
+    /** How long {@code orchestrator start} (and auto-start) waits for {@code GET /health}. */
+    public static final Duration START_WAIT = Duration.ofSeconds(30);
+
+    static boolean isLocal(String endpoint) {
+        try {
+            String host = URI.create(endpoint).getHost();
+            return host != null && ConfigLoader.isLoopback(host);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    /** Runs nulib functions in this process's own {@code nu} (direct mode). */
+    public DirectRunner directRunner() {
+        Config c = config();
+        return new DirectRunner(c.nushell().binary(), c.nushell().libDirs(), c.nushell().envVars(), c.storage().dataDir(),
+                Duration.ofSeconds(c.executor().taskTimeoutSeconds()));
+    }
+
+    // ---- errors ----------------------------------------------------------------------------------------------
+
+    private int onUsageError(CommandLine.ParameterException ex, String[] args) {
+        CommandLine cmd = ex.getCommandLine();
+        err.println("error[E_USAGE]: " + ex.getMessage());
+        CommandLine.UnmatchedArgumentException.printSuggestions(ex, err);
+        err.println("see '" + cmd.getCommandSpec().qualifiedName() + " --help'");
+        err.flush();
+        return ExitCode.USAGE;
+    }
+
+    private int onError(Exception ex) {
+        int code;
+        if (ex instanceof CliException c) {
+            report(c.code(), c.getMessage(), c.where());
+            if (c.detail() != null && !c.detail().isBlank()) c.detail().lines().forEach(l -> err.println("  " + l));
+            code = c.exitCode();
+        } else if (ex instanceof ProvisioningException p) {
+            report(p.code().code(), p.getMessage(), p.where());
+            p.details().forEach(d -> err.println("  " + d));
+            code = exitCodeOf(p.code());
+        } else {
+            report("E_INTERNAL", ex.getClass().getSimpleName() + (ex.getMessage() == null ? "" : ": " + ex.getMessage())
+                    + (verbose ? "" : " (run with --verbose for the stack trace)"), null);
+            if (verbose) ex.printStackTrace(err);
+            code = ExitCode.FAILED;
+        }
+        err.flush();
+        return code;
+    }
+
+    private void report(String code, String message, String where) {
+        err.println("error[" + code + "]: " + message + (where == null || where.isBlank() ? "" : " (" + where + ")"));
+    }
+
+    static int exitCodeOf(ErrorCode c) {
+        return switch (c) {
+            case NOT_FOUND -> ExitCode.NOT_FOUND;
+            case UNAVAILABLE -> ExitCode.UNREACHABLE;
+            default -> c.httpStatus() >= 400 && c.httpStatus() < 500 || c == ErrorCode.CONFIG_INVALID
+                    ? ExitCode.USAGE : ExitCode.FAILED;
+        };
+    }
+
+    /** {@code --version}: the jar's Implementation-Version. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"provisioning " + (v == null ? "dev" : v)};
+        }
+    }
+}

@@ -1,0 +1,219 @@
+package dev.provisioning.cli.client;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import dev.provisioning.cli.CliException;
+import dev.provisioning.cli.ExitCode;
+import dev.provisioning.core.model.Json;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.StringJoiner;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+
+/**
+ * A small typed client of the orchestrator's REST API. Every request carries {@code Authorization: Bearer
+ * <token>} when a token is known. Failures are {@link UnreachableException} (no HTTP answer) or
+ * {@link ApiException} (an HTTP error, with the daemon's error code), both {@link CliException}s.
+ */
+public final class OrchestratorClient {
+    /** snake_case on the wire, tolerant of fields this CLI does not know. */
+    public static final ObjectMapper MAPPER = Json.MAPPER.copy()
+            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(3);
+
+    private final String base;
+    private final String token;
+    private final Duration timeout;
+
+    /**
+     * @param baseUrl e.g. {@code http://127.0.0.1:9090} (a trailing slash is dropped)
+     * @param token   the bearer token, or null to send none
+     * @param timeout per-request timeout
+     */
+    public OrchestratorClient(String baseUrl, String token, Duration timeout) {
+        this.base = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+        this.token = token;
+        this.timeout = timeout;
+    }
+
+    /**
+     * One HTTP client per scheme for the whole process, each made on first use. The plain-http one gets an
+     * uninitialized TLS context: the default context loads the trust store, a noticeable part of a CLI
+     * command's start-up.
+     */
+    private static final class PlainClient {
+        static final HttpClient INSTANCE = build(true);
+    }
+
+    private static final class TlsClient {
+        static final HttpClient INSTANCE = build(false);
+    }
+
+    private static HttpClient build(boolean plain) {
+        HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(CONNECT_TIMEOUT);
+        if (plain) {
+            try {
+                b.sslContext(SSLContext.getInstance("TLS")).sslParameters(new SSLParameters());
+            } catch (NoSuchAlgorithmException e) {
+                // keep the default context
+            }
+        }
+        return b.build();
+    }
+
+    private HttpClient http() {
+        return base.regionMatches(true, 0, "https:", 0, 6) ? TlsClient.INSTANCE : PlainClient.INSTANCE;
+    }
+
+    public String baseUrl() { return base; }
+
+    public Api.Health health() { return as(healthJson(), Api.Health.class); }
+
+    /** The raw health document, with any fields the daemon adds. */
+    public JsonNode healthJson() { return send("GET", "/health", null); }
+
+    /** True when {@code GET /health} answers {@code "healthy"}; never throws. */
+    public boolean isHealthy() {
+        try {
+            return health().healthy();
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    public Api.Version version() { return as(send("GET", "/version", null), Api.Version.class); }
+
+    public Api.Submission createServer(Api.CreateRequest req) {
+        return as(send("POST", "/workflows/servers/create", req), Api.Submission.class);
+    }
+
+    public Api.Submission createTaskserv(Api.CreateRequest req) {
+        return as(send("POST", "/workflows/taskserv/create", req), Api.Submission.class);
+    }
+
+    public Api.WorkflowPage listWorkflows(String status, Integer limit, Integer offset) {
+        return as(send("GET", "/workflows" + query(status, limit, offset), null), Api.WorkflowPage.class);
+    }
+
+    public Api.Workflow workflow(String id) {
+        return as(send("GET", "/workflows/" + encode(id), null), Api.Workflow.class);
+    }
+
+    public Api.TaskPage listTasks(String status, Integer limit, Integer offset) {
+        return as(send("GET", "/tasks" + query(status, limit, offset), null), Api.TaskPage.class);
+    }
+
+    public Api.Task task(String id) {
+        return as(send("GET", "/tasks/" + encode(id), null), Api.Task.class);
+    }
+
+    private static String query(String status, Integer limit, Integer offset) {
+        Map<String, Object> q = new LinkedHashMap<>();
+        if (status != null) q.put("status", status);
+        if (limit != null) q.put("limit", limit);
+        if (offset != null) q.put("offset", offset);
+        if (q.isEmpty()) return "";
+        StringJoiner j = new StringJoiner("&", "?", "");
+        q.forEach((k, v) -> j.add(k + "=" + encode(String.valueOf(v))));
+        return j.toString();
+    }
+
+    private static String encode(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    /** Sends one request; returns the parsed JSON body (an empty object for an empty 2xx body). */
+    JsonNode send(String method, String path, Object body) {
+        HttpRequest.Builder b;
+        try {
+            b = HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout).header("Accept", "application/json");
+        } catch (IllegalArgumentException e) {
+            throw new CliException(ExitCode.USAGE, "E_INVALID_VALUE", "bad orchestrator endpoint '" + base + "': " + e.getMessage(),
+                    "orchestrator.endpoint");
+        }
+        if (token != null && !token.isBlank()) b.header("Authorization", "Bearer " + token);
+        if (body == null) {
+            b.method(method, HttpRequest.BodyPublishers.noBody());
+        } else {
+            b.header("Content-Type", "application/json");
+            b.method(method, HttpRequest.BodyPublishers.ofString(write(body)));
+        }
+        HttpResponse<String> resp;
+        try {
+            resp = http().send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UnreachableException(base, describe(e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UnreachableException(base, "interrupted");
+        }
+        String text = resp.body() == null ? "" : resp.body();
+        if (resp.statusCode() >= 400) throw error(method, path, resp.statusCode(), text);
+        if (text.isBlank()) return MAPPER.createObjectNode();
+        try {
+            return MAPPER.readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new CliException(ExitCode.FAILED, "E_PROTOCOL",
+                    "the orchestrator answered " + method + " " + path + " with something that is not JSON: " + abbreviate(text),
+                    base + path);
+        }
+    }
+
+    private ApiException error(String method, String path, int status, String text) {
+        try {
+            Api.ErrorBody eb = MAPPER.readValue(text, Api.ErrorBody.class);
+            if (eb.error() != null && eb.error().code() != null)
+                return new ApiException(status, eb.error().code(),
+                        eb.error().message() == null ? "HTTP " + status : eb.error().message(), eb.error().where());
+        } catch (JsonProcessingException ignored) {
+            // not the documented error shape; fall through
+        }
+        return new ApiException(status, "E_HTTP_" + status,
+                method + " " + path + " answered HTTP " + status + (text.isBlank() ? "" : ": " + abbreviate(text)), base + path);
+    }
+
+    private static String describe(IOException e) {
+        String name = e.getClass().getSimpleName();
+        String msg = e.getMessage();
+        if (e instanceof java.net.ConnectException) return "connection refused";
+        if (e instanceof java.net.http.HttpTimeoutException) return "timed out";
+        return msg == null || msg.isBlank() ? name : name + ": " + msg;
+    }
+
+    private static String write(Object body) {
+        try {
+            return MAPPER.writeValueAsString(body);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("cannot serialize request body", e);
+        }
+    }
+
+    private <T> T as(JsonNode n, Class<T> type) {
+        try {
+            return MAPPER.treeToValue(n, type);
+        } catch (JsonProcessingException e) {
+            throw new CliException(ExitCode.FAILED, "E_PROTOCOL",
+                    "unexpected answer shape for " + type.getSimpleName() + ": " + e.getOriginalMessage(), base);
+        }
+    }
+
+    private static String abbreviate(String s) {
+        String one = s.strip().replaceAll("\\s+", " ");
+        return one.length() > 200 ? one.substring(0, 200) + "..." : one;
+    }
+}
