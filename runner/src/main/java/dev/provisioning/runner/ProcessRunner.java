@@ -179,6 +179,7 @@ public final class ProcessRunner implements Runner {
      * </ul>
      * Progress lines already in {@code stdout.log} are delivered again (they are idempotent updates).
      */
+    @Override
     public RunHandle reattach(AttemptSpec spec, AttemptListener listener) {
         Objects.requireNonNull(spec, "spec");
         Objects.requireNonNull(listener, "listener");

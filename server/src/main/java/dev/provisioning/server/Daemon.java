@@ -150,6 +150,13 @@ public final class Daemon implements AutoCloseable {
         }
 
         @Override
+        public RunHandle reattach(AttemptSpec spec, AttemptListener listener) {
+            Runner r = delegate;
+            if (r == null) throw new IllegalStateException("runner not started yet");
+            return r.reattach(spec, listener);
+        }
+
+        @Override
         public void close() {
             Runner r = delegate;
             if (r != null) r.close();

@@ -14,6 +14,13 @@ public interface Runner extends AutoCloseable {
     /** Starts the attempt. Throws {@code ProvisioningException} if the action is invalid or the process cannot start. */
     RunHandle start(AttemptSpec spec, AttemptListener listener);
 
+    /**
+     * Picks up an attempt that a previous daemon started, from its run dir: reports its recorded exit, follows it
+     * if its process is still alive (same pid and start time), or reports it lost (exit code -1, error starting
+     * with {@code "attempt lost"}).
+     */
+    RunHandle reattach(AttemptSpec spec, AttemptListener listener);
+
     @Override
     void close();
 

@@ -61,8 +61,10 @@ public final class Scheduler implements AutoCloseable {
         this.metrics = metrics;
     }
 
+    /** Reattaches the attempts the store shows Running, then starts the loop. */
     public synchronized void start() {
         if (thread != null) return;
+        recover();
         thread = Thread.ofPlatform().name("scheduler").daemon(true).start(this::runUntilShutdown);
     }
 
@@ -145,6 +147,34 @@ public final class Scheduler implements AutoCloseable {
             log.warn("task {} attempt {} did not start: {}", task.id(), attempt.attemptNo(), msg);
             store.completeAttempt(new AttemptOutcome(task.id(), attempt.attemptNo(), TaskState.Failed, null, null, msg, null, null));
             metrics.attemptEnded(TaskState.Failed, 0);
+        }
+    }
+
+    /**
+     * After a restart: every attempt the store shows Running is handed to {@link Runner#reattach}, which records
+     * its exit, follows it while it lives, or reports it lost (then the task's retry policy decides).
+     */
+    private void recover() {
+        for (Task task : store.runningTasks()) {
+            try {
+                Attempt attempt = store.attempts(task.id()).stream().filter(a -> a.attemptNo() == task.attempt()).findFirst().orElse(null);
+                if (attempt == null || attempt.runDir() == null) {
+                    store.completeAttempt(new AttemptOutcome(task.id(), task.attempt(), TaskState.Failed, null, null,
+                            "attempt lost: no run dir recorded", null, null));
+                    continue;
+                }
+                Path attemptDir = Path.of(attempt.runDir()).resolve(Integer.toString(attempt.attemptNo()));
+                Runner.AttemptSpec spec = new Runner.AttemptSpec(task.workflowId(), task.id(), attempt.attemptNo(), task.action(),
+                        task.idempotencyKey(), inputsOf(task), null, Duration.ofMillis(task.timeoutMs()), attemptDir);
+                running.put(task.id(), PLACEHOLDER);
+                Runner.RunHandle h = runner.reattach(spec, new Listener(task, attempt.attemptNo(),
+                        attempt.startedAt() == null ? clock.instant() : attempt.startedAt()));
+                running.replace(task.id(), PLACEHOLDER, h);
+                log.info("recovered task {} attempt {}", task.id(), attempt.attemptNo());
+            } catch (RuntimeException e) {
+                running.remove(task.id());
+                log.error("could not recover task {}", task.id(), e);
+            }
         }
     }
 
