@@ -145,7 +145,7 @@ class ApiTest {
         assertThat(f.get("state").asText()).isEqualTo("Failed");
         assertThat(f.get("exit_code").asInt()).isNotZero();
         assertThat(f.get("stderr_tail").asText()).contains("boom: disk full");
-        assertThat(f.get("error").asText()).contains("exited with code");
+        assertThat(f.get("error").asText()).contains("exited with code 1: boom: disk full");
         assertThat(after.get("state").asText()).isEqualTo("Skipped");
     }
 

@@ -1,6 +1,7 @@
 package dev.provisioning.core.scheduler;
 
 import dev.provisioning.core.model.AttemptOutcome;
+import dev.provisioning.core.model.NuErrors;
 import dev.provisioning.core.model.Task;
 import dev.provisioning.core.model.TaskState;
 import dev.provisioning.core.port.Runner.AttemptExit;
@@ -45,32 +46,7 @@ public final class Outcomes {
         if (exit.error() != null) return exit.error();
         if (exit.cancelled()) return "cancelled";
         if (exit.timedOut()) return "timed out after " + Durations.format(Duration.ofMillis(task.timeoutMs())) + "; process group killed";
-        String tail = exit.stderrTail() == null ? "" : exit.stderrTail().strip();
-        String last = tail.isEmpty() ? "" : ": " + lastMeaningfulLine(tail);
-        return "exited with code " + exit.exitCode() + last;
-    }
-
-    /** Nushell's error headline ({@code × message} or {@code x message} after {@code Error:}), else the last text line. */
-    private static String lastMeaningfulLine(String tail) {
-        String[] lines = tail.split("\n");
-        String headline = null;
-        boolean inError = false;
-        for (String raw : lines) {
-            String l = raw.strip();
-            if (l.startsWith("Error:")) {
-                inError = true;
-                String rest = l.substring("Error:".length()).strip();
-                if (rest.startsWith("×") || rest.startsWith("x ")) headline = rest.substring(1).strip();
-            } else if (inError && (l.startsWith("× ") || l.startsWith("x "))) {
-                headline = l.substring(1).strip();
-                inError = false;
-            }
-        }
-        if (headline != null && !headline.isEmpty()) return headline.length() > 300 ? headline.substring(0, 300) + "…" : headline;
-        for (int i = lines.length - 1; i >= 0; i--) {
-            String l = lines[i].strip();
-            if (!l.isEmpty() && !l.matches("[─╭╰│·`'|,\\-\\s]*")) return l.length() > 300 ? l.substring(0, 300) + "…" : l;
-        }
-        return "";
+        String summary = NuErrors.summary(exit.stderrTail());
+        return "exited with code " + exit.exitCode() + (summary == null ? "" : ": " + summary);
     }
 }

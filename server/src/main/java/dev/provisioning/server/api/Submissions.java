@@ -29,7 +29,7 @@ public final class Submissions {
     /** An operation: where its Nushell function lives. */
     public record Operation(String kind, String module, String function) {}
 
-    public static final Operation SERVER_CREATE = new Operation("servers.create", "servers/create.nu", "create-server");
+    public static final Operation SERVER_CREATE = new Operation("server.create", "servers/create.nu", "create-server");
     public static final Operation TASKSERV_CREATE = new Operation("taskserv.create", "taskservs/create.nu", "create-taskserv");
 
     private final ActionValidator validator;
