@@ -5,8 +5,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.provisioning.core.dag.Promotion;
+import dev.provisioning.core.dag.WorkflowPolicy;
 import dev.provisioning.core.error.ErrorCode;
 import dev.provisioning.core.error.ProvisioningException;
+import dev.provisioning.core.model.Action;
 import dev.provisioning.core.model.Actions;
 import dev.provisioning.core.model.Attempt;
 import dev.provisioning.core.model.AttemptOutcome;
@@ -17,6 +19,7 @@ import dev.provisioning.core.model.NewTask;
 import dev.provisioning.core.model.NewTask.Dependency;
 import dev.provisioning.core.model.NewWorkflow;
 import dev.provisioning.core.model.Priority;
+import dev.provisioning.core.model.RetrySpec;
 import dev.provisioning.core.model.Task;
 import dev.provisioning.core.model.TaskState;
 import dev.provisioning.core.model.Workflow;
@@ -86,10 +89,11 @@ public final class JdbcStore implements Store {
     private static final int MAX_TX_TRIES = 3;
 
     private static final String TASK_COLS = "id, workflow_id, task_key, action_json, state, priority, attempt, "
-            + "max_attempts, timeout_ms, idempotency_key, next_attempt_at, progress, progress_message, result_json, "
-            + "exit_code, error, stderr_tail, seq, created_at, updated_at, started_at, finished_at";
-    private static final String WORKFLOW_COLS =
-            "id, name, kind, state, priority, on_failure, request_json, created_at, updated_at, finished_at";
+            + "max_attempts, retry_json, timeout_ms, idempotency_key, next_attempt_at, progress, progress_message, "
+            + "result_json, exit_code, error, stderr_tail, rollback_json, pools_json, checkpoint_json, attempt_base, "
+            + "rollback_running, seq, created_at, updated_at, started_at, finished_at";
+    private static final String WORKFLOW_COLS = "id, name, kind, state, priority, on_failure, parallel_limit, "
+            + "request_json, created_at, updated_at, finished_at";
     private static final String ATTEMPT_COLS = "task_id, attempt_no, state, owner, pid, run_dir, exit_code, error, "
             + "stderr_tail, started_at, finished_at";
     private static final String EVENT_COLS = "id, workflow_id, task_id, type, from_state, to_state, data_json, at";
@@ -228,22 +232,24 @@ public final class JdbcStore implements Store {
             Connection c = tx.c;
             if (Sql.one(c, "SELECT id FROM workflows WHERE id = ?", rs -> rs.getString(1), wf.id()).isPresent())
                 throw new ProvisioningException(ErrorCode.CONFLICT, "workflow " + wf.id() + " already exists", wf.id());
-            Sql.update(c, "INSERT INTO workflows (id, seq, name, kind, state, priority, on_failure, request_json, "
-                            + "created_at, updated_at) VALUES (?, " + dialect.nextWorkflowSeq() + ", ?, ?, ?, ?, ?, ?, ?, ?)",
+            Sql.update(c, "INSERT INTO workflows (id, seq, name, kind, state, priority, on_failure, parallel_limit, "
+                            + "request_json, created_at, updated_at) VALUES (?, " + dialect.nextWorkflowSeq()
+                            + ", ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     wf.id(), wf.name() == null ? wf.id() : wf.name(), wf.kind() == null ? "batch" : wf.kind(),
-                    WorkflowState.Pending, wfPriority.weight(), onFailure.wire(),
+                    WorkflowState.Pending, wfPriority.weight(), onFailure.wire(), wf.parallelLimit(),
                     wf.request() == null ? null : Json.write(wf.request()), tx.now, tx.now);
 
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO tasks (id, workflow_id, task_key, action_json, "
-                    + "rollback_json, state, priority, attempt, max_attempts, timeout_ms, idempotency_key, progress, "
-                    + "seq, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, 0, "
-                    + dialect.nextTaskSeq() + ", ?, ?)")) {
+                    + "rollback_json, state, priority, attempt, max_attempts, retry_json, timeout_ms, idempotency_key, "
+                    + "progress, pools_json, attempt_base, rollback_running, seq, created_at, updated_at) "
+                    + "VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, 0, ?, 0, FALSE, " + dialect.nextTaskSeq() + ", ?, ?)")) {
                 for (NewTask t : wf.tasks()) {
                     Sql.bind(ps, t.id(), wf.id(), t.key() == null ? t.id() : t.key(),
                             Json.write(Actions.toJson(t.action())),
                             t.rollback() == null ? null : Json.write(Actions.toJson(t.rollback())),
                             initialState(t), (t.priority() == null ? wfPriority : t.priority()).weight(),
-                            t.maxAttempts(), t.timeoutMs(), t.idempotencyKey(), tx.now, tx.now);
+                            t.maxAttempts(), Json.write(t.retry().toJson()), t.timeoutMs(), t.idempotencyKey(),
+                            t.pools().isEmpty() ? null : Json.write(t.pools()), tx.now, tx.now);
                     ps.addBatch();
                 }
                 if (!wf.tasks().isEmpty()) ps.executeBatch();
@@ -347,7 +353,7 @@ public final class JdbcStore implements Store {
                             rs -> new Row(rs.getString(1), TaskState.valueOf(rs.getString(2))), taskId)
                     .orElseThrow(() -> notFound("task", taskId));
             if (row.state() != TaskState.Ready) return Optional.empty(); // cheap early exit; the UPDATE decides
-            WorkflowState wfState = lockWorkflow(tx, row.workflowId());
+            WorkflowState wfState = lockWorkflow(tx, row.workflowId()).state();
             TaskState.Ready.checkMove(taskId, TaskState.Running);
             int n = Sql.update(c, "UPDATE tasks SET state = ?, attempt = attempt + 1, owner = ?, started_at = ?, "
                             + "finished_at = NULL, next_attempt_at = NULL, lease_until = NULL, progress = 0, "
@@ -367,12 +373,12 @@ public final class JdbcStore implements Store {
         });
     }
 
-    /** {@inheritDoc} <p>Does nothing if that attempt has already ended. */
+    /** {@inheritDoc} <p>Works for run and rollback attempts; does nothing if that attempt has already ended. */
     @Override
     public void attemptStarted(String taskId, int attemptNo, long pid) {
         write("record pid of task " + taskId, tx -> {
-            int n = Sql.update(tx.c, "UPDATE attempts SET pid = ? WHERE task_id = ? AND attempt_no = ? AND state = ?",
-                    pid, taskId, attemptNo, TaskState.Running);
+            int n = Sql.update(tx.c, "UPDATE attempts SET pid = ? WHERE task_id = ? AND attempt_no = ? AND state IN (?, ?)",
+                    pid, taskId, attemptNo, TaskState.Running, TaskState.RollingBack);
             if (n == 0) log.debug("attemptStarted ignored: task {} attempt {} is not running", taskId, attemptNo);
             return null;
         });
@@ -412,7 +418,7 @@ public final class JdbcStore implements Store {
             Optional<String> wfId = Sql.one(c, "SELECT workflow_id FROM tasks WHERE id = ?", rs -> rs.getString(1), taskId);
             if (wfId.isEmpty()) return false;
             String workflowId = wfId.get();
-            WorkflowState wfState = lockWorkflow(tx, workflowId);
+            WfRow wf = lockWorkflow(tx, workflowId);
             TaskState.Running.checkMove(taskId, next);
             Instant nextAt = next == TaskState.RetryWait ? outcome.nextAttemptAt() : null;
             int n = Sql.update(c, "UPDATE tasks SET state = ?, exit_code = ?, result_json = ?, error = ?, "
@@ -431,7 +437,214 @@ public final class JdbcStore implements Store {
             if (outcome.error() != null) data.put("error", outcome.error());
             if (nextAt != null) data.put("nextAttemptAt", nextAt.toString());
             tx.event(workflowId, taskId, "task.state", TaskState.Running, next, data);
-            settle(tx, workflowId, wfState);
+            settle(tx, workflowId, wf, false);
+            return true;
+        });
+    }
+
+    /**
+     * {@inheritDoc}
+     * <p>The checkpoint is kept across attempts (a claim does not clear it) and across a resume; it is the
+     * data of the {@code task.checkpoint} event. A null (or JSON null) checkpoint clears it.
+     */
+    @Override
+    public boolean saveCheckpoint(String taskId, int attemptNo, JsonNode checkpoint) {
+        return write("save checkpoint of task " + taskId, tx -> {
+            Optional<String> wfId = Sql.one(tx.c, "SELECT workflow_id FROM tasks WHERE id = ? AND state = ? AND attempt = ?",
+                    rs -> rs.getString(1), taskId, TaskState.Running, attemptNo);
+            if (wfId.isEmpty()) return false;
+            int n = Sql.update(tx.c, "UPDATE tasks SET checkpoint_json = ?, updated_at = ? WHERE id = ? AND state = ? "
+                            + "AND attempt = ?", checkpoint == null || checkpoint.isNull() ? null : Json.write(checkpoint), tx.now, taskId,
+                    TaskState.Running, attemptNo);
+            if (n == 0) return false;
+            tx.event(wfId.get(), taskId, "task.checkpoint", null, null, checkpoint);
+            return true;
+        });
+    }
+
+    /**
+     * {@inheritDoc}
+     * <p>RollingBack tasks are left alone: a rollback in progress runs to its end. The transaction also appends
+     * a {@code workflow.cancel} event listing what was cancelled and what still runs; the workflow turns
+     * Cancelled once its running tasks have ended.
+     */
+    @Override
+    public List<String> cancelWorkflow(String workflowId) {
+        return write("cancel workflow " + workflowId, tx -> {
+            WfRow wf = lockWorkflow(tx, workflowId);
+            if (wf.state().isTerminal())
+                throw conflict(workflowId, "workflow " + workflowId + " is already " + wf.state() + "; only a Pending "
+                        + "or Running workflow can be cancelled");
+            List<String> running = new ArrayList<>();
+            List<String> cancelled = new ArrayList<>();
+            for (TaskRow t : taskRows(tx, workflowId)) {
+                switch (t.state()) {
+                    case Pending, Ready, RetryWait -> {
+                        moveTask(tx, workflowId, t.id(), t.state(), TaskState.Cancelled);
+                        cancelled.add(t.id());
+                    }
+                    case Running -> running.add(t.id());
+                    default -> { }
+                }
+            }
+            ObjectNode data = Json.MAPPER.createObjectNode();
+            cancelled.forEach(data.putArray("cancelled")::add);
+            running.forEach(data.putArray("running")::add);
+            tx.event(workflowId, null, "workflow.cancel", null, null, data);
+            settle(tx, workflowId, wf, false);
+            return running;
+        });
+    }
+
+    /**
+     * {@inheritDoc}
+     * <p>Also {@link ErrorCode#CONFLICT} when a task of the workflow has been (or is being) rolled back: what was
+     * undone cannot be resumed. A resumed task keeps its attempt number (attempt numbers never repeat) and its
+     * checkpoint; its error, exit code, result and stderr tail are cleared.
+     */
+    @Override
+    public void resumeWorkflow(String workflowId) {
+        write("resume workflow " + workflowId, tx -> {
+            WfRow wf = lockWorkflow(tx, workflowId);
+            if (wf.state() != WorkflowState.Failed && wf.state() != WorkflowState.Cancelled)
+                throw conflict(workflowId, "workflow " + workflowId + " is " + wf.state()
+                        + "; only a Failed or Cancelled workflow can be resumed");
+            List<TaskRow> rows = taskRows(tx, workflowId);
+            for (TaskRow t : rows)
+                if (t.state() == TaskState.RollingBack || t.state() == TaskState.RolledBack
+                        || t.state() == TaskState.RollbackFailed)
+                    throw conflict(workflowId, "workflow " + workflowId + " has been rolled back (task " + t.id()
+                            + " is " + t.state() + "); a rolled-back workflow cannot be resumed, submit it again");
+            for (TaskRow t : rows) {
+                if (t.state() != TaskState.Failed && t.state() != TaskState.Cancelled && t.state() != TaskState.Skipped)
+                    continue;
+                t.state().checkMove(t.id(), TaskState.Pending);
+                int n = Sql.update(tx.c, "UPDATE tasks SET state = ?, attempt_base = attempt, error = NULL, "
+                                + "exit_code = NULL, result_json = NULL, stderr_tail = NULL, next_attempt_at = NULL, "
+                                + "finished_at = NULL, progress = 0, progress_message = NULL, lease_until = NULL, "
+                                + "updated_at = ? WHERE id = ? AND state = ?",
+                        TaskState.Pending, tx.now, t.id(), t.state());
+                if (n != 1) throw new IllegalStateException("task " + t.id() + " was not " + t.state() + " (" + n + " rows)");
+                tx.event(workflowId, t.id(), "task.state", t.state(), TaskState.Pending,
+                        Json.MAPPER.createObjectNode().put("attemptBase", t.attempt()));
+            }
+            moveWorkflow(tx, workflowId, wf.state(), WorkflowState.Running);
+            settle(tx, workflowId, new WfRow(WorkflowState.Running, wf.onFailure()), false);
+            return null;
+        });
+    }
+
+    /**
+     * {@inheritDoc}
+     * <p>A RollbackFailed task is retried: it goes back to RollingBack (its error cleared) and its rollback
+     * action runs again. A rollback with nothing to undo changes nothing but the {@code workflow.rollback}
+     * event. Tasks without a rollback action go RollingBack → RolledBack at once.
+     */
+    @Override
+    public void rollbackWorkflow(String workflowId) {
+        write("roll back workflow " + workflowId, tx -> {
+            WfRow wf = lockWorkflow(tx, workflowId);
+            if (wf.state() != WorkflowState.Completed && wf.state() != WorkflowState.Failed
+                    && wf.state() != WorkflowState.Cancelled)
+                throw conflict(workflowId, "workflow " + workflowId + " is " + wf.state()
+                        + "; only a Completed, Failed or Cancelled workflow can be rolled back");
+            List<TaskRow> rows = taskRows(tx, workflowId);
+            for (TaskRow t : rows)
+                if (t.state() == TaskState.Running || t.rollbackRunning())
+                    throw conflict(workflowId, "workflow " + workflowId + " still runs task " + t.id()
+                            + "; wait for it to end, then roll back");
+            List<String> retried = new ArrayList<>();
+            for (TaskRow t : rows) {
+                if (t.state() != TaskState.RollbackFailed) continue;
+                TaskState.RollbackFailed.checkMove(t.id(), TaskState.RollingBack);
+                int n = Sql.update(tx.c, "UPDATE tasks SET state = ?, error = NULL, exit_code = NULL, stderr_tail = NULL, "
+                                + "finished_at = NULL, updated_at = ? WHERE id = ? AND state = ?",
+                        TaskState.RollingBack, tx.now, t.id(), TaskState.RollbackFailed);
+                if (n != 1) throw new IllegalStateException("task " + t.id() + " was not RollbackFailed (" + n + " rows)");
+                tx.event(workflowId, t.id(), "task.state", TaskState.RollbackFailed, TaskState.RollingBack, null);
+                retried.add(t.id());
+            }
+            ObjectNode data = Json.MAPPER.createObjectNode();
+            retried.forEach(data.putArray("retried")::add);
+            tx.event(workflowId, null, "workflow.rollback", null, null, data);
+            settle(tx, workflowId, wf, true);
+            return null;
+        });
+    }
+
+    @Override
+    public List<Task> rollbackCandidates(int limit) {
+        return read(c -> withDeps(c, Sql.query(c, "SELECT " + TASK_COLS + " FROM tasks WHERE state = ? "
+                + "AND rollback_running = FALSE ORDER BY seq LIMIT ?", JdbcStore::mapTask, TaskState.RollingBack, limit)));
+    }
+
+    /**
+     * {@inheritDoc}
+     * <p>Throws {@link ErrorCode#NOT_FOUND} for an unknown task id. The attempt row has kind {@code rollback}
+     * and state RollingBack; a {@code task.rollback} event records the start. The task's {@code started_at}
+     * (of its last run) is kept.
+     */
+    @Override
+    public Optional<Attempt> claimRollback(String taskId, String owner, String runDir) {
+        return write("claim rollback of task " + taskId, tx -> {
+            Connection c = tx.c;
+            record Row(String workflowId, TaskState state, boolean rollbackRunning) {}
+            Row row = Sql.one(c, "SELECT workflow_id, state, rollback_running FROM tasks WHERE id = ?",
+                            rs -> new Row(rs.getString(1), TaskState.valueOf(rs.getString(2)), rs.getBoolean(3)), taskId)
+                    .orElseThrow(() -> notFound("task", taskId));
+            if (row.state() != TaskState.RollingBack || row.rollbackRunning()) return Optional.empty();
+            lockWorkflow(tx, row.workflowId());
+            int n = Sql.update(c, "UPDATE tasks SET rollback_running = TRUE, attempt = attempt + 1, owner = ?, "
+                            + "lease_until = NULL, updated_at = ? WHERE id = ? AND state = ? AND rollback_running = FALSE",
+                    owner, tx.now, taskId, TaskState.RollingBack);
+            if (n == 0) return Optional.empty();
+            if (n > 1) throw new IllegalStateException("rollback claim of task " + taskId + " changed " + n + " rows");
+            int attemptNo = Sql.one(c, "SELECT attempt FROM tasks WHERE id = ?", rs -> rs.getInt(1), taskId).orElseThrow();
+            Sql.update(c, "INSERT INTO attempts (task_id, attempt_no, state, owner, run_dir, started_at, kind) "
+                            + "VALUES (?, ?, ?, ?, ?, ?, 'rollback')",
+                    taskId, attemptNo, TaskState.RollingBack, owner, runDir, tx.now);
+            tx.event(row.workflowId(), taskId, "task.rollback", null, null,
+                    Json.MAPPER.createObjectNode().put("attempt", attemptNo).put("owner", owner));
+            return Optional.of(new Attempt(taskId, attemptNo, TaskState.RollingBack, owner, null, runDir, null, null,
+                    null, tx.now, null));
+        });
+    }
+
+    /**
+     * {@inheritDoc}
+     * <p>Fenced on RollingBack, the attempt number and a running rollback: returns false (changing nothing) for a
+     * stale or unknown attempt. A failed rollback stores {@code error}, {@code exitCode} and {@code stderrTail} on
+     * the task; a successful one keeps the task's result and exit code of its run.
+     */
+    @Override
+    public boolean completeRollback(String taskId, int attemptNo, boolean ok, Integer exitCode, String error,
+                                    String stderrTail) {
+        TaskState next = ok ? TaskState.RolledBack : TaskState.RollbackFailed;
+        return write("complete rollback " + attemptNo + " of task " + taskId, tx -> {
+            Connection c = tx.c;
+            Optional<String> wfId = Sql.one(c, "SELECT workflow_id FROM tasks WHERE id = ?", rs -> rs.getString(1), taskId);
+            if (wfId.isEmpty()) return false;
+            String workflowId = wfId.get();
+            WfRow wf = lockWorkflow(tx, workflowId);
+            TaskState.RollingBack.checkMove(taskId, next);
+            String fence = " WHERE id = ? AND state = ? AND attempt = ? AND rollback_running = TRUE";
+            int n = ok
+                    ? Sql.update(c, "UPDATE tasks SET state = ?, rollback_running = FALSE, finished_at = ?, "
+                                    + "updated_at = ?" + fence,
+                            next, tx.now, tx.now, taskId, TaskState.RollingBack, attemptNo)
+                    : Sql.update(c, "UPDATE tasks SET state = ?, rollback_running = FALSE, error = ?, exit_code = ?, "
+                                    + "stderr_tail = ?, finished_at = ?, updated_at = ?" + fence,
+                            next, error, exitCode, stderrTail, tx.now, tx.now, taskId, TaskState.RollingBack, attemptNo);
+            if (n == 0) return false; // fenced: not this rollback attempt
+            if (n > 1) throw new IllegalStateException("rollback completion of task " + taskId + " changed " + n + " rows");
+            Sql.update(c, "UPDATE attempts SET state = ?, exit_code = ?, error = ?, stderr_tail = ?, finished_at = ? "
+                            + "WHERE task_id = ? AND attempt_no = ?",
+                    next, exitCode, error, stderrTail, tx.now, taskId, attemptNo);
+            ObjectNode data = Json.MAPPER.createObjectNode().put("attempt", attemptNo);
+            if (exitCode != null) data.put("exitCode", exitCode);
+            if (error != null) data.put("error", error);
+            tx.event(workflowId, taskId, "task.state", TaskState.RollingBack, next, data);
+            settle(tx, workflowId, wf, false);
             return true;
         });
     }
@@ -449,6 +662,8 @@ public final class JdbcStore implements Store {
             TreeSet<String> workflowIds = new TreeSet<>();
             due.forEach(d -> workflowIds.add(d.workflowId()));
             for (String w : workflowIds) lockWorkflow(tx, w);
+            // No policy pass needed: a workflow that on_failure stops has no RetryWait task left (the policy skipped
+            // them in the transaction that failed the task), and a due retry only changes RetryWait -> Ready.
             int count = 0;
             for (Due d : due) {
                 TaskState.RetryWait.checkMove(d.id(), TaskState.Ready);
@@ -478,45 +693,82 @@ public final class JdbcStore implements Store {
 
     // ------------------------------------------------------------------------------------------------ tx steps
 
-    /** Locks the workflow row for this transaction and returns its state. */
-    private WorkflowState lockWorkflow(Tx tx, String workflowId) throws SQLException {
-        return Sql.one(tx.c, "SELECT state FROM workflows WHERE id = ?" + dialect.forUpdate(),
-                        rs -> WorkflowState.valueOf(rs.getString(1)), workflowId)
+    /** The locked workflow row: its state and its on_failure policy. */
+    private record WfRow(WorkflowState state, NewWorkflow.OnFailure onFailure) {}
+
+    /** One task row as the control operations and the policy see it. */
+    private record TaskRow(String id, TaskState state, int attempt, boolean hasRollback, boolean rollbackRunning) {}
+
+    /** Locks the workflow row for this transaction and returns its state and policy. */
+    private WfRow lockWorkflow(Tx tx, String workflowId) throws SQLException {
+        return Sql.one(tx.c, "SELECT state, on_failure FROM workflows WHERE id = ?" + dialect.forUpdate(),
+                        rs -> new WfRow(WorkflowState.valueOf(rs.getString(1)), NewWorkflow.OnFailure.parse(rs.getString(2))),
+                        workflowId)
                 .orElseThrow(() -> notFound("workflow", workflowId));
     }
 
-    /** Applies {@link Promotion} to the workflow's Pending tasks, then re-derives the workflow state. */
-    private void settle(Tx tx, String workflowId, WorkflowState wfState) throws SQLException {
+    /** The workflow's tasks in submission order (call after {@link #lockWorkflow}). */
+    private static List<TaskRow> taskRows(Tx tx, String workflowId) throws SQLException {
+        return Sql.query(tx.c, "SELECT id, state, attempt, CASE WHEN rollback_json IS NULL THEN 0 ELSE 1 END, "
+                        + "rollback_running FROM tasks WHERE workflow_id = ? ORDER BY seq",
+                rs -> new TaskRow(rs.getString(1), TaskState.valueOf(rs.getString(2)), rs.getInt(3), rs.getInt(4) == 1,
+                        rs.getBoolean(5)), workflowId);
+    }
+
+    /**
+     * Applies {@link WorkflowPolicy} (promotion, on_failure, rollback) to the workflow's tasks, one checked
+     * update and one {@code task.state} event per change, in the order the policy returns them; then re-derives
+     * the workflow state. {@code wf} is the workflow row as locked (and possibly moved) by this transaction.
+     */
+    private WorkflowState settle(Tx tx, String workflowId, WfRow wf, boolean rollbackRequested) throws SQLException {
         Map<String, TaskState> states = new LinkedHashMap<>();
-        for (String[] r : Sql.query(tx.c, "SELECT id, state FROM tasks WHERE workflow_id = ? ORDER BY seq",
-                rs -> new String[] {rs.getString(1), rs.getString(2)}, workflowId))
-            states.put(r[0], TaskState.valueOf(r[1]));
+        Map<String, WorkflowPolicy.TaskView> views = new LinkedHashMap<>();
+        for (TaskRow r : taskRows(tx, workflowId)) {
+            states.put(r.id(), r.state());
+            views.put(r.id(), new WorkflowPolicy.TaskView(r.state(), r.hasRollback()));
+        }
         Map<String, List<Dependency>> deps = new HashMap<>();
         for (String[] r : Sql.query(tx.c, "SELECT d.task_id, d.depends_on, d.kind FROM task_deps d "
                         + "JOIN tasks t ON t.id = d.task_id WHERE t.workflow_id = ? ORDER BY d.task_id, d.pos",
                 rs -> new String[] {rs.getString(1), rs.getString(2), rs.getString(3)}, workflowId))
             deps.computeIfAbsent(r[0], k -> new ArrayList<>()).add(new Dependency(r[1], DependencyKind.valueOf(r[2])));
-        for (Promotion.Change ch : Promotion.compute(states, deps)) {
+        for (Promotion.Change ch : WorkflowPolicy.apply(wf.onFailure(), views, deps, rollbackRequested)) {
             moveTask(tx, workflowId, ch.taskId(), ch.from(), ch.to());
             states.put(ch.taskId(), ch.to());
         }
-        deriveWorkflow(tx, workflowId, wfState, states.values());
+        return deriveWorkflow(tx, workflowId, wf.state(), states.values());
     }
 
+    /**
+     * One checked task move with its event. A move into a terminal state sets {@code finished_at}; any other
+     * keeps it. {@code next_attempt_at} is cleared (no such move goes to RetryWait).
+     */
     private void moveTask(Tx tx, String workflowId, String taskId, TaskState from, TaskState to) throws SQLException {
         from.checkMove(taskId, to);
-        int n = Sql.update(tx.c, "UPDATE tasks SET state = ?, finished_at = ?, updated_at = ? WHERE id = ? AND state = ?",
-                to, to.isTerminal() ? tx.now : null, tx.now, taskId, from);
+        int n = to.isTerminal()
+                ? Sql.update(tx.c, "UPDATE tasks SET state = ?, finished_at = ?, next_attempt_at = NULL, updated_at = ? "
+                        + "WHERE id = ? AND state = ?", to, tx.now, tx.now, taskId, from)
+                : Sql.update(tx.c, "UPDATE tasks SET state = ?, next_attempt_at = NULL, updated_at = ? "
+                        + "WHERE id = ? AND state = ?", to, tx.now, taskId, from);
         if (n != 1) throw new IllegalStateException("task " + taskId + " was not " + from + " (" + n + " rows)");
         tx.event(workflowId, taskId, "task.state", from, to, null);
     }
 
-    private void deriveWorkflow(Tx tx, String workflowId, WorkflowState current, java.util.Collection<TaskState> states)
-            throws SQLException {
+    /**
+     * Moves the workflow to the state derived from its tasks, if that is a move the table allows; returns the
+     * workflow's state afterwards. Derived Pending is ignored (a workflow that has started never goes back to
+     * it); any other move the table does not allow is logged and not applied.
+     */
+    private WorkflowState deriveWorkflow(Tx tx, String workflowId, WorkflowState current,
+                                         java.util.Collection<TaskState> states) throws SQLException {
         WorkflowState derived = WorkflowStates.derive(states);
-        // Pending means "no task started yet"; a workflow that has started never goes back to it.
-        if (derived == current || derived == WorkflowState.Pending) return;
+        if (derived == current || derived == WorkflowState.Pending) return current;
+        if (!current.canMoveTo(derived)) {
+            log.warn("workflow {}: derived state {} is not a move from {}; left {}", workflowId, derived, current, current);
+            return current;
+        }
         moveWorkflow(tx, workflowId, current, derived);
+        return derived;
     }
 
     private void moveWorkflow(Tx tx, String workflowId, WorkflowState from, WorkflowState to) throws SQLException {
@@ -525,6 +777,10 @@ public final class JdbcStore implements Store {
                 to, to.isTerminal() ? tx.now : null, tx.now, workflowId, from);
         if (n != 1) throw new IllegalStateException("workflow " + workflowId + " was not " + from + " (" + n + " rows)");
         tx.event(workflowId, null, "workflow.state", from, to, null);
+    }
+
+    private static ProvisioningException conflict(String workflowId, String message) {
+        return new ProvisioningException(ErrorCode.CONFLICT, message, workflowId);
     }
 
     // ------------------------------------------------------------------------------------------------ reads
@@ -604,19 +860,32 @@ public final class JdbcStore implements Store {
     private static Workflow mapWorkflow(ResultSet rs) throws SQLException {
         return new Workflow(rs.getString("id"), rs.getString("name"), rs.getString("kind"),
                 WorkflowState.valueOf(rs.getString("state")), Priority.fromWeight(rs.getInt("priority")),
-                NewWorkflow.OnFailure.parse(rs.getString("on_failure")), Json.read(rs.getString("request_json")),
+                NewWorkflow.OnFailure.parse(rs.getString("on_failure")), rs.getInt("parallel_limit"),
+                Json.read(rs.getString("request_json")),
                 Sql.instant(rs, "created_at"), Sql.instant(rs, "updated_at"), Sql.instant(rs, "finished_at"));
     }
 
     private static Task mapTask(ResultSet rs) throws SQLException {
         String id = rs.getString("id");
+        String retryJson = rs.getString("retry_json");
+        // rows written before V2 have no retry_json: their max_attempts with the default backoff
+        RetrySpec retry = retryJson == null ? RetrySpec.DEFAULT.withMaxAttempts(rs.getInt("max_attempts"))
+                : RetrySpec.fromJson(Json.read(retryJson));
+        String rollbackJson = rs.getString("rollback_json");
+        Action rollback = rollbackJson == null ? null
+                : Actions.fromJson(Json.read(rollbackJson), "task " + id + ".rollback");
+        List<String> pools = new ArrayList<>();
+        JsonNode poolsJson = Json.read(rs.getString("pools_json"));
+        if (poolsJson != null) poolsJson.forEach(p -> pools.add(p.asText()));
         return new Task(id, rs.getString("workflow_id"), rs.getString("task_key"),
                 Actions.fromJson(Json.read(rs.getString("action_json")), "task " + id + ".action"),
                 TaskState.valueOf(rs.getString("state")), Priority.fromWeight(rs.getInt("priority")),
-                rs.getInt("attempt"), rs.getInt("max_attempts"), rs.getLong("timeout_ms"),
+                rs.getInt("attempt"), retry, rs.getLong("timeout_ms"),
                 rs.getString("idempotency_key"), Sql.instant(rs, "next_attempt_at"), rs.getInt("progress"),
                 rs.getString("progress_message"), Json.read(rs.getString("result_json")),
                 Sql.intOrNull(rs, "exit_code"), rs.getString("error"), rs.getString("stderr_tail"), List.of(),
+                rollback, pools, Json.read(rs.getString("checkpoint_json")), rs.getInt("attempt_base"),
+                rs.getBoolean("rollback_running"),
                 rs.getLong("seq"), Sql.instant(rs, "created_at"), Sql.instant(rs, "updated_at"),
                 Sql.instant(rs, "started_at"), Sql.instant(rs, "finished_at"));
     }
@@ -650,8 +919,9 @@ public final class JdbcStore implements Store {
         for (Task t : tasks) {
             List<Dependency> d = deps.get(t.id());
             out.add(d == null ? t : new Task(t.id(), t.workflowId(), t.key(), t.action(), t.state(), t.priority(),
-                    t.attempt(), t.maxAttempts(), t.timeoutMs(), t.idempotencyKey(), t.nextAttemptAt(), t.progress(),
-                    t.progressMessage(), t.result(), t.exitCode(), t.error(), t.stderrTail(), List.copyOf(d), t.seq(),
+                    t.attempt(), t.retry(), t.timeoutMs(), t.idempotencyKey(), t.nextAttemptAt(), t.progress(),
+                    t.progressMessage(), t.result(), t.exitCode(), t.error(), t.stderrTail(), List.copyOf(d),
+                    t.rollback(), t.pools(), t.checkpoint(), t.attemptBase(), t.rollbackRunning(), t.seq(),
                     t.createdAt(), t.updatedAt(), t.startedAt(), t.finishedAt()));
         }
         return out;

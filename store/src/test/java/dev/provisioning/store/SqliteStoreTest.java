@@ -38,9 +38,11 @@ class SqliteStoreTest extends StoreContractTest {
                 assertThat(rs.next()).isTrue();
                 assertThat(rs.getString(1)).isEqualToIgnoringCase("wal");
             }
-            try (ResultSet rs = st.executeQuery("SELECT version FROM flyway_schema_history WHERE success = 1")) {
-                assertThat(rs.next()).isTrue();
-                assertThat(rs.getString(1)).isEqualTo("1");
+            try (ResultSet rs = st.executeQuery("SELECT version FROM flyway_schema_history WHERE success = 1 "
+                    + "AND version IS NOT NULL ORDER BY installed_rank")) {
+                java.util.List<String> versions = new java.util.ArrayList<>();
+                while (rs.next()) versions.add(rs.getString(1));
+                assertThat(versions).containsExactly("1", "2");
             }
         }
         assertThat(Files.exists(dataDir.resolve(JdbcStore.SQLITE_FILE + "-wal"))).isTrue();
@@ -77,6 +79,38 @@ class SqliteStoreTest extends StoreContractTest {
             assertThat(rs.next()).isTrue();
             return rs.getString(1);
         }
+    }
+
+    /** A database written by V1 (before retry specs, pools, checkpoints, rollback) reads back after V2. */
+    @Test
+    void rowsWrittenBeforeV2ReadBackWithDefaults() throws Exception {
+        store.close();
+        store = null;
+        Path oldDir = tmp.resolve("v1");
+        Files.createDirectories(oldDir);
+        String url = "jdbc:sqlite:" + oldDir.resolve(JdbcStore.SQLITE_FILE);
+        org.sqlite.SQLiteDataSource ds = new org.sqlite.SQLiteDataSource();
+        ds.setUrl(url);
+        org.flywaydb.core.Flyway.configure().dataSource(ds).locations("classpath:db/migration/sqlite").target("1")
+                .load().migrate();
+        try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
+            st.execute("INSERT INTO workflows (id, seq, name, kind, state, priority, on_failure, created_at, updated_at) "
+                    + "VALUES ('old', 1, 'old', 'batch', 'Pending', 2, 'fail', 0, 0)");
+            st.execute("INSERT INTO tasks (id, workflow_id, task_key, action_json, state, priority, max_attempts, "
+                    + "timeout_ms, seq, created_at, updated_at) VALUES ('old.a', 'old', 'a', "
+                    + "'{\"kind\":\"command\",\"argv\":[\"true\"]}', 'Ready', 2, 4, 1000, 1, 0, 0)");
+        }
+        store = JdbcStore.sqlite(oldDir, clock);
+        var wf = store.workflow("old").orElseThrow();
+        assertThat(wf.parallelLimit()).isZero();
+        var t = store.task("old.a").orElseThrow();
+        assertThat(t.retry()).isEqualTo(dev.provisioning.core.model.RetrySpec.DEFAULT.withMaxAttempts(4));
+        assertThat(t.pools()).isEmpty();
+        assertThat(t.rollback()).isNull();
+        assertThat(t.checkpoint()).isNull();
+        assertThat(t.attemptBase()).isZero();
+        assertThat(t.rollbackRunning()).isFalse();
+        assertThat(store.claim("old.a", "n", "/r")).isPresent();
     }
 
     @Test

@@ -16,7 +16,9 @@ import dev.provisioning.core.model.Json;
 import dev.provisioning.core.model.NewTask;
 import dev.provisioning.core.model.NewTask.Dependency;
 import dev.provisioning.core.model.NewWorkflow;
+import dev.provisioning.core.model.NewWorkflow.OnFailure;
 import dev.provisioning.core.model.Priority;
+import dev.provisioning.core.model.RetrySpec;
 import dev.provisioning.core.model.Task;
 import dev.provisioning.core.model.TaskState;
 import dev.provisioning.core.model.Workflow;
@@ -74,7 +76,17 @@ abstract class StoreContractTest {
 
     static NewTask task(String id, Priority priority, Dependency... deps) {
         return new NewTask(id, id.substring(id.indexOf('.') + 1),
-                new Action.Command(List.of("echo", id)), List.of(deps), priority, 60_000, 3, "idem-" + id, null);
+                new Action.Command(List.of("echo", id)), List.of(deps), priority, 60_000, RETRY_3, "idem-" + id, null,
+                List.of());
+    }
+
+    static final RetrySpec RETRY_3 = RetrySpec.DEFAULT.withMaxAttempts(3);
+
+    /** A task with a rollback action ({@code undo <id>}). */
+    static NewTask undoable(String id, Dependency... deps) {
+        NewTask t = task(id, deps);
+        return new NewTask(t.id(), t.key(), t.action(), t.dependsOn(), t.priority(), t.timeoutMs(), t.retry(),
+                t.idempotencyKey(), new Action.Command(List.of("undo", id)), t.pools());
     }
 
     static Dependency hard(String id) { return new Dependency(id, DependencyKind.hard); }
@@ -82,7 +94,11 @@ abstract class StoreContractTest {
     static Dependency soft(String id) { return new Dependency(id, DependencyKind.soft); }
 
     static NewWorkflow workflow(String id, NewTask... tasks) {
-        return new NewWorkflow(id, "wf " + id, "batch", Priority.normal, NewWorkflow.OnFailure.FAIL,
+        return workflow(id, OnFailure.FAIL, tasks);
+    }
+
+    static NewWorkflow workflow(String id, OnFailure onFailure, NewTask... tasks) {
+        return new NewWorkflow(id, "wf " + id, "batch", Priority.normal, onFailure, 0,
                 Json.read("{\"file\":\"" + id + ".toml\"}"), List.of(tasks));
     }
 
@@ -117,12 +133,17 @@ abstract class StoreContractTest {
     @Test
     void insertedWorkflowReadsBackWithTasksDepsAndEvents() {
         NewTask b = task("w1.b", hard("w1.a"));
+        RetrySpec retry = new RetrySpec(2, RetrySpec.Backoff.linear, Duration.ofMillis(1500), Duration.ofSeconds(30), 0.1);
         NewTask c = new NewTask("w1.c", "c", new Action.Nu("servers/create.nu", "create-server",
                 Json.read("{\"name\":\"wuji\",\"n\":3}")), List.of(soft("w1.a"), hard("w1.b")), Priority.high,
-                5_000, 2, "key-c", new Action.Script("servers/delete.nu", List.of("wuji")));
-        store.insertWorkflow(workflow("w1", task("w1.a"), b, c));
+                5_000, retry, "key-c", new Action.Script("servers/delete.nu", List.of("wuji")),
+                List.of("provider:upcloud", "dns"));
+        NewWorkflow submitted = workflow("w1", task("w1.a"), b, c);
+        store.insertWorkflow(new NewWorkflow(submitted.id(), submitted.name(), submitted.kind(), submitted.priority(),
+                submitted.onFailure(), 4, submitted.request(), submitted.tasks()));
 
         Workflow wf = store.workflow("w1").orElseThrow();
+        assertThat(wf.parallelLimit()).isEqualTo(4);
         assertThat(wf.state()).isEqualTo(WorkflowState.Pending);
         assertThat(wf.name()).isEqualTo("wf w1");
         assertThat(wf.kind()).isEqualTo("batch");
@@ -150,6 +171,17 @@ abstract class StoreContractTest {
         assertThat(tc.priority()).isEqualTo(Priority.high);
         assertThat(tc.attempt()).isZero();
         assertThat(tc.maxAttempts()).isEqualTo(2);
+        assertThat(tc.retry()).isEqualTo(retry);
+        assertThat(tc.rollback()).isEqualTo(new Action.Script("servers/delete.nu", List.of("wuji")));
+        assertThat(tc.pools()).containsExactly("provider:upcloud", "dns");
+        assertThat(tc.checkpoint()).isNull();
+        assertThat(tc.attemptBase()).isZero();
+        assertThat(tc.attemptsUsed()).isZero();
+        assertThat(tc.rollbackRunning()).isFalse();
+        Task ta = store.task("w1.a").orElseThrow();
+        assertThat(ta.retry()).isEqualTo(RETRY_3);
+        assertThat(ta.rollback()).isNull();
+        assertThat(ta.pools()).isEmpty();
         assertThat(tc.timeoutMs()).isEqualTo(5_000);
         assertThat(tc.idempotencyKey()).isEqualTo("key-c");
         assertThat(tc.progress()).isZero();
@@ -376,8 +408,9 @@ abstract class StoreContractTest {
 
     @Test
     void failedHardDependencySkipsDependentsTransitivelyAndWorkflowFails() {
-        store.insertWorkflow(workflow("w1", task("w1.a"), task("w1.b", hard("w1.a")), task("w1.c", hard("w1.b")),
-                task("w1.d", soft("w1.c")), task("w1.e")));
+        // continue: only the failure's hard dependents are skipped (on_failure=fail would skip d and e too)
+        store.insertWorkflow(workflow("w1", OnFailure.CONTINUE, task("w1.a"), task("w1.b", hard("w1.a")),
+                task("w1.c", hard("w1.b")), task("w1.d", soft("w1.c")), task("w1.e")));
         runToEnd("w1.a", TaskState.Failed);
         assertThat(state("w1.a")).isEqualTo(TaskState.Failed);
         assertThat(store.task("w1.a").orElseThrow().error()).isEqualTo("boom");
@@ -398,7 +431,7 @@ abstract class StoreContractTest {
 
     @Test
     void softDependencyBecomesReadyAfterItsDependencyFails() {
-        store.insertWorkflow(workflow("w1", task("w1.a"), task("w1.cleanup", soft("w1.a"))));
+        store.insertWorkflow(workflow("w1", OnFailure.CONTINUE, task("w1.a"), task("w1.cleanup", soft("w1.a"))));
         assertThat(state("w1.cleanup")).isEqualTo(TaskState.Pending);
         runToEnd("w1.a", TaskState.Failed);
         assertThat(state("w1.cleanup")).isEqualTo(TaskState.Ready);
@@ -602,6 +635,495 @@ abstract class StoreContractTest {
         assertThat(last.data()).isNull();
         assertThatThrownBy(() -> store.appendEvent("ghost", null, "x", null))
                 .isInstanceOfSatisfying(ProvisioningException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.NOT_FOUND));
+    }
+
+    // ------------------------------------------------------------------------------------------ checkpoints
+
+    @Test
+    void checkpointIsFencedAndSurvivesARetry() {
+        store.insertWorkflow(workflow("w1", task("w1.a")));
+        assertThat(store.saveCheckpoint("w1.a", 1, json("{\"step\":0}"))).isFalse(); // not running yet
+        Attempt a1 = claim("w1.a");
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(store.saveCheckpoint("w1.a", a1.attemptNo(), json("{\"step\":1}"))).isTrue();
+        Task t = store.task("w1.a").orElseThrow();
+        assertThat(t.checkpoint()).isEqualTo(json("{\"step\":1}"));
+        assertThat(t.updatedAt()).isEqualTo(T0.plusSeconds(1));
+        Event e = events("w1").getLast();
+        assertThat(e.type()).isEqualTo("task.checkpoint");
+        assertThat(e.taskId()).isEqualTo("w1.a");
+        assertThat(e.data()).isEqualTo(json("{\"step\":1}"));
+        int count = events("w1").size();
+        assertThat(store.saveCheckpoint("w1.a", a1.attemptNo() + 1, json("{\"step\":9}"))).isFalse(); // stale
+        assertThat(store.saveCheckpoint("ghost", 1, json("{}"))).isFalse();
+        assertThat(events("w1")).hasSize(count);
+
+        assertThat(store.completeAttempt(new AttemptOutcome("w1.a", a1.attemptNo(), TaskState.RetryWait, 1, null,
+                "exit 1", null, clock.instant()))).isTrue();
+        assertThat(store.saveCheckpoint("w1.a", a1.attemptNo(), json("{\"step\":9}"))).isFalse(); // attempt ended
+        store.promoteDueRetries(clock.instant());
+        Attempt a2 = claim("w1.a");
+        Task retried = store.task("w1.a").orElseThrow();
+        assertThat(retried.attempt()).isEqualTo(2);
+        assertThat(retried.checkpoint()).isEqualTo(json("{\"step\":1}")); // the claim keeps it for the new attempt
+        assertThat(store.saveCheckpoint("w1.a", a1.attemptNo(), json("{\"step\":9}"))).isFalse();
+        assertThat(store.saveCheckpoint("w1.a", a2.attemptNo(), json("{\"step\":2,\"ids\":[1,2]}"))).isTrue();
+        assertThat(complete(a2, TaskState.Completed)).isTrue();
+        assertThat(store.task("w1.a").orElseThrow().checkpoint()).isEqualTo(json("{\"step\":2,\"ids\":[1,2]}"));
+    }
+
+    // ------------------------------------------------------------------------------------------ cancel
+
+    @Test
+    void cancelEndsNotStartedTasksAndReturnsTheRunningOnes() {
+        store.insertWorkflow(workflow("w1", task("w1.a"), task("w1.b", hard("w1.a")), task("w1.c"), task("w1.d"),
+                task("w1.e")));
+        Attempt a = claim("w1.a");
+        Attempt d = claim("w1.d");
+        assertThat(store.completeAttempt(new AttemptOutcome("w1.d", d.attemptNo(), TaskState.RetryWait, 1, null,
+                "exit 1", null, T0.plusSeconds(60)))).isTrue();
+        runToEnd("w1.e", TaskState.Completed);
+        clock.advance(Duration.ofSeconds(2));
+
+        assertThat(store.cancelWorkflow("w1")).containsExactly("w1.a");
+        assertThat(state("w1.a")).isEqualTo(TaskState.Running);
+        assertThat(state("w1.b")).isEqualTo(TaskState.Cancelled);
+        assertThat(state("w1.c")).isEqualTo(TaskState.Cancelled);
+        assertThat(state("w1.d")).isEqualTo(TaskState.Cancelled);
+        assertThat(state("w1.e")).isEqualTo(TaskState.Completed);
+        Task td = store.task("w1.d").orElseThrow();
+        assertThat(td.nextAttemptAt()).isNull();
+        assertThat(td.finishedAt()).isEqualTo(T0.plusSeconds(2));
+        assertThat(store.readyTasks(10)).isEmpty();
+        assertThat(store.nextRetryAt()).isEmpty();
+        assertThat(wfState("w1")).isEqualTo(WorkflowState.Running); // until a has ended
+        List<Event> ev = events("w1");
+        assertThat(stateChanges(ev)).contains("w1.b:Pending->Cancelled", "w1.c:Ready->Cancelled",
+                "w1.d:RetryWait->Cancelled");
+        Event cancel = ev.stream().filter(x -> x.type().equals("workflow.cancel")).findFirst().orElseThrow();
+        assertThat(cancel.data().get("running")).isEqualTo(json("[\"w1.a\"]"));
+        assertThat(cancel.data().get("cancelled")).isEqualTo(json("[\"w1.b\",\"w1.c\",\"w1.d\"]"));
+
+        // the caller cancels a on the runner; its attempt ends Cancelled and the workflow with it
+        assertThat(complete(a, TaskState.Cancelled)).isTrue();
+        Workflow wf = store.workflow("w1").orElseThrow();
+        assertThat(wf.state()).isEqualTo(WorkflowState.Cancelled);
+        assertThat(wf.finishedAt()).isEqualTo(T0.plusSeconds(2));
+
+        assertThatThrownBy(() -> store.cancelWorkflow("w1"))
+                .isInstanceOfSatisfying(ProvisioningException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.CONFLICT);
+                    assertThat(e.getMessage()).contains("Cancelled");
+                });
+        assertThatThrownBy(() -> store.cancelWorkflow("ghost"))
+                .isInstanceOfSatisfying(ProvisioningException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.NOT_FOUND));
+    }
+
+    @Test
+    void cancellingAWorkflowThatNeverStartedCancelsItAtOnce() {
+        store.insertWorkflow(workflow("w1", task("w1.a"), task("w1.b", hard("w1.a"))));
+        assertThat(store.cancelWorkflow("w1")).isEmpty();
+        assertThat(store.tasks(null, "w1", 10, 0)).extracting(Task::state).containsOnly(TaskState.Cancelled);
+        assertThat(wfState("w1")).isEqualTo(WorkflowState.Cancelled);
+        assertThat(stateChanges(events("w1"))).endsWith("wf:Pending->Cancelled");
+        store.insertWorkflow(workflow("w2", task("w2.a")));
+        runToEnd("w2.a", TaskState.Completed);
+        assertThatThrownBy(() -> store.cancelWorkflow("w2"))
+                .isInstanceOfSatisfying(ProvisioningException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.CONFLICT));
+    }
+
+    // ------------------------------------------------------------------------------------------ resume
+
+    @Test
+    void resumeGivesAFreshRetryBudgetKeepsCompletedResultsAndPromotes() {
+        store.insertWorkflow(workflow("w1", task("w1.a"), task("w1.b", hard("w1.a")), task("w1.c"),
+                task("w1.d", hard("w1.c")), task("w1.e", hard("w1.b"))));
+        Attempt c = claim("w1.c");
+        assertThat(store.completeAttempt(new AttemptOutcome("w1.c", c.attemptNo(), TaskState.Completed, 0,
+                json("{\"ip\":\"10.0.0.3\"}"), null, null, null))).isTrue();
+        // a uses its whole budget: 3 attempts; d is Ready and is skipped by on_failure=fail
+        for (int i = 1; i <= 2; i++) {
+            Attempt ai = claim("w1.a");
+            assertThat(store.completeAttempt(new AttemptOutcome("w1.a", ai.attemptNo(), TaskState.RetryWait, 1, null,
+                    "exit 1", "err", clock.instant()))).isTrue();
+            store.promoteDueRetries(clock.instant());
+        }
+        Attempt a3 = claim("w1.a");
+        assertThat(store.saveCheckpoint("w1.a", a3.attemptNo(), json("{\"step\":5}"))).isTrue();
+        assertThat(complete(a3, TaskState.Failed)).isTrue();
+        assertThat(state("w1.b")).isEqualTo(TaskState.Skipped);
+        assertThat(state("w1.d")).isEqualTo(TaskState.Skipped);
+        assertThat(state("w1.e")).isEqualTo(TaskState.Skipped);
+        assertThat(wfState("w1")).isEqualTo(WorkflowState.Failed);
+        Task failed = store.task("w1.a").orElseThrow();
+        assertThat(failed.attempt()).isEqualTo(3);
+        assertThat(failed.attemptsUsed()).isEqualTo(3);
+
+        clock.advance(Duration.ofMinutes(1));
+        int before = events("w1").size();
+        store.resumeWorkflow("w1");
+
+        Workflow wf = store.workflow("w1").orElseThrow();
+        assertThat(wf.state()).isEqualTo(WorkflowState.Running);
+        assertThat(wf.finishedAt()).isNull();
+        Task a = store.task("w1.a").orElseThrow();
+        assertThat(a.state()).isEqualTo(TaskState.Ready);
+        assertThat(a.attempt()).isEqualTo(3);
+        assertThat(a.attemptBase()).isEqualTo(3);
+        assertThat(a.attemptsUsed()).isZero();
+        assertThat(a.error()).isNull();
+        assertThat(a.exitCode()).isNull();
+        assertThat(a.result()).isNull();
+        assertThat(a.stderrTail()).isNull();
+        assertThat(a.finishedAt()).isNull();
+        assertThat(a.nextAttemptAt()).isNull();
+        assertThat(a.checkpoint()).isEqualTo(json("{\"step\":5}")); // the next attempt carries on from it
+        Task tc = store.task("w1.c").orElseThrow();
+        assertThat(tc.state()).isEqualTo(TaskState.Completed);
+        assertThat(tc.result()).isEqualTo(json("{\"ip\":\"10.0.0.3\"}"));
+        assertThat(state("w1.d")).isEqualTo(TaskState.Ready); // its dependency c is Completed
+        assertThat(state("w1.b")).isEqualTo(TaskState.Pending);
+        assertThat(state("w1.e")).isEqualTo(TaskState.Pending);
+        List<Event> resumed = events("w1").subList(before, events("w1").size());
+        assertThat(resumed).allMatch(e -> e.at().equals(T0.plusSeconds(60)));
+        assertThat(stateChanges(resumed)).containsExactlyInAnyOrder("w1.a:Failed->Pending", "w1.b:Skipped->Pending",
+                "w1.d:Skipped->Pending", "w1.e:Skipped->Pending", "wf:Failed->Running", "w1.a:Pending->Ready",
+                "w1.d:Pending->Ready");
+        assertThat(stateChanges(resumed).indexOf("w1.a:Failed->Pending"))
+                .isLessThan(stateChanges(resumed).indexOf("w1.a:Pending->Ready"));
+        assertThat(ids(store.readyTasks(10))).containsExactly("w1.a", "w1.d");
+
+        Attempt a4 = claim("w1.a");
+        assertThat(a4.attemptNo()).isEqualTo(4); // attempt numbers never repeat
+        assertThat(store.task("w1.a").orElseThrow().attemptsUsed()).isEqualTo(1);
+        assertThat(complete(a4, TaskState.Completed)).isTrue();
+        runToEnd("w1.d", TaskState.Completed);
+        runToEnd("w1.b", TaskState.Completed);
+        runToEnd("w1.e", TaskState.Completed);
+        assertThat(wfState("w1")).isEqualTo(WorkflowState.Completed);
+        assertThat(store.attempts("w1.a")).extracting(Attempt::attemptNo).containsExactly(1, 2, 3, 4);
+    }
+
+    @Test
+    void resumeOfACancelledWorkflowRunsTheCancelledTasksAgain() {
+        store.insertWorkflow(workflow("w1", task("w1.a"), task("w1.b", hard("w1.a"))));
+        runToEnd("w1.a", TaskState.Completed);
+        store.cancelWorkflow("w1");
+        assertThat(wfState("w1")).isEqualTo(WorkflowState.Cancelled);
+        store.resumeWorkflow("w1");
+        assertThat(wfState("w1")).isEqualTo(WorkflowState.Running);
+        assertThat(state("w1.b")).isEqualTo(TaskState.Ready);
+        assertThat(stateChanges(events("w1"))).endsWith("w1.b:Cancelled->Pending", "wf:Cancelled->Running",
+                "w1.b:Pending->Ready");
+        runToEnd("w1.b", TaskState.Completed);
+        assertThat(wfState("w1")).isEqualTo(WorkflowState.Completed);
+    }
+
+    @Test
+    void resumeConflictsUnlessFailedOrCancelled() {
+        store.insertWorkflow(workflow("w1", task("w1.a"), task("w1.b")));
+        assertResumeConflict("w1", "Pending");
+        Attempt a = claim("w1.a");
+        assertResumeConflict("w1", "Running");
+        complete(a, TaskState.Completed);
+        runToEnd("w1.b", TaskState.Completed);
+        assertResumeConflict("w1", "Completed");
+        assertThatThrownBy(() -> store.resumeWorkflow("ghost"))
+                .isInstanceOfSatisfying(ProvisioningException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.NOT_FOUND));
+    }
+
+    void assertResumeConflict(String wfId, String stateName) {
+        List<Event> before = events(wfId);
+        assertThatThrownBy(() -> store.resumeWorkflow(wfId))
+                .isInstanceOfSatisfying(ProvisioningException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.CONFLICT);
+                    assertThat(e.getMessage()).contains(stateName);
+                });
+        assertThat(events(wfId)).isEqualTo(before);
+    }
+
+    // ------------------------------------------------------------------------------------------ on_failure
+
+    @Test
+    void onFailureFailSkipsWhatHasNotStartedAndFailsOnceTheRunningOnesEnd() {
+        store.insertWorkflow(workflow("w1", OnFailure.FAIL, task("w1.a"), task("w1.b"), task("w1.c"),
+                task("w1.d", hard("w1.b")), task("w1.r"), task("w1.s", soft("w1.a"))));
+        Attempt a = claim("w1.a");
+        Attempt b = claim("w1.b");
+        Attempt r = claim("w1.r");
+        assertThat(store.completeAttempt(new AttemptOutcome("w1.r", r.attemptNo(), TaskState.RetryWait, 1, null,
+                "exit 1", null, T0.plusSeconds(30)))).isTrue();
+
+        assertThat(complete(a, TaskState.Failed)).isTrue();
+        assertThat(state("w1.b")).isEqualTo(TaskState.Running); // running tasks finish
+        assertThat(state("w1.c")).isEqualTo(TaskState.Skipped);  // Ready
+        assertThat(state("w1.d")).isEqualTo(TaskState.Skipped);  // Pending on a running task
+        assertThat(state("w1.r")).isEqualTo(TaskState.Skipped);  // RetryWait
+        assertThat(state("w1.s")).isEqualTo(TaskState.Skipped);  // soft dependent of the failure: nothing new starts
+        assertThat(store.task("w1.r").orElseThrow().nextAttemptAt()).isNull();
+        assertThat(stateChanges(events("w1"))).contains("w1.c:Ready->Skipped", "w1.d:Pending->Skipped",
+                "w1.r:RetryWait->Skipped");
+        assertThat(store.readyTasks(10)).isEmpty();
+        assertThat(store.nextRetryAt()).isEmpty();
+        assertThat(wfState("w1")).isEqualTo(WorkflowState.Running);
+
+        assertThat(complete(b, TaskState.Completed)).isTrue();
+        assertThat(state("w1.d")).isEqualTo(TaskState.Skipped);
+        assertThat(state("w1.b")).isEqualTo(TaskState.Completed); // fail does not roll back
+        assertThat(wfState("w1")).isEqualTo(WorkflowState.Failed);
+    }
+
+    @Test
+    void onFailureContinueRunsTheIndependentBranches() {
+        store.insertWorkflow(workflow("w1", OnFailure.CONTINUE, task("w1.a"), task("w1.b", hard("w1.a")),
+                task("w1.c"), task("w1.d", hard("w1.c"))));
+        runToEnd("w1.a", TaskState.Failed);
+        assertThat(state("w1.b")).isEqualTo(TaskState.Skipped);
+        assertThat(state("w1.c")).isEqualTo(TaskState.Ready);
+        runToEnd("w1.c", TaskState.Completed);
+        assertThat(state("w1.d")).isEqualTo(TaskState.Ready);
+        runToEnd("w1.d", TaskState.Completed);
+        assertThat(wfState("w1")).isEqualTo(WorkflowState.Failed);
+    }
+
+    // ------------------------------------------------------------------------------------------ rollback
+
+    @Test
+    void onFailureRollbackUndoesCompletedTasksOnceNothingRuns() {
+        store.insertWorkflow(workflow("w1", OnFailure.ROLLBACK, undoable("w1.a"), task("w1.b"),
+                undoable("w1.c", hard("w1.a")), task("w1.f"), task("w1.s"), task("w1.p", hard("w1.s"))));
+        runToEnd("w1.a", TaskState.Completed);
+        runToEnd("w1.b", TaskState.Completed);
+        runToEnd("w1.c", TaskState.Completed);
+        Attempt f = claim("w1.f");
+        Attempt s = claim("w1.s");
+        assertThat(complete(f, TaskState.Failed)).isTrue();
+        assertThat(state("w1.p")).isEqualTo(TaskState.Skipped);
+        // s still runs: nothing is undone yet
+        assertThat(store.tasks(null, "w1", 10, 0)).extracting(Task::state).containsExactly(TaskState.Completed,
+                TaskState.Completed, TaskState.Completed, TaskState.Failed, TaskState.Running, TaskState.Skipped);
+        assertThat(store.rollbackCandidates(10)).isEmpty();
+
+        // the last running task's completion starts the rollback, in the same transaction
+        clock.advance(Duration.ofSeconds(7));
+        int before = events("w1").size();
+        assertThat(complete(s, TaskState.Completed)).isTrue();
+        List<Event> tx = events("w1").subList(before, events("w1").size());
+        assertThat(tx).allMatch(e -> e.at().equals(T0.plusSeconds(7)));
+        assertThat(stateChanges(tx)).containsExactlyInAnyOrder("w1.s:Running->Completed",
+                "w1.a:Completed->RollingBack", "w1.b:Completed->RollingBack", "w1.b:RollingBack->RolledBack",
+                "w1.c:Completed->RollingBack", "w1.s:Completed->RollingBack", "w1.s:RollingBack->RolledBack");
+        assertThat(stateChanges(tx).indexOf("w1.b:Completed->RollingBack"))
+                .isLessThan(stateChanges(tx).indexOf("w1.b:RollingBack->RolledBack"));
+        assertThat(state("w1.a")).isEqualTo(TaskState.RollingBack);
+        assertThat(state("w1.b")).isEqualTo(TaskState.RolledBack); // no rollback action
+        assertThat(state("w1.c")).isEqualTo(TaskState.RollingBack);
+        assertThat(state("w1.s")).isEqualTo(TaskState.RolledBack);
+        assertThat(store.task("w1.b").orElseThrow().finishedAt()).isEqualTo(T0.plusSeconds(7));
+        assertThat(wfState("w1")).isEqualTo(WorkflowState.Running);
+
+        // the scheduler picks the candidates (reverse dependency order is its business) and claims them
+        assertThat(ids(store.rollbackCandidates(10))).containsExactly("w1.a", "w1.c");
+        assertThat(store.rollbackCandidates(10).get(1).rollback()).isEqualTo(new Action.Command(List.of("undo", "w1.c")));
+        clock.advance(Duration.ofSeconds(1));
+        Attempt rc = store.claimRollback("w1.c", "node-1", "/runs/w1/c").orElseThrow();
+        assertThat(rc.attemptNo()).isEqualTo(2);
+        assertThat(rc.state()).isEqualTo(TaskState.RollingBack);
+        assertThat(rc.owner()).isEqualTo("node-1");
+        assertThat(rc.startedAt()).isEqualTo(T0.plusSeconds(8));
+        assertThat(store.claimRollback("w1.c", "node-2", "/elsewhere")).isEmpty();
+        assertThat(store.claimRollback("w1.b", "node-2", "/elsewhere")).isEmpty(); // RolledBack
+        assertThat(ids(store.rollbackCandidates(10))).containsExactly("w1.a");
+        Task c = store.task("w1.c").orElseThrow();
+        assertThat(c.rollbackRunning()).isTrue();
+        assertThat(c.attempt()).isEqualTo(2);
+        assertThat(c.state()).isEqualTo(TaskState.RollingBack);
+        store.attemptStarted("w1.c", 2, 777);
+        assertThat(store.attempts("w1.c")).extracting(Attempt::attemptNo, Attempt::state, Attempt::pid).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(1, TaskState.Completed, null),
+                org.assertj.core.groups.Tuple.tuple(2, TaskState.RollingBack, 777L));
+        assertThat(events("w1").getLast().type()).isEqualTo("task.rollback");
+
+        assertThat(store.completeRollback("w1.c", 1, true, 0, null, null)).isFalse(); // stale
+        assertThat(store.completeRollback("ghost", 1, true, 0, null, null)).isFalse();
+        assertThat(store.completeRollback("w1.a", 1, true, 0, null, null)).isFalse(); // a's rollback is not running
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(store.completeRollback("w1.c", 2, true, 0, null, "undone")).isTrue();
+        assertThat(store.completeRollback("w1.c", 2, true, 0, null, null)).isFalse(); // once
+        Task undone = store.task("w1.c").orElseThrow();
+        assertThat(undone.state()).isEqualTo(TaskState.RolledBack);
+        assertThat(undone.rollbackRunning()).isFalse();
+        assertThat(undone.finishedAt()).isEqualTo(T0.plusSeconds(9));
+        assertThat(undone.error()).isNull();
+        Attempt ended = store.attempts("w1.c").get(1);
+        assertThat(ended.state()).isEqualTo(TaskState.RolledBack);
+        assertThat(ended.exitCode()).isZero();
+        assertThat(ended.stderrTail()).isEqualTo("undone");
+        assertThat(ended.finishedAt()).isEqualTo(T0.plusSeconds(9));
+        assertThat(wfState("w1")).isEqualTo(WorkflowState.Running);
+
+        Attempt ra = store.claimRollback("w1.a", "node-1", "/runs/w1/a").orElseThrow();
+        assertThat(store.completeRollback("w1.a", ra.attemptNo(), true, 0, null, null)).isTrue();
+        Workflow wf = store.workflow("w1").orElseThrow();
+        assertThat(wf.state()).isEqualTo(WorkflowState.RolledBack);
+        assertThat(wf.finishedAt()).isEqualTo(T0.plusSeconds(9));
+        assertThat(stateChanges(events("w1"))).endsWith("w1.a:RollingBack->RolledBack", "wf:Running->RolledBack");
+        assertThat(store.rollbackCandidates(10)).isEmpty();
+
+        assertThatThrownBy(() -> store.rollbackWorkflow("w1"))
+                .isInstanceOfSatisfying(ProvisioningException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.CONFLICT));
+        assertResumeConflict("w1", "RolledBack");
+    }
+
+    @Test
+    void aFailedRollbackFailsTheWorkflowAndCanBeRetried() {
+        store.insertWorkflow(workflow("w1", OnFailure.ROLLBACK, undoable("w1.a"), task("w1.f")));
+        runToEnd("w1.a", TaskState.Completed);
+        runToEnd("w1.f", TaskState.Failed);
+        assertThat(state("w1.a")).isEqualTo(TaskState.RollingBack);
+        assertThat(wfState("w1")).isEqualTo(WorkflowState.Running);
+
+        Attempt r = store.claimRollback("w1.a", "node-1", "/runs/w1/a").orElseThrow();
+        assertThat(store.completeRollback("w1.a", r.attemptNo(), false, 3, "rollback exited 3", "no such server"))
+                .isTrue();
+        Task a = store.task("w1.a").orElseThrow();
+        assertThat(a.state()).isEqualTo(TaskState.RollbackFailed);
+        assertThat(a.error()).isEqualTo("rollback exited 3");
+        assertThat(a.exitCode()).isEqualTo(3);
+        assertThat(a.stderrTail()).isEqualTo("no such server");
+        assertThat(a.rollbackRunning()).isFalse();
+        assertThat(store.attempts("w1.a").getLast().error()).isEqualTo("rollback exited 3");
+        assertThat(store.attempts("w1.a").getLast().state()).isEqualTo(TaskState.RollbackFailed);
+        assertThat(wfState("w1")).isEqualTo(WorkflowState.Failed);
+        assertThat(stateChanges(events("w1"))).endsWith("w1.a:RollingBack->RollbackFailed", "wf:Running->Failed");
+        assertThat(store.rollbackCandidates(10)).isEmpty();
+        // what was (partly) undone cannot be resumed
+        assertThatThrownBy(() -> store.resumeWorkflow("w1"))
+                .isInstanceOfSatisfying(ProvisioningException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.CONFLICT);
+                    assertThat(e.getMessage()).contains("rolled back");
+                });
+
+        // a rollback request retries the failed rollback action
+        store.rollbackWorkflow("w1");
+        assertThat(state("w1.a")).isEqualTo(TaskState.RollingBack);
+        assertThat(store.task("w1.a").orElseThrow().error()).isNull();
+        assertThat(wfState("w1")).isEqualTo(WorkflowState.Running);
+        Attempt again = store.claimRollback("w1.a", "node-1", "/runs/w1/a").orElseThrow();
+        assertThat(again.attemptNo()).isEqualTo(r.attemptNo() + 1);
+        assertThat(store.completeRollback("w1.a", again.attemptNo(), true, 0, null, null)).isTrue();
+        assertThat(wfState("w1")).isEqualTo(WorkflowState.RolledBack);
+    }
+
+    @Test
+    void manualRollbackOfACompletedWorkflow() {
+        store.insertWorkflow(workflow("w1", undoable("w1.a"), task("w1.b", hard("w1.a"))));
+        assertThatThrownBy(() -> store.rollbackWorkflow("w1")) // Pending
+                .isInstanceOfSatisfying(ProvisioningException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.CONFLICT);
+                    assertThat(e.getMessage()).contains("Pending");
+                });
+        Attempt a = claim("w1.a");
+        assertThatThrownBy(() -> store.rollbackWorkflow("w1")) // Running
+                .isInstanceOfSatisfying(ProvisioningException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.CONFLICT);
+                    assertThat(e.getMessage()).contains("Running");
+                });
+        complete(a, TaskState.Completed);
+        runToEnd("w1.b", TaskState.Completed);
+        assertThat(wfState("w1")).isEqualTo(WorkflowState.Completed);
+
+        store.rollbackWorkflow("w1");
+        assertThat(state("w1.a")).isEqualTo(TaskState.RollingBack);
+        assertThat(state("w1.b")).isEqualTo(TaskState.RolledBack);
+        Workflow wf = store.workflow("w1").orElseThrow();
+        assertThat(wf.state()).isEqualTo(WorkflowState.Running);
+        assertThat(wf.finishedAt()).isNull();
+        assertThat(stateChanges(events("w1"))).endsWith("wf:Completed->Running");
+        assertThat(events("w1")).extracting(Event::type).contains("workflow.rollback");
+        assertThatThrownBy(() -> store.rollbackWorkflow("w1")) // in progress: the workflow is Running
+                .isInstanceOfSatisfying(ProvisioningException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.CONFLICT));
+
+        Attempt r = store.claimRollback("w1.a", "node-1", "/r").orElseThrow();
+        assertThat(store.completeRollback("w1.a", r.attemptNo(), true, 0, null, null)).isTrue();
+        assertThat(wfState("w1")).isEqualTo(WorkflowState.RolledBack);
+        assertThat(store.task("w1.a").orElseThrow().result()).isNull(); // the run's result is kept (here: none)
+    }
+
+    @Test
+    void rollbackWithNothingToRunEndsRolledBackAtOnce() {
+        store.insertWorkflow(workflow("w1", task("w1.a"), task("w1.b", hard("w1.a"))));
+        runToEnd("w1.a", TaskState.Completed);
+        runToEnd("w1.b", TaskState.Completed);
+        store.rollbackWorkflow("w1");
+        assertThat(store.tasks(null, "w1", 10, 0)).extracting(Task::state).containsOnly(TaskState.RolledBack);
+        assertThat(wfState("w1")).isEqualTo(WorkflowState.RolledBack);
+        assertThat(stateChanges(events("w1"))).endsWith("wf:Completed->RolledBack");
+        assertThat(store.rollbackCandidates(10)).isEmpty();
+
+        // a cancelled workflow can be rolled back too
+        store.insertWorkflow(workflow("w2", undoable("w2.a"), task("w2.b", hard("w2.a"))));
+        runToEnd("w2.a", TaskState.Completed);
+        store.cancelWorkflow("w2");
+        assertThat(wfState("w2")).isEqualTo(WorkflowState.Cancelled);
+        store.rollbackWorkflow("w2");
+        assertThat(state("w2.a")).isEqualTo(TaskState.RollingBack);
+        assertThat(state("w2.b")).isEqualTo(TaskState.Cancelled);
+        Attempt r = store.claimRollback("w2.a", "n", "/r").orElseThrow();
+        assertThat(store.completeRollback("w2.a", r.attemptNo(), true, 0, null, null)).isTrue();
+        assertThat(wfState("w2")).isEqualTo(WorkflowState.RolledBack);
+
+        assertThatThrownBy(() -> store.rollbackWorkflow("ghost"))
+                .isInstanceOfSatisfying(ProvisioningException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.NOT_FOUND));
+        assertThatThrownBy(() -> store.claimRollback("ghost", "n", "/r"))
+                .isInstanceOfSatisfying(ProvisioningException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.NOT_FOUND));
+    }
+
+    @Test
+    void concurrentRollbackClaimsClaimEachTaskOnce() throws Exception {
+        int n = 30;
+        NewTask[] tasks = new NewTask[n + 1];
+        for (int i = 0; i < n; i++) tasks[i] = undoable("w1.t" + i);
+        tasks[n] = task("w1.fail");
+        store.insertWorkflow(workflow("w1", OnFailure.ROLLBACK, tasks));
+        for (int i = 0; i < n; i++) runToEnd("w1.t" + i, TaskState.Completed);
+        runToEnd("w1.fail", TaskState.Failed);
+        assertThat(store.rollbackCandidates(1000)).hasSize(n);
+
+        try (JdbcStore other = openStore(clock)) {
+            List<JdbcStore> stores = List.of(store, other);
+            Map<String, List<String>> winners = new ConcurrentHashMap<>();
+            ExecutorService pool = Executors.newFixedThreadPool(4);
+            CountDownLatch start = new CountDownLatch(1);
+            try {
+                List<Future<?>> futures = new ArrayList<>();
+                for (int t = 0; t < 4; t++) {
+                    JdbcStore s = stores.get(t % 2);
+                    String owner = "node-" + t;
+                    long seed = 7 + t;
+                    futures.add(pool.submit(() -> {
+                        List<String> order = new ArrayList<>();
+                        for (int i = 0; i < n; i++) order.add("w1.t" + i);
+                        Collections.shuffle(order, new Random(seed));
+                        start.await();
+                        for (String id : order)
+                            s.claimRollback(id, owner, "/r").ifPresent(a -> {
+                                winners.computeIfAbsent(a.taskId(), k -> new CopyOnWriteArrayList<>()).add(owner);
+                                s.completeRollback(a.taskId(), a.attemptNo(), true, 0, null, null);
+                            });
+                        return null;
+                    }));
+                }
+                start.countDown();
+                for (Future<?> f : futures) f.get(60, TimeUnit.SECONDS);
+            } finally {
+                pool.shutdownNow();
+            }
+            assertThat(winners).hasSize(n);
+            assertThat(winners.values()).allSatisfy(owners -> assertThat(owners).hasSize(1));
+        }
+        assertThat(wfState("w1")).isEqualTo(WorkflowState.RolledBack);
+        assertThat(stateChanges(events("w1")).stream().filter(x -> x.equals("wf:Running->RolledBack"))).hasSize(1);
     }
 
     // ------------------------------------------------------------------------------------------ concurrency

@@ -6,13 +6,18 @@ import java.util.Map;
 
 /** The validated, sealed configuration. Built only by {@link ConfigLoader}; immutable. */
 public record Config(Server server, Storage storage, Executor executor, Nushell nushell,
-                     Orchestrator orchestrator, Execution execution) {
+                     Orchestrator orchestrator, Execution execution, Map<String, Integer> pools) {
+
+    public Config {
+        pools = Map.copyOf(pools);
+    }
 
     public record Server(String host, int port, boolean requireToken, long maxBodyBytes) {}
 
     public record Storage(String backend, Path dataDir, String postgresUrl, String postgresUser, String postgresPassword) {}
 
-    public record Executor(int maxConcurrentTasks, long taskTimeoutSeconds, long killGraceSeconds, int maxAttempts) {}
+    public record Executor(int maxConcurrentTasks, long taskTimeoutSeconds, long killGraceSeconds, int maxAttempts,
+                           long priorityAgingSeconds) {}
 
     public record Nushell(String binary, List<Path> libDirs, Map<String, String> envVars) {
         public Nushell {

@@ -91,6 +91,12 @@ public final class ConfigLoader {
             for (Iterator<Map.Entry<String, JsonNode>> kv = sec.getValue().fields(); kv.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = kv.next();
                 String key = sec.getKey() + "." + e.getKey();
+                if (sec.getKey().equals("pools")) {
+                    checkPool(f.toString(), e.getKey(), e.getValue());
+                    ((ObjectNode) merged.get("pools")).set(e.getKey(), e.getValue());
+                    origin.put(key, f.toString());
+                    continue;
+                }
                 JsonNode def = secSchema.get(e.getKey());
                 if (def == null) throw bad(f.toString(), key, "unknown key; known in [" + sec.getKey() + "]: " + names(secSchema));
                 if (!sameType(def, e.getValue()))
@@ -99,6 +105,14 @@ public final class ConfigLoader {
                 origin.put(key, f.toString());
             }
         }
+    }
+
+    /** A pool is {@code "name" = capacity}: a name of letters, digits and {@code _ . : -}, and an integer >= 1. */
+    private static void checkPool(String source, String name, JsonNode value) {
+        if (!name.matches("[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}"))
+            throw bad(source, "pools." + name, "pool names use letters, digits and _ . : - (e.g. \"provider:upcloud\")");
+        if (!value.isIntegralNumber() || value.asLong() < 1 || value.asLong() > 100_000)
+            throw bad(source, "pools." + name, "capacity must be an integer from 1 to 100000, got " + value);
     }
 
     /** Maps {@code PROVISIONING_SERVER_PORT} to {@code server.port}; variables of unknown sections are not config. */
@@ -172,6 +186,12 @@ public final class ConfigLoader {
             this.origin = origin;
         }
 
+        private static Map<String, Integer> pools(JsonNode n) {
+            Map<String, Integer> out = new LinkedHashMap<>();
+            n.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asInt()));
+            return out;
+        }
+
         private String source(String key) {
             return origin.getOrDefault(key, "config.defaults.toml");
         }
@@ -219,11 +239,12 @@ public final class ConfigLoader {
                     new Config.Storage(backend, dataDir, pgUrl, st.get("postgres_user").asText(), st.get("postgres_password").asText()),
                     new Config.Executor(intIn(ex, "executor.max_concurrent_tasks", 1, 10_000),
                             longMin(ex, "executor.task_timeout_seconds", 1), longMin(ex, "executor.kill_grace_seconds", 0),
-                            intIn(ex, "executor.max_attempts", 1, 100)),
+                            intIn(ex, "executor.max_attempts", 1, 100), longMin(ex, "executor.priority_aging_seconds", 0)),
                     new Config.Nushell(nonBlank(nu, "nushell.binary"), libs, envVars),
                     new Config.Orchestrator(endpoint, o.get("auto_start").asBoolean(), intIn(o, "orchestrator.timeout_seconds", 1, 86_400)),
                     new Config.Execution(mode, x.get("fallback_to_direct").asBoolean(), strings(x.get("force_orchestrated")),
-                            strings(x.get("force_direct"))));
+                            strings(x.get("force_direct"))),
+                pools(m.get("pools")));
         }
 
         private static List<String> strings(JsonNode arr) {

@@ -4,7 +4,8 @@ import java.util.List;
 
 /**
  * A task as submitted, before it is stored. {@code id} is globally unique; {@code key} is its id within the
- * workflow. {@code dependsOn} names other tasks of the same workflow by global id.
+ * workflow. {@code dependsOn} names other tasks of the same workflow by global id. {@code rollback} (may be
+ * null) undoes the task in a saga rollback; {@code pools} name the resource pools it holds a slot of while it runs.
  */
 public record NewTask(
         String id,
@@ -13,14 +14,18 @@ public record NewTask(
         List<Dependency> dependsOn,
         Priority priority,
         long timeoutMs,
-        int maxAttempts,
+        RetrySpec retry,
         String idempotencyKey,
-        Action rollback) {
+        Action rollback,
+        List<String> pools) {
 
     public NewTask {
         dependsOn = List.copyOf(dependsOn);
-        if (maxAttempts < 1) throw new IllegalArgumentException("maxAttempts must be >= 1");
+        pools = pools == null ? List.of() : List.copyOf(pools);
+        if (retry == null) retry = RetrySpec.DEFAULT;
     }
+
+    public int maxAttempts() { return retry.maxAttempts(); }
 
     public record Dependency(String taskId, DependencyKind kind) {}
 }

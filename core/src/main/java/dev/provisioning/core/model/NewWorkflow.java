@@ -5,7 +5,8 @@ import java.util.List;
 
 /**
  * A workflow as submitted: a DAG of tasks. {@code kind} names the operation ({@code servers.create},
- * {@code taskserv.create}, {@code batch}); {@code request} is the original request body, kept for audit.
+ * {@code taskserv.create}, {@code batch}); {@code request} is the original request body, kept for audit. {@code parallelLimit} caps the workflow's running
+ * tasks (0 = no cap beyond the global limit).
  */
 public record NewWorkflow(
         String id,
@@ -13,11 +14,13 @@ public record NewWorkflow(
         String kind,
         Priority priority,
         OnFailure onFailure,
+        int parallelLimit,
         JsonNode request,
         List<NewTask> tasks) {
 
     public NewWorkflow {
         tasks = List.copyOf(tasks);
+        if (parallelLimit < 0) throw new IllegalArgumentException("parallelLimit must be >= 0 (0 = no limit)");
     }
 
     /** What a workflow does when a task fails for good. */

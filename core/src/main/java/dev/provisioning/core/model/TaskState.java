@@ -17,7 +17,8 @@ import java.util.Set;
  *     │  │                      │                       │ exit≠0, no attempts left / timeout
  *     │  └──── Failed ◄─────────┼───────────────────────┘ (also RetryWait ─► Failed)
  *     │  └──── Cancelled ◄──────┴── (cancel: from Pending, Ready, Running, RetryWait)
- *     └──────► Skipped  (a hard dependency failed, was cancelled or skipped)
+ *     └──────► Skipped  (a hard dependency failed, was cancelled or skipped; or on_failure stopped the
+ *                         workflow: Pending, Ready and RetryWait tasks are skipped)
  * </pre>
  */
 public enum TaskState {
@@ -27,7 +28,7 @@ public enum TaskState {
             Map.entry(Pending, EnumSet.of(Ready, Skipped, Cancelled)),
             Map.entry(Ready, EnumSet.of(Running, Skipped, Cancelled)),
             Map.entry(Running, EnumSet.of(Completed, Failed, RetryWait, Cancelled)),
-            Map.entry(RetryWait, EnumSet.of(Ready, Failed, Cancelled)),
+            Map.entry(RetryWait, EnumSet.of(Ready, Failed, Cancelled, Skipped)),
             Map.entry(Completed, EnumSet.of(RollingBack)),
             Map.entry(Failed, EnumSet.of(Pending)),
             Map.entry(Cancelled, EnumSet.of(Pending)),

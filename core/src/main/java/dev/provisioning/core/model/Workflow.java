@@ -11,6 +11,7 @@ public record Workflow(
         WorkflowState state,
         Priority priority,
         NewWorkflow.OnFailure onFailure,
+        int parallelLimit,
         JsonNode request,
         Instant createdAt,
         Instant updatedAt,

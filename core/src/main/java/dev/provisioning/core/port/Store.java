@@ -63,6 +63,45 @@ public interface Store extends AutoCloseable {
      */
     boolean completeAttempt(AttemptOutcome outcome);
 
+    /** Stores the last {@code CHECKPOINT:} of a running attempt (fenced); the next attempt receives it. */
+    boolean saveCheckpoint(String taskId, int attemptNo, JsonNode checkpoint);
+
+    /**
+     * Cancels a workflow in one transaction: its Pending, Ready and RetryWait tasks become Cancelled. Returns the
+     * ids of its Running tasks, which the caller cancels on the runner (their attempts then end Cancelled).
+     * Throws {@code E_CONFLICT} if the workflow is already terminal, {@code E_NOT_FOUND} if unknown.
+     */
+    List<String> cancelWorkflow(String workflowId);
+
+    /**
+     * Resumes a Failed or Cancelled workflow: its Failed, Cancelled and Skipped tasks go back to Pending with a
+     * fresh retry budget ({@code attempt_base = attempt}); Completed tasks keep their results; then promotion
+     * runs and the workflow is Running again. One transaction. {@code E_CONFLICT} for any other state.
+     */
+    void resumeWorkflow(String workflowId);
+
+    /**
+     * Starts a rollback of a Completed, Failed or Cancelled workflow with nothing running
+     * ({@link dev.provisioning.core.dag.WorkflowPolicy#apply} with {@code rollbackRequested}). {@code E_CONFLICT}
+     * if a task is still running or the workflow is Pending, Running or RolledBack.
+     */
+    void rollbackWorkflow(String workflowId);
+
+    /** RollingBack tasks whose rollback is not running, oldest first. */
+    List<Task> rollbackCandidates(int limit);
+
+    /**
+     * Claims the rollback of a RollingBack task: a conditional update that sets {@code rollback_running} and
+     * increments the attempt number, and inserts an attempt row. Empty if someone else holds it.
+     */
+    Optional<Attempt> claimRollback(String taskId, String owner, String runDir);
+
+    /**
+     * Ends a rollback attempt (fenced on the attempt number): RollingBack → RolledBack when {@code ok}, else
+     * RollbackFailed with the error; then the workflow policy and state are re-derived. One transaction.
+     */
+    boolean completeRollback(String taskId, int attemptNo, boolean ok, Integer exitCode, String error, String stderrTail);
+
     /** Moves RetryWait tasks whose {@code next_attempt_at <= now} to Ready; returns how many. */
     int promoteDueRetries(Instant now);
 

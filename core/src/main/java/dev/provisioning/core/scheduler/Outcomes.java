@@ -8,26 +8,21 @@ import dev.provisioning.core.port.Runner.AttemptExit;
 import dev.provisioning.core.spec.Durations;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.function.DoubleSupplier;
 
 /**
  * Pure: turns how an attempt's process ended into the task's next state. Success → Completed. Cancel →
- * Cancelled. Otherwise RetryWait while attempts remain (exponential backoff from {@code initialDelay}, capped
- * at {@code maxDelay}), else Failed.
+ * Cancelled. Otherwise RetryWait while the task's {@link dev.provisioning.core.model.RetrySpec} allows another
+ * attempt (its backoff and jitter set {@code next_attempt_at}), else Failed.
  */
 public final class Outcomes {
     private Outcomes() {}
 
-    public record RetryPolicy(Duration initialDelay, Duration maxDelay) {
-        public static final RetryPolicy DEFAULT = new RetryPolicy(Duration.ofSeconds(1), Duration.ofMinutes(5));
-
-        Duration delayFor(int attemptNo) {
-            long ms = initialDelay.toMillis();
-            for (int i = 1; i < attemptNo && ms < maxDelay.toMillis(); i++) ms *= 2;
-            return Duration.ofMillis(Math.min(ms, maxDelay.toMillis()));
-        }
-    }
-
-    public static AttemptOutcome decide(Task task, int attemptNo, AttemptExit exit, Instant now, RetryPolicy policy) {
+    /**
+     * {@code random} supplies uniform numbers in [0,1) for the retry jitter. Attempts count from the last resume
+     * ({@link Task#attemptBase()}), so a resumed task gets its whole retry budget again.
+     */
+    public static AttemptOutcome decide(Task task, int attemptNo, AttemptExit exit, Instant now, DoubleSupplier random) {
         if (exit.succeeded())
             return new AttemptOutcome(task.id(), attemptNo, TaskState.Completed, exit.exitCode(), exit.result(),
                     null, exit.stderrTail(), null);
@@ -35,9 +30,10 @@ public final class Outcomes {
         if (exit.cancelled())
             return new AttemptOutcome(task.id(), attemptNo, TaskState.Cancelled, exit.exitCode(), null, error,
                     exit.stderrTail(), null);
-        if (attemptNo < task.maxAttempts())
+        int used = attemptNo - task.attemptBase();
+        if (used < task.maxAttempts())
             return new AttemptOutcome(task.id(), attemptNo, TaskState.RetryWait, exit.exitCode(), null, error,
-                    exit.stderrTail(), now.plus(policy.delayFor(attemptNo)));
+                    exit.stderrTail(), now.plus(task.retry().delayAfter(used, random.getAsDouble())));
         return new AttemptOutcome(task.id(), attemptNo, TaskState.Failed, exit.exitCode(), null, error,
                 exit.stderrTail(), null);
     }

@@ -2,6 +2,7 @@ package dev.provisioning.core.scheduler;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.provisioning.core.dag.WorkflowPolicy;
 import dev.provisioning.core.error.ProvisioningException;
 import dev.provisioning.core.model.Attempt;
 import dev.provisioning.core.model.AttemptOutcome;
@@ -9,6 +10,7 @@ import dev.provisioning.core.model.Json;
 import dev.provisioning.core.model.NewTask;
 import dev.provisioning.core.model.Task;
 import dev.provisioning.core.model.TaskState;
+import dev.provisioning.core.model.Workflow;
 import dev.provisioning.core.port.Metrics;
 import dev.provisioning.core.port.Runner;
 import dev.provisioning.core.port.Store;
@@ -17,10 +19,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -28,25 +32,35 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The scheduling loop: the effects around the pure {@link Planner}. It wakes on {@link #wake()} (called on
- * submit and on every attempt's end) and when the next durable retry timer is due; there is no polling delay.
- * Each round: promote due retries, snapshot the ready queue, plan, claim each planned task in the store
- * (a conditional update), and start it on the {@link Runner}. The loop never dies: an error is logged and the
- * loop goes on.
+ * The scheduling loop: the effects around the pure {@link Planner} and {@link WorkflowPolicy}. It wakes on
+ * {@link #wake()} (called on submit, control requests and every attempt's end) and when the next durable retry
+ * timer is due; there is no polling delay. Each round: promote due retries, start ready rollbacks (reverse
+ * dependency order), snapshot the ready queue and what runs, plan, claim each planned task in the store (a
+ * conditional update), and start it on the {@link Runner}. The loop never dies: an error is logged and the loop
+ * goes on.
  */
 public final class Scheduler implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Scheduler.class);
     private static final Duration IDLE_WAIT = Duration.ofSeconds(5);
 
-    /** Sealed settings. */
-    public record Settings(String owner, int maxConcurrent, Path runsDir, Outcomes.RetryPolicy retryPolicy) {}
+    /**
+     * Sealed settings. {@code pools} maps a pool name to its capacity; {@code agingInterval} is how long a Ready
+     * task waits to gain one priority level (null: no aging).
+     */
+    public record Settings(String owner, int maxConcurrent, Path runsDir, Map<String, Integer> pools, Duration agingInterval) {
+        public Settings {
+            pools = Map.copyOf(pools);
+        }
+    }
+
+    private record Running(String workflowId, List<String> pools, Runner.RunHandle handle) {}
 
     private final Store store;
     private final Runner runner;
     private final Clock clock;
     private final Settings settings;
     private final Metrics metrics;
-    private final Map<String, Runner.RunHandle> running = new ConcurrentHashMap<>();
+    private final Map<String, Running> running = new ConcurrentHashMap<>();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition signal = lock.newCondition();
     private boolean woken;
@@ -83,12 +97,26 @@ public final class Scheduler implements AutoCloseable {
         return running.size();
     }
 
-    /** Cancels a running attempt of this daemon; returns false if the task does not run here. */
-    public boolean cancelRunning(String taskId) {
-        Runner.RunHandle h = running.get(taskId);
-        if (h == null) return false;
-        h.cancel();
-        return true;
+    /**
+     * Cancels a workflow: not-started tasks end Cancelled in the store at once; running attempts of this daemon
+     * get TERM (then KILL) on their process group and end Cancelled when they exit.
+     */
+    public void cancelWorkflow(String workflowId) {
+        for (String taskId : store.cancelWorkflow(workflowId)) {
+            Running r = running.get(taskId);
+            if (r != null) r.handle().cancel();
+        }
+        wake();
+    }
+
+    public void resumeWorkflow(String workflowId) {
+        store.resumeWorkflow(workflowId);
+        wake();
+    }
+
+    public void rollbackWorkflow(String workflowId) {
+        store.rollbackWorkflow(workflowId);
+        wake();
     }
 
     private void runUntilShutdown() {
@@ -112,15 +140,31 @@ public final class Scheduler implements AutoCloseable {
 
     /** One scheduling round. Package-private for tests. */
     void round() {
-        store.promoteDueRetries(clock.instant());
+        Instant now = clock.instant();
+        store.promoteDueRetries(now);
+        startRollbacks();
         int free = settings.maxConcurrent() - running.size();
         if (free <= 0) return;
-        List<Task> ready = store.readyTasks(Math.max(free * 4, 64));
+        List<Task> ready = store.readyTasks(Math.max(free * 8, 64));
+        if (ready.isEmpty()) return;
+
+        Map<String, Integer> perWorkflow = new HashMap<>();
+        Map<String, Integer> perPool = new HashMap<>();
+        for (Task t : store.runningTasks()) {
+            perWorkflow.merge(t.workflowId(), 1, Integer::sum);
+            for (String p : t.pools()) perPool.merge(p, 1, Integer::sum);
+        }
+        Map<String, Integer> workflowLimits = new HashMap<>();
+        Map<String, Task> byId = new HashMap<>();
         List<Planner.Candidate> candidates = new ArrayList<>(ready.size());
-        for (Task t : ready) candidates.add(new Planner.Candidate(t.id(), t.workflowId(), t.priority().weight(), t.seq()));
-        Map<String, Task> byId = new java.util.HashMap<>();
-        ready.forEach(t -> byId.put(t.id(), t));
-        for (String id : Planner.plan(new Planner.Snapshot(candidates, running.size(), settings.maxConcurrent()))) {
+        for (Task t : ready) {
+            byId.put(t.id(), t);
+            candidates.add(new Planner.Candidate(t.id(), t.workflowId(), t.priority().weight(), t.seq(), t.updatedAt(), t.pools()));
+            workflowLimits.computeIfAbsent(t.workflowId(), id -> store.workflow(id).map(Workflow::parallelLimit).orElse(0));
+        }
+        Planner.Snapshot snapshot = new Planner.Snapshot(candidates, running.size(), settings.maxConcurrent(), perWorkflow,
+                workflowLimits, perPool, settings.pools(), now, settings.agingInterval());
+        for (String id : Planner.plan(snapshot)) {
             if (closed) return;
             startTask(byId.get(id));
         }
@@ -131,21 +175,53 @@ public final class Scheduler implements AutoCloseable {
         Optional<Attempt> claimed = store.claim(task.id(), settings.owner(), runDir.toString());
         if (claimed.isEmpty()) return; // someone else holds it
         Attempt attempt = claimed.get();
-        Path attemptDir = runDir.resolve(Integer.toString(attempt.attemptNo()));
-        Instant startedAt = clock.instant();
         Runner.AttemptSpec spec = new Runner.AttemptSpec(task.workflowId(), task.id(), attempt.attemptNo(), task.action(),
-                task.idempotencyKey(), inputsOf(task), null, Duration.ofMillis(task.timeoutMs()), attemptDir);
+                task.idempotencyKey(), inputsOf(task), task.checkpoint(), Duration.ofMillis(task.timeoutMs()),
+                runDir.resolve(Integer.toString(attempt.attemptNo())));
+        launch(task, attempt.attemptNo(), spec, new ForwardListener(task, attempt.attemptNo(), clock.instant()), false);
+    }
+
+    /** Runs the rollback actions of RollingBack tasks whose dependents have all been undone. */
+    private void startRollbacks() {
+        List<Task> candidates = store.rollbackCandidates(64);
+        if (candidates.isEmpty()) return;
+        Map<String, List<Task>> byWorkflow = new HashMap<>();
+        for (Task c : candidates) {
+            if (running.size() >= settings.maxConcurrent() || closed) return;
+            List<Task> all = byWorkflow.computeIfAbsent(c.workflowId(), id -> store.tasks(null, id, 100_000, 0));
+            Map<String, TaskState> states = new HashMap<>();
+            Map<String, List<NewTask.Dependency>> deps = new HashMap<>();
+            for (Task t : all) {
+                states.put(t.id(), t.state());
+                deps.put(t.id(), t.dependsOn());
+            }
+            if (!WorkflowPolicy.rollbackReady(c.id(), states, deps)) continue;
+            Path runDir = settings.runsDir().resolve(c.workflowId()).resolve(c.id());
+            Optional<Attempt> claimed = store.claimRollback(c.id(), settings.owner(), runDir.toString());
+            if (claimed.isEmpty()) continue;
+            int no = claimed.get().attemptNo();
+            ObjectNode inputs = Json.MAPPER.createObjectNode();
+            inputs.set(c.key(), c.result() == null ? Json.MAPPER.nullNode() : c.result());
+            Runner.AttemptSpec spec = new Runner.AttemptSpec(c.workflowId(), c.id(), no, c.rollback(), c.idempotencyKey() + "/rollback",
+                    inputs, null, Duration.ofMillis(c.timeoutMs()), runDir.resolve(Integer.toString(no)));
+            launch(c, no, spec, new RollbackListener(c, no), true);
+        }
+    }
+
+    private void launch(Task task, int attemptNo, Runner.AttemptSpec spec, Runner.AttemptListener listener, boolean rollback) {
         // Reserve the slot before starting, so a fast exit cannot race the bookkeeping.
-        running.put(task.id(), PLACEHOLDER);
+        running.put(task.id(), new Running(task.workflowId(), task.pools(), PLACEHOLDER));
         try {
-            Runner.RunHandle handle = runner.start(spec, new Listener(task, attempt.attemptNo(), startedAt));
-            if (running.replace(task.id(), PLACEHOLDER, handle)) store.attemptStarted(task.id(), attempt.attemptNo(), handle.pid());
+            Runner.RunHandle handle = runner.start(spec, listener);
+            running.computeIfPresent(task.id(), (k, r) -> r.handle() == PLACEHOLDER ? new Running(r.workflowId(), r.pools(), handle) : r);
+            store.attemptStarted(task.id(), attemptNo, handle.pid());
             metrics.attemptStarted();
         } catch (RuntimeException e) {
             running.remove(task.id());
             String msg = e instanceof ProvisioningException pe ? pe.code().code() + ": " + pe.getMessage() : "could not start: " + e;
-            log.warn("task {} attempt {} did not start: {}", task.id(), attempt.attemptNo(), msg);
-            store.completeAttempt(new AttemptOutcome(task.id(), attempt.attemptNo(), TaskState.Failed, null, null, msg, null, null));
+            log.warn("task {} attempt {} did not start: {}", task.id(), attemptNo, msg);
+            if (rollback) store.completeRollback(task.id(), attemptNo, false, null, msg, null);
+            else store.completeAttempt(new AttemptOutcome(task.id(), attemptNo, TaskState.Failed, null, null, msg, null, null));
             metrics.attemptEnded(TaskState.Failed, 0);
         }
     }
@@ -165,11 +241,11 @@ public final class Scheduler implements AutoCloseable {
                 }
                 Path attemptDir = Path.of(attempt.runDir()).resolve(Integer.toString(attempt.attemptNo()));
                 Runner.AttemptSpec spec = new Runner.AttemptSpec(task.workflowId(), task.id(), attempt.attemptNo(), task.action(),
-                        task.idempotencyKey(), inputsOf(task), null, Duration.ofMillis(task.timeoutMs()), attemptDir);
-                running.put(task.id(), PLACEHOLDER);
-                Runner.RunHandle h = runner.reattach(spec, new Listener(task, attempt.attemptNo(),
+                        task.idempotencyKey(), inputsOf(task), task.checkpoint(), Duration.ofMillis(task.timeoutMs()), attemptDir);
+                running.put(task.id(), new Running(task.workflowId(), task.pools(), PLACEHOLDER));
+                Runner.RunHandle h = runner.reattach(spec, new ForwardListener(task, attempt.attemptNo(),
                         attempt.startedAt() == null ? clock.instant() : attempt.startedAt()));
-                running.replace(task.id(), PLACEHOLDER, h);
+                running.computeIfPresent(task.id(), (k, r) -> r.handle() == PLACEHOLDER ? new Running(r.workflowId(), r.pools(), h) : r);
                 log.info("recovered task {} attempt {}", task.id(), attempt.attemptNo());
             } catch (RuntimeException e) {
                 running.remove(task.id());
@@ -187,12 +263,12 @@ public final class Scheduler implements AutoCloseable {
         return inputs;
     }
 
-    private final class Listener implements Runner.AttemptListener {
+    private final class ForwardListener implements Runner.AttemptListener {
         private final Task task;
         private final int attemptNo;
         private final Instant startedAt;
 
-        Listener(Task task, int attemptNo, Instant startedAt) {
+        ForwardListener(Task task, int attemptNo, Instant startedAt) {
             this.task = task;
             this.attemptNo = attemptNo;
             this.startedAt = startedAt;
@@ -208,14 +284,49 @@ public final class Scheduler implements AutoCloseable {
         }
 
         @Override
+        public void checkpoint(JsonNode checkpoint) {
+            try {
+                store.saveCheckpoint(task.id(), attemptNo, checkpoint);
+            } catch (RuntimeException e) {
+                log.warn("checkpoint of task {} not recorded", task.id(), e);
+            }
+        }
+
+        @Override
         public void exited(Runner.AttemptExit exit) {
             try {
-                AttemptOutcome outcome = Outcomes.decide(task, attemptNo, exit, clock.instant(), settings.retryPolicy());
+                AttemptOutcome outcome = Outcomes.decide(task, attemptNo, exit, clock.instant(), () -> ThreadLocalRandom.current().nextDouble());
                 if (!store.completeAttempt(outcome))
                     log.warn("task {} attempt {} ended but is no longer ours; outcome dropped", task.id(), attemptNo);
                 metrics.attemptEnded(outcome.next(), Duration.between(startedAt, clock.instant()).toMillis());
             } catch (RuntimeException e) {
                 log.error("could not record the end of task {} attempt {}", task.id(), attemptNo, e);
+            } finally {
+                running.remove(task.id());
+                wake();
+            }
+        }
+    }
+
+    private final class RollbackListener implements Runner.AttemptListener {
+        private final Task task;
+        private final int attemptNo;
+
+        RollbackListener(Task task, int attemptNo) {
+            this.task = task;
+            this.attemptNo = attemptNo;
+        }
+
+        @Override
+        public void progress(int percent, String message) {}
+
+        @Override
+        public void exited(Runner.AttemptExit exit) {
+            try {
+                String error = exit.succeeded() ? null : "rollback " + Outcomes.describe(task, exit);
+                store.completeRollback(task.id(), attemptNo, exit.succeeded(), exit.exitCode(), error, exit.stderrTail());
+            } catch (RuntimeException e) {
+                log.error("could not record the end of the rollback of task {}", task.id(), e);
             } finally {
                 running.remove(task.id());
                 wake();

@@ -40,6 +40,23 @@ public final class WorkflowDocuments {
         return null;
     }
 
+    /**
+     * Where each task is defined, for error locations: the line of its {@code id = "x"} (TOML),
+     * {@code id: x} (YAML) or {@code "id": "x"} (JSON), 1-based.
+     */
+    public static WorkflowSpecParser.Lines lines(byte[] content, Format format) {
+        String[] text = new String(content, java.nio.charset.StandardCharsets.UTF_8).split("\n", -1);
+        return key -> {
+            java.util.regex.Pattern p = switch (format) {
+                case TOML -> java.util.regex.Pattern.compile("^\\s*id\\s*=\\s*[\"']" + java.util.regex.Pattern.quote(key) + "[\"']\\s*(#.*)?$");
+                case YAML -> java.util.regex.Pattern.compile("^\\s*(-\\s+)?id\\s*:\\s*[\"']?" + java.util.regex.Pattern.quote(key) + "[\"']?\\s*(#.*)?$");
+                case JSON -> java.util.regex.Pattern.compile("\"id\"\\s*:\\s*\"" + java.util.regex.Pattern.quote(key) + "\"");
+            };
+            for (int i = 0; i < text.length; i++) if (p.matcher(text[i]).find()) return i + 1;
+            return null;
+        };
+    }
+
     public static JsonNode read(byte[] content, Format format, String source) {
         ObjectMapper m = switch (format) {
             case JSON -> Json.MAPPER;

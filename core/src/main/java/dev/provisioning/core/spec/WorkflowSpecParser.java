@@ -9,6 +9,7 @@ import dev.provisioning.core.model.DependencyKind;
 import dev.provisioning.core.model.NewTask;
 import dev.provisioning.core.model.NewWorkflow;
 import dev.provisioning.core.model.Priority;
+import dev.provisioning.core.model.RetrySpec;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -35,12 +36,31 @@ import java.util.regex.Pattern;
  */
 public final class WorkflowSpecParser {
     private static final Pattern TASK_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
-    private static final Set<String> WF_KEYS = Set.of("name", "priority", "max_attempts", "timeout", "on_failure");
+    private static final Set<String> WF_KEYS = Set.of("name", "priority", "max_attempts", "timeout", "on_failure",
+            "parallel_limit", "retry");
     private static final Set<String> TASK_KEYS = Set.of("id", "module", "function", "args", "script", "argv", "command",
-            "depends_on", "timeout", "priority", "max_attempts");
+            "depends_on", "timeout", "priority", "max_attempts", "retry", "rollback", "pools", "for_each");
+    private static final Set<String> RETRY_KEYS = Set.of("max_attempts", "backoff", "initial_delay", "max_delay", "jitter");
+    private static final Set<String> ACTION_KEYS = Set.of("module", "function", "args", "script", "argv", "command");
+    private static final int MAX_TASKS = 10_000;
 
-    /** Defaults from config. */
-    public record Defaults(Duration timeout, int maxAttempts) {}
+    /** Defaults from config, and the names of the configured resource pools. */
+    public record Defaults(Duration timeout, int maxAttempts, Set<String> pools) {
+        public Defaults {
+            pools = pools == null ? Set.of() : Set.copyOf(pools);
+        }
+
+        public Defaults(Duration timeout, int maxAttempts) {
+            this(timeout, maxAttempts, Set.of());
+        }
+    }
+
+    /** Where a task is defined in the source text, for error locations; may answer null. */
+    public interface Lines {
+        Lines NONE = key -> null;
+
+        Integer lineOfTask(String key);
+    }
 
     private final ActionValidator validator;
     private final Defaults defaults;
@@ -51,6 +71,10 @@ public final class WorkflowSpecParser {
     }
 
     public NewWorkflow parse(JsonNode doc, String source) {
+        return parse(doc, source, Lines.NONE);
+    }
+
+    public NewWorkflow parse(JsonNode doc, String source, Lines lines) {
         List<String> errors = new ArrayList<>();
         if (doc == null || !doc.isObject()) throw invalid(source, List.of(source + ": must be a table/object with [workflow] and [[task]]"));
         unknownKeys(doc, Set.of("workflow", "task"), source, errors);
@@ -60,6 +84,14 @@ public final class WorkflowSpecParser {
         String name = wf.path("name").asText("workflow");
         Priority wfPriority = priority(wf.get("priority"), source + ": workflow.priority", errors, Priority.normal);
         int wfAttempts = attempts(wf.get("max_attempts"), source + ": workflow.max_attempts", errors, defaults.maxAttempts());
+        RetrySpec wfRetry = retry(wf.get("retry"), source + ": workflow.retry", errors, RetrySpec.DEFAULT.withMaxAttempts(wfAttempts));
+        int parallelLimit = 0;
+        JsonNode pl = wf.get("parallel_limit");
+        if (pl != null && !pl.isNull()) {
+            if (!pl.isIntegralNumber() || pl.asLong() < 0 || pl.asLong() > 10_000)
+                errors.add(source + ": workflow.parallel_limit: must be an integer from 0 (no limit) to 10000, got " + pl);
+            else parallelLimit = pl.asInt();
+        }
         Duration wfTimeout = duration(wf.get("timeout"), source + ": workflow.timeout", errors, defaults.timeout());
         NewWorkflow.OnFailure onFailure = NewWorkflow.OnFailure.FAIL;
         if (wf.hasNonNull("on_failure")) {
@@ -76,69 +108,139 @@ public final class WorkflowSpecParser {
             throw invalid(source, errors);
         }
         String wfId = UUID.randomUUID().toString();
-        Map<String, String> globalIds = new LinkedHashMap<>();
+        // 1. ids, fan-out: a task with for_each = [items] becomes one task per item, "<id>-<item>" (or "<id>-<n>")
+        Map<String, List<String>> expanded = new LinkedHashMap<>();
         Map<String, JsonNode> byKey = new LinkedHashMap<>();
+        Map<String, JsonNode> itemOf = new HashMap<>();
+        Map<String, String> defOf = new HashMap<>();
         for (int i = 0; i < tasks.size(); i++) {
             JsonNode t = tasks.get(i);
             String at = source + ": task[" + i + "]";
             if (!t.isObject()) { errors.add(at + ": must be a table"); continue; }
-            String id = t.path("id").asText(null);
+            String id = t.path("id").isTextual() ? t.path("id").asText() : null;
             if (id == null || !TASK_ID.matcher(id).matches()) {
                 errors.add(at + ": id: must match " + TASK_ID.pattern() + ", got " + (id == null ? "nothing" : "'" + id + "'"));
                 continue;
             }
-            if (byKey.containsKey(id)) { errors.add(at + ": task '" + id + "': duplicate id"); continue; }
-            byKey.put(id, t);
-            globalIds.put(id, UUID.randomUUID().toString());
+            at = where(source, lines, id);
+            if (expanded.containsKey(id)) { errors.add(at + ": duplicate id (task[" + i + "])"); continue; }
+            List<String> keys = new ArrayList<>();
+            JsonNode fe = t.get("for_each");
+            if (fe == null || fe.isNull()) keys.add(id);
+            else if (!fe.isArray() || fe.isEmpty() || fe.size() > 1000) errors.add(at + ": for_each: must be a non-empty list of at most 1000 items");
+            else {
+                for (int j = 0; j < fe.size(); j++) {
+                    JsonNode item = fe.get(j);
+                    String suffix = item.isTextual() && TASK_ID.matcher(item.asText()).matches() ? item.asText() : Integer.toString(j + 1);
+                    String key = id + "-" + suffix;
+                    if (keys.contains(key)) { errors.add(at + ": for_each: duplicate item '" + suffix + "'"); continue; }
+                    keys.add(key);
+                    itemOf.put(key, item);
+                }
+            }
+            expanded.put(id, keys);
+            for (String k : keys) {
+                if (byKey.containsKey(k)) { errors.add(at + ": expanded id '" + k + "' clashes with another task"); continue; }
+                byKey.put(k, t);
+                defOf.put(k, id);
+            }
         }
+        if (byKey.size() > MAX_TASKS) errors.add(source + ": more than " + MAX_TASKS + " tasks after for_each expansion");
+        Map<String, String> globalIds = new LinkedHashMap<>();
+        byKey.keySet().forEach(k -> globalIds.put(k, UUID.randomUUID().toString()));
 
+        // 2. each task
         Map<String, List<String>> edges = new HashMap<>();
         List<NewTask> out = new ArrayList<>();
+        Set<String> reported = new java.util.HashSet<>();
         for (Map.Entry<String, JsonNode> e : byKey.entrySet()) {
             String key = e.getKey();
+            String def = defOf.get(key);
+            boolean first = reported.add(def); // report a definition's problems once, not per expansion
+            List<String> errs = first ? errors : new ArrayList<>();
             JsonNode t = e.getValue();
-            String at = source + ": task '" + key + "'";
-            unknownKeys(t, TASK_KEYS, at, errors);
-            Action action = action(t, at, errors);
+            String at = where(source, lines, def);
+            unknownKeys(t, TASK_KEYS, at, errs);
+            Action action = action(t, at, errs, itemOf.get(key));
+            Action rollback = null;
+            JsonNode rb = t.get("rollback");
+            if (rb != null && !rb.isNull()) {
+                if (!rb.isObject()) errs.add(at + ": rollback: must be a table with module+function, script or command");
+                else {
+                    unknownKeys(rb, ACTION_KEYS, at + ": rollback", errs);
+                    rollback = action(rb, at + ": rollback", errs, itemOf.get(key));
+                }
+            }
             List<NewTask.Dependency> deps = new ArrayList<>();
             JsonNode dn = t.get("depends_on");
-            if (dn != null && !dn.isArray()) errors.add(at + ": depends_on: must be a list");
+            if (dn != null && !dn.isArray()) errs.add(at + ": depends_on: must be a list");
             else if (dn != null) {
                 for (JsonNode d : dn) {
                     String dep = d.isTextual() ? d.asText() : d.path("id").asText(null);
                     DependencyKind kind = DependencyKind.hard;
-                    if (d.isObject() && d.has("kind")) {
-                        try {
-                            kind = DependencyKind.valueOf(d.get("kind").asText());
-                        } catch (IllegalArgumentException ex) {
-                            errors.add(at + ": depends_on '" + dep + "': kind must be hard or soft");
+                    if (d.isObject()) {
+                        unknownKeys(d, Set.of("id", "kind"), at + ": depends_on", errs);
+                        if (d.has("kind")) {
+                            try {
+                                kind = DependencyKind.valueOf(d.get("kind").asText());
+                            } catch (IllegalArgumentException ex) {
+                                errs.add(at + ": depends_on '" + dep + "': kind must be hard or soft");
+                            }
                         }
                     }
-                    if (dep == null) errors.add(at + ": depends_on: entries are task ids or {id, kind}");
-                    else if (dep.equals(key)) errors.add(at + ": depends_on: a task cannot depend on itself");
-                    else if (!globalIds.containsKey(dep)) errors.add(at + ": depends_on: unknown task '" + dep + "'");
-                    else if (edges.getOrDefault(key, List.of()).contains(dep)) errors.add(at + ": depends_on: duplicate dependency '" + dep + "'");
+                    if (dep == null) { errs.add(at + ": depends_on: entries are task ids or {id, kind}"); continue; }
+                    List<String> targets = expanded.containsKey(dep) ? expanded.get(dep) : globalIds.containsKey(dep) ? List.of(dep) : null;
+                    if (dep.equals(def) || dep.equals(key)) errs.add(at + ": depends_on: a task cannot depend on itself");
+                    else if (targets == null) errs.add(at + ": depends_on: unknown task '" + dep + "'");
                     else {
-                        deps.add(new NewTask.Dependency(globalIds.get(dep), kind));
-                        edges.computeIfAbsent(key, k -> new ArrayList<>()).add(dep);
+                        for (String target : targets) {
+                            if (edges.getOrDefault(key, List.of()).contains(target)) {
+                                errs.add(at + ": depends_on: duplicate dependency '" + dep + "'");
+                                continue;
+                            }
+                            deps.add(new NewTask.Dependency(globalIds.get(target), kind));
+                            edges.computeIfAbsent(key, k -> new ArrayList<>()).add(target);
+                        }
                     }
                 }
             }
-            Priority p = priority(t.get("priority"), at + ": priority", errors, wfPriority);
-            Duration timeout = duration(t.get("timeout"), at + ": timeout", errors, wfTimeout);
-            int maxAttempts = attempts(t.get("max_attempts"), at + ": max_attempts", errors, wfAttempts);
+            List<String> pools = new ArrayList<>();
+            JsonNode pn = t.get("pools");
+            if (pn != null && !pn.isNull()) {
+                if (!pn.isArray()) errs.add(at + ": pools: must be a list of pool names");
+                else for (JsonNode p : pn) {
+                    if (!p.isTextual()) errs.add(at + ": pools: entries must be strings, got " + p);
+                    else if (!defaults.pools().contains(p.asText()))
+                        errs.add(at + ": pools: unknown pool '" + p.asText() + "'; configured pools: "
+                                + (defaults.pools().isEmpty() ? "none (add them under [pools] in the config)" : new java.util.TreeSet<>(defaults.pools())));
+                    else if (!pools.contains(p.asText())) pools.add(p.asText());
+                }
+            }
+            Priority p = priority(t.get("priority"), at + ": priority", errs, wfPriority);
+            Duration timeout = duration(t.get("timeout"), at + ": timeout", errs, wfTimeout);
+            int maxAttempts = attempts(t.get("max_attempts"), at + ": max_attempts", errs, wfRetry.maxAttempts());
+            RetrySpec retry = retry(t.get("retry"), at + ": retry", errs, wfRetry.withMaxAttempts(maxAttempts));
             if (action != null) {
                 String gid = globalIds.get(key);
-                out.add(new NewTask(gid, key, action, deps, p, timeout.toMillis(), maxAttempts, wfId + "/" + key, null));
+                out.add(new NewTask(gid, key, action, deps, p, timeout.toMillis(), retry, wfId + "/" + key, rollback, pools));
             }
         }
         List<String> cycle = findCycle(edges);
         if (cycle != null) errors.add(source + ": dependency cycle: " + String.join(" -> ", cycle));
         if (!errors.isEmpty()) throw invalid(source, errors);
-        return new NewWorkflow(wfId, name, "batch", wfPriority, onFailure, doc, out);
+        return new NewWorkflow(wfId, name, "batch", wfPriority, onFailure, parallelLimit, doc, out);
     }
 
-    private Action action(JsonNode t, String at, List<String> errors) {
+    private static String where(String source, Lines lines, String key) {
+        Integer line = lines.lineOfTask(key);
+        return (line == null ? source : source + ":" + line) + ": task '" + key + "'";
+    }
+
+    /**
+     * The task's action. For a fanned-out task, {@code item} is the for_each item: a nu action gets it as
+     * {@code args.item}; an argv entry that is exactly {@code {item}} is replaced by it (argv, never a shell).
+     */
+    private Action action(JsonNode t, String at, List<String> errors, JsonNode item) {
         int kinds = (t.has("module") || t.has("function") ? 1 : 0) + (t.has("script") ? 1 : 0) + (t.has("command") ? 1 : 0);
         if (kinds != 1) {
             errors.add(at + ": needs exactly one action: module+function, script, or command");
@@ -151,15 +253,17 @@ public final class WorkflowSpecParser {
             if (t.has("args") && (t.has("script") || t.has("command")))
                 throw new ProvisioningException(ErrorCode.INVALID_VALUE, "args: only a module+function task takes args", at);
             if (t.has("command")) {
-                a = new Action.Command(stringList(t.get("command"), at + ": command"));
+                a = new Action.Command(withItem(stringList(t.get("command"), at + ": command"), item));
             } else if (t.has("script")) {
                 if (!t.get("script").isTextual()) throw new ProvisioningException(ErrorCode.INVALID_VALUE, "script: must be a path string", at);
-                a = new Action.Script(t.get("script").asText(), t.has("argv") ? stringList(t.get("argv"), at + ": argv") : List.of());
+                a = new Action.Script(t.get("script").asText(), withItem(t.has("argv") ? stringList(t.get("argv"), at + ": argv") : List.of(), item));
             } else {
                 JsonNode args = t.get("args");
                 if (args != null && !args.isObject()) throw new ProvisioningException(ErrorCode.INVALID_VALUE, "args: must be a table", at);
-                a = new Action.Nu(t.path("module").asText(null), t.path("function").asText(null),
-                        args == null ? dev.provisioning.core.model.Json.MAPPER.createObjectNode() : args);
+                com.fasterxml.jackson.databind.node.ObjectNode argsCopy = args == null
+                        ? dev.provisioning.core.model.Json.MAPPER.createObjectNode() : ((com.fasterxml.jackson.databind.node.ObjectNode) args).deepCopy();
+                if (item != null) argsCopy.set("item", item);
+                a = new Action.Nu(t.path("module").asText(null), t.path("function").asText(null), argsCopy);
             }
             validator.validate(a, at);
             return a;
@@ -168,6 +272,41 @@ public final class WorkflowSpecParser {
             errors.add(msg.startsWith(at) ? msg : (e.where() != null && !e.where().equals(at) ? e.where() : at) + ": " + msg);
             return null;
         }
+    }
+
+    private static List<String> withItem(List<String> argv, JsonNode item) {
+        if (item == null) return argv;
+        String text = item.isTextual() ? item.asText() : item.toString();
+        return argv.stream().map(a -> a.equals("{item}") ? text : a).toList();
+    }
+
+    private static RetrySpec retry(JsonNode n, String at, List<String> errors, RetrySpec dflt) {
+        if (n == null || n.isNull()) return dflt;
+        if (!n.isObject()) {
+            errors.add(at + ": must be a table with " + RETRY_KEYS);
+            return dflt;
+        }
+        unknownKeys(n, RETRY_KEYS, at, errors);
+        int max = attempts(n.get("max_attempts"), at + ".max_attempts", errors, dflt.maxAttempts());
+        RetrySpec.Backoff backoff = dflt.backoff();
+        if (n.hasNonNull("backoff")) {
+            try {
+                backoff = RetrySpec.Backoff.valueOf(n.get("backoff").asText());
+            } catch (IllegalArgumentException e) {
+                errors.add(at + ".backoff: must be exponential, linear or fixed, got '" + n.get("backoff").asText() + "'");
+            }
+        }
+        Duration initial = duration(n.get("initial_delay"), at + ".initial_delay", errors, dflt.initialDelay());
+        Duration maxDelay = duration(n.get("max_delay"), at + ".max_delay", errors, dflt.maxDelay());
+        double jitter = dflt.jitter();
+        JsonNode j = n.get("jitter");
+        if (j != null && !j.isNull()) {
+            if (j.isBoolean()) jitter = j.asBoolean() ? 0.2 : 0;
+            else if (j.isNumber() && j.asDouble() >= 0 && j.asDouble() <= 1) jitter = j.asDouble();
+            else errors.add(at + ".jitter: must be true, false or a fraction from 0 to 1, got " + j);
+        }
+        if (maxDelay.compareTo(initial) < 0) errors.add(at + ": max_delay must not be shorter than initial_delay");
+        return new RetrySpec(max, backoff, initial, maxDelay, jitter);
     }
 
     private static List<String> stringList(JsonNode n, String at) {
