@@ -31,3 +31,25 @@ export def flaky [req: record] {
     }
     { attempt: $n }
 }
+
+# Appends req.name to the file req.file (rollback-order and run-order checks).
+export def note [req: record] {
+    $"($req.name)\n" | save --append $req.file
+    { noted: $req.name }
+}
+
+# First attempt: saves a checkpoint, then fails. Next attempt: returns the checkpoint it was given.
+export def checkpointer [req: record] {
+    let cp = ($env.PROVISIONING_CHECKPOINT? | default "")
+    if ($cp | is-empty) {
+        print 'CHECKPOINT: {"step": 2, "done": ["disk"]}'
+        error make { msg: "failing after the checkpoint" }
+    }
+    { resumed_from: ($cp | from json), key: $env.PROVISIONING_IDEMPOTENCY_KEY, attempt: ($env.PROVISIONING_ATTEMPT | into int) }
+}
+
+# Succeeds only once the file req.file exists.
+export def needs-file [req: record] {
+    if not ($req.file | path exists) { error make { msg: $"missing ($req.file)" } }
+    { ok: true }
+}

@@ -7,7 +7,6 @@ import dev.provisioning.core.model.Json;
 import dev.provisioning.core.port.Metrics;
 import dev.provisioning.core.port.Runner;
 import dev.provisioning.core.port.Store;
-import dev.provisioning.core.scheduler.Outcomes;
 import dev.provisioning.core.scheduler.Scheduler;
 import dev.provisioning.core.spec.WorkflowSpecParser;
 import dev.provisioning.runner.ProcessRunner;
@@ -72,14 +71,15 @@ public final class Daemon implements AutoCloseable {
             // so the runner is created after the bind; nothing starts an attempt before scheduler.start().
             DeferredRunner deferred = new DeferredRunner();
             runner = deferred;
+            long aging = config.executor().priorityAgingSeconds();
             scheduler = new Scheduler(store, runner, clock, new Scheduler.Settings(ownerId(), config.executor().maxConcurrentTasks(),
-                    dataDir.path().resolve("runs"), Outcomes.RetryPolicy.DEFAULT), metrics);
+                    dataDir.path().resolve("runs"), config.pools(), aging == 0 ? null : Duration.ofSeconds(aging)), metrics);
 
             Http http = new Http(config.server().maxBodyBytes());
             Duration timeout = Duration.ofSeconds(config.executor().taskTimeoutSeconds());
             Submissions submissions = new Submissions(validator, timeout, config.executor().maxAttempts());
             WorkflowSpecParser specParser = new WorkflowSpecParser(validator,
-                    new WorkflowSpecParser.Defaults(timeout, config.executor().maxAttempts()));
+                    new WorkflowSpecParser.Defaults(timeout, config.executor().maxAttempts(), config.pools().keySet()));
             Auth auth = new Auth(token, config.server().requireToken(), !ConfigLoader.isLoopback(host));
             SystemService system = new SystemService(scheduler, config.storage().backend(), registry, clock);
             WorkflowService workflows = new WorkflowService(store, scheduler, submissions, specParser, http, metrics, changes);

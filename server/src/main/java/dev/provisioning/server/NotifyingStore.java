@@ -40,6 +40,15 @@ final class NotifyingStore implements Store {
     @Override public void attemptStarted(String taskId, int attemptNo, long pid) { d.attemptStarted(taskId, attemptNo, pid); }
     @Override public boolean recordProgress(String taskId, int attemptNo, int percent, String message) { return bump(d.recordProgress(taskId, attemptNo, percent, message)); }
     @Override public boolean completeAttempt(AttemptOutcome outcome) { return bump(d.completeAttempt(outcome)); }
+    @Override public boolean saveCheckpoint(String taskId, int attemptNo, JsonNode checkpoint) { return bump(d.saveCheckpoint(taskId, attemptNo, checkpoint)); }
+    @Override public List<String> cancelWorkflow(String workflowId) { return bump(d.cancelWorkflow(workflowId)); }
+    @Override public void resumeWorkflow(String workflowId) { d.resumeWorkflow(workflowId); signal.bump(); }
+    @Override public void rollbackWorkflow(String workflowId) { d.rollbackWorkflow(workflowId); signal.bump(); }
+    @Override public List<Task> rollbackCandidates(int limit) { return d.rollbackCandidates(limit); }
+    @Override public Optional<Attempt> claimRollback(String taskId, String owner, String runDir) { return bump(d.claimRollback(taskId, owner, runDir)); }
+    @Override public boolean completeRollback(String taskId, int attemptNo, boolean ok, Integer exitCode, String error, String stderrTail) {
+        return bump(d.completeRollback(taskId, attemptNo, ok, exitCode, error, stderrTail));
+    }
     @Override public int promoteDueRetries(Instant now) {
         int n = d.promoteDueRetries(now);
         if (n > 0) signal.bump();

@@ -26,13 +26,18 @@ final class TestDaemon implements AutoCloseable {
     final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     TestDaemon(Path dataDir, Map<String, String> extraFlags) {
+        this(dataDir, extraFlags, null);
+    }
+
+    TestDaemon(Path dataDir, Map<String, String> extraFlags, Path configFile) {
         this.dataDir = dataDir;
         Map<String, String> flags = new HashMap<>();
         flags.put("server.port", "0");
         flags.put("storage.data_dir", dataDir.toString());
         flags.put("nushell.binary", nu());
         flags.putAll(extraFlags);
-        Config config = ConfigLoader.load(new ConfigLoader.Sources(List.of(), List.of(), Map.of(), flags, ROOT));
+        Config config = ConfigLoader.load(new ConfigLoader.Sources(List.of(), configFile == null ? List.of() : List.of(configFile),
+                Map.of(), flags, ROOT));
         this.daemon = new Daemon(config, Clock.systemUTC()).start();
     }
 

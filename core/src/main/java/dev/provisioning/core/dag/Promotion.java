@@ -20,7 +20,7 @@ public final class Promotion {
     public record Change(String taskId, TaskState from, TaskState to) {}
 
     public static List<Change> compute(Map<String, TaskState> states, Map<String, List<Dependency>> deps) {
-        Map<String, TaskState> cur = new HashMap<>(states);
+        Map<String, TaskState> cur = new java.util.LinkedHashMap<>(states);
         List<Change> changes = new ArrayList<>();
         boolean changed = true;
         while (changed) {

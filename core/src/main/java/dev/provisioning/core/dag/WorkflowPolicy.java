@@ -35,7 +35,7 @@ public final class WorkflowPolicy {
 
     public static List<Change> apply(OnFailure onFailure, Map<String, TaskView> tasks, Map<String, List<Dependency>> deps,
                                      boolean rollbackRequested) {
-        Map<String, TaskState> cur = new HashMap<>();
+        Map<String, TaskState> cur = new java.util.LinkedHashMap<>();
         tasks.forEach((id, t) -> cur.put(id, t.state()));
         List<Change> changes = new ArrayList<>(Promotion.compute(cur, deps));
         changes.forEach(c -> cur.put(c.taskId(), c.to()));

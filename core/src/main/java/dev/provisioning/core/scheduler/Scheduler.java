@@ -252,6 +252,28 @@ public final class Scheduler implements AutoCloseable {
                 log.error("could not recover task {}", task.id(), e);
             }
         }
+        for (Task task : store.tasks(TaskState.RollingBack, null, 100_000, 0)) {
+            if (!task.rollbackRunning()) continue;
+            try {
+                Attempt attempt = store.attempts(task.id()).stream().filter(a -> a.attemptNo() == task.attempt()).findFirst().orElse(null);
+                if (attempt == null || attempt.runDir() == null) {
+                    store.completeRollback(task.id(), task.attempt(), false, null, "rollback attempt lost: no run dir recorded", null);
+                    continue;
+                }
+                ObjectNode inputs = Json.MAPPER.createObjectNode();
+                inputs.set(task.key(), task.result() == null ? Json.MAPPER.nullNode() : task.result());
+                Runner.AttemptSpec spec = new Runner.AttemptSpec(task.workflowId(), task.id(), attempt.attemptNo(), task.rollback(),
+                        task.idempotencyKey() + "/rollback", inputs, null, Duration.ofMillis(task.timeoutMs()),
+                        Path.of(attempt.runDir()).resolve(Integer.toString(attempt.attemptNo())));
+                running.put(task.id(), new Running(task.workflowId(), task.pools(), PLACEHOLDER));
+                Runner.RunHandle h = runner.reattach(spec, new RollbackListener(task, attempt.attemptNo()));
+                running.computeIfPresent(task.id(), (k, r) -> r.handle() == PLACEHOLDER ? new Running(r.workflowId(), r.pools(), h) : r);
+                log.info("recovered the rollback of task {} attempt {}", task.id(), attempt.attemptNo());
+            } catch (RuntimeException e) {
+                running.remove(task.id());
+                log.error("could not recover the rollback of task {}", task.id(), e);
+            }
+        }
     }
 
     /** Results of the task's dependencies, keyed by their task key. */

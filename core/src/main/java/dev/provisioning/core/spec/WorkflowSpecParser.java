@@ -269,7 +269,7 @@ public final class WorkflowSpecParser {
             return a;
         } catch (ProvisioningException e) {
             String msg = e.getMessage();
-            errors.add(msg.startsWith(at) ? msg : (e.where() != null && !e.where().equals(at) ? e.where() : at) + ": " + msg);
+            errors.add(msg.startsWith(at) ? msg : at + ": " + msg);
             return null;
         }
     }

@@ -72,7 +72,7 @@ class ConfigLoaderTest {
         assertThat(c.storage().backend()).isEqualTo("sqlite");
         assertThat(c.storage().dataDir()).isEqualTo(dir.resolve("xdg-data").resolve("provisioning"));
         assertThat(c.storage().postgresUrl()).isEmpty();
-        assertThat(c.executor()).isEqualTo(new Config.Executor(10, 3600, 10, 1));
+        assertThat(c.executor()).isEqualTo(new Config.Executor(10, 3600, 10, 1, 60));
         assertThat(c.nushell().binary()).isEqualTo("nu");
         assertThat(c.nushell().libDirs()).containsExactly(installRoot().resolve("nulib"));
         assertThat(c.nushell().envVars()).isEmpty();
@@ -145,7 +145,7 @@ class ConfigLoaderTest {
                 """.formatted(dir.resolve("data/../state")));
         assertThat(c.server()).isEqualTo(new Config.Server("127.0.0.1", 9999, true, 4096));
         assertThat(c.storage().dataDir()).isEqualTo(dir.resolve("state"));
-        assertThat(c.executor()).isEqualTo(new Config.Executor(4, 3600, 10, 3));
+        assertThat(c.executor()).isEqualTo(new Config.Executor(4, 3600, 10, 3, 60));
         assertThat(c.nushell().binary()).isEqualTo("/usr/local/bin/nu");
         assertThat(c.execution().defaultMode()).isEqualTo("orchestrated");
         assertThat(c.execution().forceDirect()).containsExactly("server.list");
@@ -440,5 +440,22 @@ class ConfigLoaderTest {
         Path f = write("etc-config.toml", "[server]\nport = 70000\n");
         ProvisioningException e = configError(() -> load(List.of(f), List.of(), baseEnv(), Map.of()));
         assertThat(e.getMessage()).contains(f.toString()).contains("server.port");
+    }
+
+    @org.junit.jupiter.api.Test
+    void poolsAreFreeFormNamesWithCapacities(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path f = dir.resolve("pools.toml");
+        java.nio.file.Files.writeString(f, "[pools]\n\"provider:upcloud\" = 3\nlocal = 1\n");
+        Config c = ConfigLoader.load(new ConfigLoader.Sources(java.util.List.of(), java.util.List.of(f), java.util.Map.of(),
+                java.util.Map.of(), dir));
+        assertThat(c.pools()).containsEntry("provider:upcloud", 3).containsEntry("local", 1);
+        java.nio.file.Files.writeString(f, "[pools]\n\"bad name!\" = 3\n");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ConfigLoader.load(new ConfigLoader.Sources(java.util.List.of(),
+                        java.util.List.of(f), java.util.Map.of(), java.util.Map.of(), dir)))
+                .hasMessageContaining(f.toString()).hasMessageContaining("pools.bad name!");
+        java.nio.file.Files.writeString(f, "[pools]\nlocal = 0\n");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ConfigLoader.load(new ConfigLoader.Sources(java.util.List.of(),
+                        java.util.List.of(f), java.util.Map.of(), java.util.Map.of(), dir)))
+                .hasMessageContaining("pools.local").hasMessageContaining("capacity");
     }
 }

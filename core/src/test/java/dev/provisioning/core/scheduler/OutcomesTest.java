@@ -10,7 +10,8 @@ import dev.provisioning.core.model.Priority;
 import dev.provisioning.core.model.Task;
 import dev.provisioning.core.model.TaskState;
 import dev.provisioning.core.port.Runner.AttemptExit;
-import dev.provisioning.core.scheduler.Outcomes.RetryPolicy;
+import dev.provisioning.core.model.RetrySpec;
+import java.util.function.DoubleSupplier;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -20,11 +21,13 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class OutcomesTest {
     private static final Instant NOW = Instant.parse("2025-01-02T03:04:05Z");
-    private static final RetryPolicy POLICY = new RetryPolicy(Duration.ofSeconds(1), Duration.ofMinutes(5));
+    /** 0.5 puts the jitter factor at exactly 1, so delays are exact. */
+    private static final DoubleSupplier POLICY = () -> 0.5;
 
     private static Task task(int maxAttempts, long timeoutMs) {
         return new Task("t-1", "wf-1", "web", new Action.Command(List.of("false")), TaskState.Running, Priority.normal,
-                1, maxAttempts, timeoutMs, "wf-1/web", null, 0, null, null, null, null, null, List.of(), 1L,
+                1, new RetrySpec(maxAttempts, RetrySpec.Backoff.exponential, Duration.ofSeconds(1), Duration.ofMinutes(5), 0.2),
+                timeoutMs, "wf-1/web", null, 0, null, null, null, null, null, List.of(), null, List.of(), null, 0, false, 1L,
                 NOW, NOW, NOW, null);
     }
 
@@ -73,24 +76,18 @@ class OutcomesTest {
     @ParameterizedTest(name = "attempt {0} waits {1}s")
     @CsvSource({"1, 1", "2, 2", "3, 4", "4, 8", "5, 16", "8, 128", "9, 256", "10, 300", "11, 300", "50, 300", "1000, 300"})
     void backoffIsExponentialAndCapped(int attemptNo, long seconds) {
-        assertThat(POLICY.delayFor(attemptNo)).isEqualTo(Duration.ofSeconds(seconds));
         AttemptOutcome o = Outcomes.decide(task(10_000, 60_000), attemptNo, exit(1, "x"), NOW, POLICY);
         assertThat(o.next()).isEqualTo(TaskState.RetryWait);
         assertThat(o.nextAttemptAt()).isEqualTo(NOW.plusSeconds(seconds));
     }
 
     @Test
-    void backoffStartsAtTheInitialDelayAndNeverExceedsTheCap() {
-        RetryPolicy p = new RetryPolicy(Duration.ofMillis(250), Duration.ofSeconds(3));
-        assertThat(p.delayFor(1)).isEqualTo(Duration.ofMillis(250));
-        assertThat(p.delayFor(2)).isEqualTo(Duration.ofMillis(500));
-        assertThat(p.delayFor(4)).isEqualTo(Duration.ofSeconds(2));
-        assertThat(p.delayFor(5)).isEqualTo(Duration.ofSeconds(3));
-        assertThat(p.delayFor(Integer.MAX_VALUE)).isEqualTo(Duration.ofSeconds(3));
-        // an initial delay above the cap is capped
-        assertThat(new RetryPolicy(Duration.ofMinutes(10), Duration.ofMinutes(1)).delayFor(1)).isEqualTo(Duration.ofMinutes(1));
-        assertThat(RetryPolicy.DEFAULT.delayFor(1)).isEqualTo(Duration.ofSeconds(1));
-        assertThat(RetryPolicy.DEFAULT.delayFor(100)).isEqualTo(Duration.ofMinutes(5));
+    void attemptsCountFromTheLastResume() {
+        Task t = task(2, 60_000);
+        Task resumed = new Task(t.id(), t.workflowId(), t.key(), t.action(), t.state(), t.priority(), 3, t.retry(), t.timeoutMs(),
+                t.idempotencyKey(), null, 0, null, null, null, null, null, List.of(), null, List.of(), null, 2, false, 1L, NOW, NOW, NOW, null);
+        assertThat(Outcomes.decide(resumed, 3, exit(1, "x"), NOW, POLICY).next()).isEqualTo(TaskState.RetryWait);
+        assertThat(Outcomes.decide(resumed, 4, exit(1, "x"), NOW, POLICY).next()).isEqualTo(TaskState.Failed);
     }
 
     @Test

@@ -219,7 +219,7 @@ class WorkflowSpecParserTest {
                 }"""));
 
         assertThat(e.details()).satisfiesExactly(
-                d -> assertThat(d).isEqualTo(SRC + ": task[3]: task 'a': duplicate id"),
+                d -> assertThat(d).isEqualTo(SRC + ": task 'a': duplicate id (task[3])"),
                 d -> assertThat(d).contains("task 'd'").contains("depends_on").contains("unknown task 'ghost'"),
                 d -> assertThat(d).contains("task 'e'").contains("timeout").contains("bad duration '5x'"),
                 d -> assertThat(d).contains("task 'f'").contains("priority").contains("'urgent'"),

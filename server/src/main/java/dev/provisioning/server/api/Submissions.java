@@ -10,6 +10,7 @@ import dev.provisioning.core.model.Json;
 import dev.provisioning.core.model.NewTask;
 import dev.provisioning.core.model.NewWorkflow;
 import dev.provisioning.core.model.Priority;
+import dev.provisioning.core.model.RetrySpec;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.List;
@@ -65,7 +66,8 @@ public final class Submissions {
         Action action = new Action.Nu(op.module(), op.function(), args);
         validator.validate(action, op.kind());
         String id = UUID.randomUUID().toString();
-        NewTask task = new NewTask(id, op.kind(), action, List.of(), priority, timeout.toMillis(), maxAttempts, id, null);
-        return new NewWorkflow(id, op.kind() + " " + infra.asText(), op.kind(), priority, NewWorkflow.OnFailure.FAIL, body, List.of(task));
+        NewTask task = new NewTask(id, op.kind(), action, List.of(), priority, timeout.toMillis(),
+                RetrySpec.DEFAULT.withMaxAttempts(maxAttempts), id, null, List.of());
+        return new NewWorkflow(id, op.kind() + " " + infra.asText(), op.kind(), priority, NewWorkflow.OnFailure.FAIL, 0, body, List.of(task));
     }
 }

@@ -22,7 +22,8 @@ public final class Views {
     public static ObjectNode workflow(Workflow w, List<Task> tasks, boolean withTasks) {
         ObjectNode n = Json.MAPPER.createObjectNode();
         n.put("id", w.id()).put("name", w.name()).put("kind", w.kind()).put("state", w.state().name())
-                .put("priority", w.priority().name()).put("on_failure", w.onFailure().wire());
+                .put("priority", w.priority().name()).put("on_failure", w.onFailure().wire())
+                .put("parallel_limit", w.parallelLimit());
         time(n, "created_at", w.createdAt());
         time(n, "updated_at", w.updatedAt());
         time(n, "finished_at", w.finishedAt());
@@ -54,6 +55,12 @@ public final class Views {
         ArrayNode deps = n.putArray("depends_on");
         for (NewTask.Dependency d : t.dependsOn()) deps.addObject().put("task_id", d.taskId()).put("kind", d.kind().name());
         n.set("action", Actions.toJson(t.action()));
+        if (t.rollback() == null) n.putNull("rollback"); else n.set("rollback", Actions.toJson(t.rollback()));
+        ArrayNode pools = n.putArray("pools");
+        t.pools().forEach(pools::add);
+        n.set("retry", t.retry().toJson());
+        n.set("checkpoint", t.checkpoint());
+        n.put("attempt_base", t.attemptBase());
         time(n, "created_at", t.createdAt());
         time(n, "started_at", t.startedAt());
         time(n, "finished_at", t.finishedAt());

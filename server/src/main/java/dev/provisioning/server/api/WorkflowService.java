@@ -12,6 +12,7 @@ import dev.provisioning.core.port.Store;
 import dev.provisioning.core.scheduler.Scheduler;
 import dev.provisioning.core.error.ErrorCode;
 import dev.provisioning.core.error.ProvisioningException;
+import dev.provisioning.core.dag.Levels;
 import dev.provisioning.core.spec.WorkflowDocuments;
 import dev.provisioning.core.spec.WorkflowSpecParser;
 import dev.provisioning.server.ChangeSignal;
@@ -51,10 +52,15 @@ public final class WorkflowService implements HttpService {
     public void routing(HttpRules rules) {
         rules.post("/servers/create", this::postServerCreate)
                 .post("/taskserv/create", this::postTaskservCreate)
+                .post("/cluster/create", this::postClusterCreate)
                 .post("/batch/submit", this::postBatch)
+                .post("/batch/validate", this::postValidate)
                 .get("/", this::listWorkflows)
                 .get("/{id}", this::getWorkflow)
-                .get("/{id}/events", this::listEvents);
+                .get("/{id}/events", this::listEvents)
+                .post("/{id}/cancel", this::postCancel)
+                .post("/{id}/resume", this::postResume)
+                .post("/{id}/rollback", this::postRollback);
     }
 
     private void postServerCreate(ServerRequest req, ServerResponse res) {
@@ -67,13 +73,61 @@ public final class WorkflowService implements HttpService {
 
     /** A workflow document: JSON, TOML or YAML by Content-Type. */
     private void postBatch(ServerRequest req, ServerResponse res) {
+        submit(res, document(req, "batch"));
+    }
+
+    /** A cluster is a workflow document too (servers, then task services on them); its kind says so. */
+    private void postClusterCreate(ServerRequest req, ServerResponse res) {
+        submit(res, document(req, "cluster"));
+    }
+
+    /** Validates a workflow document without storing it; answers the plan as levels of tasks that run together. */
+    private void postValidate(ServerRequest req, ServerResponse res) {
+        NewWorkflow wf = document(req, "batch");
+        ObjectNode body = Json.MAPPER.createObjectNode().put("valid", true).put("name", wf.name()).put("tasks", wf.tasks().size());
+        ArrayNode levels = body.putArray("levels");
+        for (List<String> level : Levels.of(wf)) {
+            ArrayNode l = levels.addArray();
+            level.forEach(l::add);
+        }
+        Http.json(res, Status.OK_200, body);
+    }
+
+    private NewWorkflow document(ServerRequest req, String kind) {
         String ct = req.headers().contentType().map(HttpMediaType::text).orElse(null);
         WorkflowDocuments.Format format = WorkflowDocuments.byContentType(ct);
         if (format == null)
             throw new ProvisioningException(ErrorCode.UNSUPPORTED_MEDIA_TYPE,
                     "Content-Type '" + ct + "' is not supported; use application/json, application/toml or application/yaml", "header Content-Type");
         byte[] body = http.body(req);
-        submit(res, specParser.parse(WorkflowDocuments.read(body, format, "request body"), "request body"));
+        String source = Http.query(req, "source").orElse("request body");
+        NewWorkflow wf = specParser.parse(WorkflowDocuments.read(body, format, source), source, WorkflowDocuments.lines(body, format));
+        return kind.equals(wf.kind()) ? wf
+                : new NewWorkflow(wf.id(), wf.name(), kind, wf.priority(), wf.onFailure(), wf.parallelLimit(), wf.request(), wf.tasks());
+    }
+
+    private void postCancel(ServerRequest req, ServerResponse res) {
+        String id = Http.pathParam(req, "id");
+        scheduler.cancelWorkflow(id);
+        control(res, id, "cancel");
+    }
+
+    private void postResume(ServerRequest req, ServerResponse res) {
+        String id = Http.pathParam(req, "id");
+        scheduler.resumeWorkflow(id);
+        control(res, id, "resume");
+    }
+
+    private void postRollback(ServerRequest req, ServerResponse res) {
+        String id = Http.pathParam(req, "id");
+        scheduler.rollbackWorkflow(id);
+        control(res, id, "rollback");
+    }
+
+    private void control(ServerResponse res, String id, String action) {
+        Workflow w = store.workflow(id).orElseThrow(() -> ApiException.notFound("workflow", id));
+        Http.json(res, Status.ACCEPTED_202, Json.MAPPER.createObjectNode().put("workflow_id", id).put("action", action)
+                .put("state", w.state().name()));
     }
 
     private void submit(ServerResponse res, NewWorkflow wf) {
