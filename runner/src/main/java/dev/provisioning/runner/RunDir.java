@@ -42,7 +42,9 @@ public record RunDir(Path dir) {
 
     public java.util.Optional<PidFile> readPid() {
         try {
-            String[] f = Files.readString(file(PID), StandardCharsets.US_ASCII).trim().split("\\s+");
+            String text = Files.readString(file(PID), StandardCharsets.US_ASCII);
+            if (!text.endsWith("\n")) return java.util.Optional.empty(); // not completely written
+            String[] f = text.trim().split("\\s+");
             if (f.length < 2) return java.util.Optional.empty();
             return java.util.Optional.of(new PidFile(Long.parseLong(f[0]), Long.parseLong(f[1])));
         } catch (IOException | RuntimeException e) {
@@ -52,7 +54,9 @@ public record RunDir(Path dir) {
 
     public OptionalInt readExit() {
         try {
-            return OptionalInt.of(Integer.parseInt(Files.readString(file(EXIT), StandardCharsets.US_ASCII).trim()));
+            String text = Files.readString(file(EXIT), StandardCharsets.US_ASCII);
+            if (!text.endsWith("\n")) return OptionalInt.empty(); // not completely written
+            return OptionalInt.of(Integer.parseInt(text.trim()));
         } catch (IOException | RuntimeException e) {
             return OptionalInt.empty();
         }
