@@ -174,6 +174,25 @@ class WorkflowFeaturesTest {
     }
 
     @Test
+    void aTaskThatFailsTwiceThenSucceedsCompletesWithThreeAttemptsAndDurableBackoff() {
+        String toml = "[workflow]\nname = \"flaky\"\nretry = { max_attempts = 3, backoff = \"exponential\", initial_delay = \"200ms\", jitter = 0.1 }\n\n"
+                + "[[task]]\nid = \"f\"\nmodule = \"test/tasks.nu\"\nfunction = \"flaky\"\nargs = { succeed_on = 3 }\n";
+        JsonNode wf = awaitWorkflow(submitToml(toml), "Completed", "Failed");
+        JsonNode f = tasksByKey(wf).get("f");
+        assertThat(f.get("state").asText()).as(f.toString()).isEqualTo("Completed");
+        assertThat(f.get("attempt").asInt()).isEqualTo(3);
+        JsonNode attempts = TestDaemon.json(d.get("/tasks/" + f.get("id").asText() + "/attempts")).get("attempts");
+        assertThat(attempts).hasSize(3);
+        assertThat(attempts.get(0).get("state").asText()).isEqualTo("RetryWait");
+        assertThat(attempts.get(2).get("state").asText()).isEqualTo("Completed");
+        // the second attempt waited the backoff (200 ms ± 10%) after the first ended: the timer was durable, not a sleep
+        java.time.Instant firstEnd = java.time.Instant.parse(attempts.get(0).get("finished_at").asText());
+        java.time.Instant secondStart = java.time.Instant.parse(attempts.get(1).get("started_at").asText());
+        assertThat(java.time.Duration.between(firstEnd, secondStart)).isGreaterThanOrEqualTo(java.time.Duration.ofMillis(180));
+        assertThat(tasksByKey(wf).get("f").get("retry").get("backoff").asText()).isEqualTo("exponential");
+    }
+
+    @Test
     void parallelLimitAndPoolsCapConcurrency() {
         StringBuilder toml = new StringBuilder("[workflow]\nname = \"limited\"\nparallel_limit = 2\n\n");
         for (int i = 0; i < 4; i++)
