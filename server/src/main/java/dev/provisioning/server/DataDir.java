@@ -39,14 +39,33 @@ final class DataDir implements AutoCloseable {
         try {
             Files.createDirectories(dir);
             lockChannel = FileChannel.open(dir.resolve("daemon.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            lock = lockChannel.tryLock();
+            try {
+                lock = lockChannel.tryLock();
+            } catch (java.nio.channels.OverlappingFileLockException e) {
+                lock = null; // held by this very JVM (another daemon in-process)
+            }
         } catch (IOException e) {
             throw new ProvisioningException(ErrorCode.CONFIG_INVALID, "cannot use data dir " + dir + ": " + e.getMessage(), "storage.data_dir");
         }
-        if (lock == null)
+        if (lock == null) {
+            String holder;
+            try {
+                holder = Files.readString(dir.resolve("daemon.lock"), StandardCharsets.UTF_8).trim();
+            } catch (IOException e) {
+                holder = "";
+            }
             throw new ProvisioningException(ErrorCode.CONFLICT,
-                    "another provisioning-orchestrator is already running on data dir " + dir + " (see " + dir.resolve("daemon.json") + ")",
+                    "another provisioning-orchestrator is already running on data dir " + dir
+                            + (holder.isEmpty() ? "" : " (pid " + holder + ")") + "; stop it first (provisioning orchestrator stop)",
                     "storage.data_dir");
+        }
+        try {
+            lockChannel.truncate(0);
+            lockChannel.write(java.nio.ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.UTF_8)), 0);
+            lockChannel.force(false);
+        } catch (IOException e) {
+            throw new ProvisioningException(ErrorCode.CONFIG_INVALID, "cannot write " + dir.resolve("daemon.lock") + ": " + e.getMessage(), "storage.data_dir");
+        }
     }
 
     /** Reads the token, creating a random one with mode 0600 on first start. */
@@ -94,8 +113,12 @@ final class DataDir implements AutoCloseable {
     @Override
     public void close() {
         try {
+            if (lock == null) {
+                if (lockChannel != null) lockChannel.close();
+                return; // not ours: leave the running daemon's files alone
+            }
             Files.deleteIfExists(dir.resolve("daemon.json"));
-            if (lock != null) lock.release();
+            lock.release();
             if (lockChannel != null) lockChannel.close();
         } catch (IOException ignored) {
             // best effort at shutdown

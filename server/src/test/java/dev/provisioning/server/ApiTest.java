@@ -309,6 +309,14 @@ class ApiTest {
     }
 
     @Test
+    void aSecondDaemonOnTheSameDataDirRefusesAndNamesThePid() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new TestDaemon(d.dataDir, Map.of()))
+                .isInstanceOf(dev.provisioning.core.error.ProvisioningException.class)
+                .hasMessageContaining("already running").hasMessageContaining("pid " + ProcessHandle.current().pid());
+        assertThat(d.get("/health").statusCode()).as("the first daemon is unharmed").isEqualTo(200);
+    }
+
+    @Test
     void tokenFileIsPrivate() throws Exception {
         Path token = d.dataDir.resolve("token");
         assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(token))).isEqualTo("rw-------");
