@@ -58,23 +58,50 @@ final class ProcessGroups {
         }
     }
 
-    /** Pids of the group's members that are not zombies, from {@code /proc/<pid>/stat}. */
+    private static final Path LAST_PID = Path.of("/proc/sys/kernel/ns_last_pid");
+
+    /**
+     * Pids of the group's members that are not zombies, from {@code /proc/<pid>/stat}. A member was created after
+     * its leader, so while the kernel has not wrapped pids since ({@code ns_last_pid >= pgid}, read after the
+     * listing) only pids in {@code [pgid, ns_last_pid]} are read; otherwise every process is.
+     */
     static List<Long> liveMembers(long pgid) {
         List<Long> out = new ArrayList<>();
+        List<Long> pids = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(PROC)) {
             for (Path p : ds) {
                 String name = p.getFileName().toString();
                 if (name.isEmpty() || !Character.isDigit(name.charAt(0))) continue;
-                String[] f = statFields(p.resolve("stat"));
-                // f[0] = state (field 3), f[2] = pgrp (field 5)
-                if (f == null || f.length < 3) continue;
-                if (f[0].equals("Z") || f[0].equals("X")) continue;
-                if (f[2].equals(Long.toString(pgid))) out.add(Long.parseLong(name));
+                try {
+                    pids.add(Long.parseLong(name));
+                } catch (NumberFormatException ignored) {
+                    // not a process
+                }
             }
         } catch (IOException | RuntimeException e) {
             LOG.warn("cannot scan /proc for group {}: {}", pgid, e.toString());
         }
+        long last = lastPid();
+        boolean bounded = last >= pgid;
+        String group = Long.toString(pgid);
+        for (long pid : pids) {
+            if (bounded && (pid < pgid || pid > last)) continue;
+            String[] f = statFields(PROC.resolve(Long.toString(pid)).resolve("stat"));
+            // f[0] = state (field 3), f[2] = pgrp (field 5)
+            if (f == null || f.length < 3) continue;
+            if (f[0].equals("Z") || f[0].equals("X")) continue;
+            if (f[2].equals(group)) out.add(pid);
+        }
         return out;
+    }
+
+    /** The last pid the kernel handed out, or -1 if unknown (then group scans read every process). */
+    static long lastPid() {
+        try {
+            return Long.parseLong(Files.readString(LAST_PID).trim());
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
     }
 
     /** Whether {@code pid} is a live (non-zombie) process that started at {@code startTime} clock ticks. */
