@@ -104,6 +104,8 @@ class WorkflowFeaturesTest {
         JsonNode a = tasksByKey(wf).get("a");
         assertThat(a.get("state").asText()).isEqualTo("RollbackFailed");
         assertThat(a.get("error").asText()).contains("cannot undo");
+        assertThat(wf.get("errors").findValuesAsText("state")).contains("RollbackFailed", "Failed");
+        assertThat(wf.get("errors").toString()).contains("cannot undo");
     }
 
     @Test

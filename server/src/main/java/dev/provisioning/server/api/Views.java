@@ -36,6 +36,10 @@ public final class Views {
         ObjectNode c = n.putObject("task_counts");
         counts.forEach((k, v) -> c.put(k.name(), v));
         n.put("task_total", tasks.size());
+        ArrayNode errors = n.putArray("errors");
+        for (Task t : tasks)
+            if (t.error() != null && (t.state() == TaskState.Failed || t.state() == TaskState.RollbackFailed))
+                errors.addObject().put("task_id", t.id()).put("key", t.key()).put("state", t.state().name()).put("error", t.error());
         n.put("progress", tasks.isEmpty() ? 100 : progressSum / tasks.size());
         if (withTasks) {
             ArrayNode arr = n.putArray("tasks");
