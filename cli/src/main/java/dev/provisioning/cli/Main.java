@@ -1,5 +1,6 @@
 package dev.provisioning.cli;
 
+import dev.provisioning.cli.commands.BatchCommand;
 import dev.provisioning.cli.commands.OrchestratorCommand;
 import dev.provisioning.cli.commands.ServerCommand;
 import dev.provisioning.cli.commands.WorkflowCommand;
@@ -32,13 +33,14 @@ import picocli.CommandLine.ScopeType;
         description = "Provision infrastructure: run Nushell operations directly or through the orchestrator daemon.",
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
-        subcommands = {OrchestratorCommand.class, ServerCommand.class, WorkflowCommand.class},
+        subcommands = {OrchestratorCommand.class, ServerCommand.class, WorkflowCommand.class, BatchCommand.class},
         usageHelpAutoWidth = true,
         footerHeading = "%nExamples:%n",
         footer = {
                 "  provisioning orchestrator start",
                 "  provisioning server create web-1 --orchestrated --wait",
                 "  provisioning server list --json",
+                "  provisioning workflow submit examples/cluster-local.toml --wait",
                 "  provisioning workflow list --status Failed",
                 "",
                 "Modes: 'direct' runs nu in this process; 'orchestrated' submits to the daemon.",

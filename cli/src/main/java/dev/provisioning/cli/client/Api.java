@@ -27,8 +27,12 @@ public final class Api {
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record CreateRequest(String infra, ObjectNode params, String priority) {}
 
-    /** The 202 answer of a submission. */
-    public record Submission(String workflowId, String status) {}
+    /** The 202 answer of a submission; {@code taskIds} in the order of the submitted tasks (may be empty). */
+    public record Submission(String workflowId, String status, List<String> taskIds) {
+        public Submission {
+            taskIds = taskIds == null ? List.of() : taskIds;
+        }
+    }
 
     /** A workflow; {@code tasks} is null in lists and set by {@code GET /workflows/{id}}. */
     public record Workflow(String id, String name, String kind, String state, String priority, String onFailure,
@@ -62,8 +66,21 @@ public final class Api {
         }
     }
 
-    /** {@code {"error":{"code":..,"message":..,"where":..}}}. */
+    /**
+     * One event of a workflow ({@code GET /workflows/{id}/events}, as JSON or as the SSE {@code data:}).
+     * {@code type} is {@code workflow.submitted}, {@code workflow.state}, {@code task.state} or
+     * {@code task.progress}; {@code from}/{@code to} are states; {@code data} depends on the type (for
+     * {@code task.progress}: {@code {"percent":..,"message":..}}).
+     */
+    public record Event(long id, String workflowId, String taskId, String type, String from, String to, JsonNode data,
+                        String at) {}
+
+    /** {@code {"error":{"code":..,"message":..,"where":..,"details":[..]}}}; details may be absent. */
     public record ErrorBody(Error error) {
-        public record Error(String code, String message, String where) {}
+        public record Error(String code, String message, String where, List<String> details) {
+            public Error {
+                details = details == null ? List.of() : details;
+            }
+        }
     }
 }

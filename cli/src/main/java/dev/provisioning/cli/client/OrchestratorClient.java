@@ -19,7 +19,9 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.StringJoiner;
+import java.util.stream.Stream;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 
@@ -106,6 +108,43 @@ public final class OrchestratorClient {
         return as(send("POST", "/workflows/taskserv/create", req), Api.Submission.class);
     }
 
+    /**
+     * {@code POST /workflows/batch/submit}: a workflow document as is, in the format {@code contentType} names
+     * ({@code application/toml}, {@code application/json}, {@code application/yaml}). The daemon parses and
+     * validates it; an invalid one is an {@link ApiException} {@code E_INVALID_WORKFLOW} with every error in
+     * {@link ApiException#details()}.
+     */
+    public Api.Submission submitBatch(byte[] document, String contentType) {
+        return as(send("POST", "/workflows/batch/submit", HttpRequest.BodyPublishers.ofByteArray(document), contentType),
+                Api.Submission.class);
+    }
+
+    /**
+     * Opens the SSE stream {@code GET /workflows/{id}/events} ({@code Accept: text/event-stream}), resuming after
+     * {@code lastEventId} when it is not null. Empty when the daemon answers, but not with an event stream (an
+     * HTTP error, e.g. an older daemon without the route, or a workflow it does not know): the caller can poll
+     * instead. Throws {@link UnreachableException} when nothing answers.
+     */
+    public Optional<EventStream> openEvents(String workflowId, Long lastEventId) {
+        HttpRequest.Builder b = request("/workflows/" + encode(workflowId) + "/events").header("Accept", "text/event-stream");
+        if (lastEventId != null) b.header("Last-Event-ID", Long.toString(lastEventId));
+        HttpResponse<Stream<String>> resp;
+        try {
+            resp = http().send(b.GET().build(), HttpResponse.BodyHandlers.ofLines());
+        } catch (IOException e) {
+            throw new UnreachableException(base, describe(e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UnreachableException(base, "interrupted");
+        }
+        String type = resp.headers().firstValue("Content-Type").orElse("");
+        if (resp.statusCode() != 200 || !type.toLowerCase(java.util.Locale.ROOT).startsWith("text/event-stream")) {
+            resp.body().close();
+            return Optional.empty();
+        }
+        return Optional.of(new EventStream(resp.body()));
+    }
+
     public Api.WorkflowPage listWorkflows(String status, Integer limit, Integer offset) {
         return as(send("GET", "/workflows" + query(status, limit, offset), null), Api.WorkflowPage.class);
     }
@@ -137,22 +176,29 @@ public final class OrchestratorClient {
         return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
-    /** Sends one request; returns the parsed JSON body (an empty object for an empty 2xx body). */
-    JsonNode send(String method, String path, Object body) {
+    /** A request to {@code path} with the timeout and the token. */
+    private HttpRequest.Builder request(String path) {
         HttpRequest.Builder b;
         try {
-            b = HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout).header("Accept", "application/json");
+            b = HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout);
         } catch (IllegalArgumentException e) {
             throw new CliException(ExitCode.USAGE, "E_INVALID_VALUE", "bad orchestrator endpoint '" + base + "': " + e.getMessage(),
                     "orchestrator.endpoint");
         }
         if (token != null && !token.isBlank()) b.header("Authorization", "Bearer " + token);
-        if (body == null) {
-            b.method(method, HttpRequest.BodyPublishers.noBody());
-        } else {
-            b.header("Content-Type", "application/json");
-            b.method(method, HttpRequest.BodyPublishers.ofString(write(body)));
-        }
+        return b;
+    }
+
+    /** Sends one request; returns the parsed JSON body (an empty object for an empty 2xx body). */
+    JsonNode send(String method, String path, Object body) {
+        return body == null ? send(method, path, HttpRequest.BodyPublishers.noBody(), null)
+                : send(method, path, HttpRequest.BodyPublishers.ofString(write(body)), "application/json");
+    }
+
+    private JsonNode send(String method, String path, HttpRequest.BodyPublisher body, String contentType) {
+        HttpRequest.Builder b = request(path).header("Accept", "application/json");
+        if (contentType != null) b.header("Content-Type", contentType);
+        b.method(method, body);
         HttpResponse<String> resp;
         try {
             resp = http().send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
@@ -179,7 +225,8 @@ public final class OrchestratorClient {
             Api.ErrorBody eb = MAPPER.readValue(text, Api.ErrorBody.class);
             if (eb.error() != null && eb.error().code() != null)
                 return new ApiException(status, eb.error().code(),
-                        eb.error().message() == null ? "HTTP " + status : eb.error().message(), eb.error().where());
+                        eb.error().message() == null ? "HTTP " + status : eb.error().message(), eb.error().where(),
+                        eb.error().details());
         } catch (JsonProcessingException ignored) {
             // not the documented error shape; fall through
         }

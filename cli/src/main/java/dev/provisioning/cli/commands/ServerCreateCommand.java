@@ -97,8 +97,8 @@ public final class ServerCreateCommand extends BaseCommand {
             }
             return ExitCode.OK;
         }
-        if (!json()) out().println("workflow " + s.workflowId() + " " + (s.status() == null ? "submitted" : s.status()));
-        Api.Workflow w = new WorkflowWatcher(client, json() ? err() : out()).follow(s.workflowId());
+        (json() ? err() : out()).println("workflow " + s.workflowId() + " " + (s.status() == null ? "submitted" : s.status()));
+        Api.Workflow w = new WorkflowWatcher(client, main().daemon()::client, json() ? err() : out()).follow(s.workflowId());
         if (json()) Output.json(out(), w);
         if (!"Completed".equals(w.state())) throw WorkflowWatcher.failure(w);
         return ExitCode.OK;

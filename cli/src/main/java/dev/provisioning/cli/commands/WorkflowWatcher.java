@@ -1,45 +1,202 @@
 package dev.provisioning.cli.commands;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.provisioning.cli.CliException;
 import dev.provisioning.cli.ExitCode;
 import dev.provisioning.cli.client.Api;
+import dev.provisioning.cli.client.EventStream;
 import dev.provisioning.cli.client.OrchestratorClient;
 import dev.provisioning.cli.client.UnreachableException;
 import dev.provisioning.core.model.TaskState;
 import dev.provisioning.core.model.WorkflowState;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.time.Duration;
-import java.time.LocalTime;
-import java.time.format.DateTimeFormatter;
+import java.time.Instant;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
 
 /**
- * Follows a workflow to its end by polling {@code GET /workflows/{id}}, printing one line per task state change
- * and per progress change. The daemon keeps running the workflow whatever happens here.
+ * Follows a workflow to its end and prints what happens, through a {@link WatchPrinter}: task state changes,
+ * progress reports and a summary line.
+ *
+ * <p>It reads the daemon's SSE stream {@code GET /workflows/{id}/events}, from the first event (so a fresh
+ * workflow is shown whole). The daemon ends the stream once the workflow is terminal. When the connection drops
+ * before that, it reconnects with {@code Last-Event-ID} and carries on where it was; when the daemon cannot be
+ * reached for {@link #LOST_CONTACT} it gives up (the workflow keeps running in the daemon). When the daemon
+ * answers but offers no event stream, it polls {@code GET /workflows/{id}} instead.
+ *
+ * <p>Events name tasks by id; the id → key map comes from {@code GET /workflows/{id}}, fetched at the start and
+ * again when an unknown task id shows up.
  */
 final class WorkflowWatcher {
     static final Duration POLL = Duration.ofMillis(200);
     /** How long the daemon may be unreachable before following gives up. */
     static final Duration LOST_CONTACT = Duration.ofSeconds(15);
-    private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
+    /** States that every task passes through quickly and that would only be noise. */
+    private static final Set<String> QUIET = Set.of("Pending", "Ready");
+
+    private record TaskInfo(String key, Integer maxAttempts) {}
 
     private record Seen(String state, Integer attempt, Integer progress, String message) {}
 
-    private final OrchestratorClient client;
-    private final PrintWriter out;
+    private record Progress(int percent, String message) {}
+
+    /** Where the daemon is found again after losing contact (it may come back on another port). */
+    private final Supplier<OrchestratorClient> reconnect;
+    private OrchestratorClient client;
+    private final WatchPrinter printer;
+    private final Map<String, TaskInfo> tasks = new HashMap<>();
+    private final Set<String> unknown = new HashSet<>();
+    private final Map<String, Instant> runningSince = new HashMap<>();
+    private final Map<String, Progress> lastProgress = new HashMap<>();
     private final Map<String, Seen> seen = new HashMap<>();
-    private String workflowState;
+    private String workflowId;
 
     WorkflowWatcher(OrchestratorClient client, PrintWriter out) {
-        this.client = client;
-        this.out = out;
+        this(client, () -> client, out);
     }
 
-    /** Polls until the workflow is in a terminal state; returns it. */
+    /**
+     * @param reconnect gives the client to use after the daemon stopped answering: a daemon restarted on
+     *                  {@code --port 0} is found again through its new {@code daemon.json}
+     */
+    WorkflowWatcher(OrchestratorClient client, Supplier<OrchestratorClient> reconnect, PrintWriter out) {
+        this.client = client;
+        this.reconnect = reconnect;
+        this.printer = new WatchPrinter(out);
+    }
+
+    /** Follows the workflow until it is terminal, prints the summary line, and returns its final state. */
     Api.Workflow follow(String id) {
+        long t0 = System.nanoTime();
+        workflowId = id;
+        learn(retrying(() -> client.workflow(id), id));
+        Api.Workflow end = stream(id);
+        if (end == null) end = poll(id);
+        printer.summary(end, Duration.ofNanos(System.nanoTime() - t0));
+        return end;
+    }
+
+    // ---- SSE ---------------------------------------------------------------------------------------------------
+
+    /** Follows the event stream to the end; null when the daemon offers none (the caller polls instead). */
+    private Api.Workflow stream(String id) {
+        Long last = null;
+        long lostSince = 0;
+        while (true) {
+            Optional<EventStream> opened;
+            try {
+                opened = client.openEvents(id, last);
+            } catch (UnreachableException e) {
+                lostSince = lostContact(lostSince, id);
+                continue;
+            }
+            if (opened.isEmpty()) return null;
+            lostSince = 0;
+            boolean any = false;
+            try (EventStream events = opened.get()) {
+                Api.Event e;
+                while ((e = events.next()) != null) {
+                    if (last != null && e.id() <= last) continue; // already shown before a reconnect
+                    last = e.id();
+                    any = true;
+                    if (onEvent(e)) {
+                        Api.Workflow now = retrying(() -> client.workflow(id), id);
+                        if (terminal(now.state())) return now; // else it was resumed since: keep following
+                    }
+                }
+            } catch (UncheckedIOException dropped) {
+                // the connection dropped: reconnect below, after the last event seen
+            }
+            if (!any) {
+                // the stream ended (or dropped) without anything new: maybe it ended before we saw the end
+                Api.Workflow now = retrying(() -> client.workflow(id), id);
+                if (terminal(now.state())) return now;
+                sleep();
+            }
+        }
+    }
+
+    /** Prints one event; true when it says the workflow reached a terminal state. */
+    boolean onEvent(Api.Event e) {
+        String type = e.type() == null ? "" : e.type();
+        switch (type) {
+            case "task.state" -> taskState(e);
+            case "task.progress" -> taskProgress(e);
+            case "workflow.state" -> {
+                return e.to() != null && terminal(e.to());
+            }
+            default -> { /* workflow.submitted, and types this CLI does not know */ }
+        }
+        return false;
+    }
+
+    private void taskState(Api.Event e) {
+        String to = e.to();
+        if (to == null || e.taskId() == null) return;
+        Instant at = WatchPrinter.instant(e.at());
+        JsonNode d = e.data() == null ? com.fasterxml.jackson.databind.node.NullNode.getInstance() : e.data();
+        Duration took = null;
+        if ("Running".equals(e.from()) || "RollingBack".equals(e.from())) {
+            Instant since = runningSince.remove(e.taskId());
+            if (since != null && at != null) took = Duration.between(since, at);
+        }
+        if (("Running".equals(to) || "RollingBack".equals(to)) && at != null) {
+            runningSince.put(e.taskId(), at);
+            lastProgress.remove(e.taskId());
+        }
+        if (QUIET.contains(to)) return;
+        TaskInfo t = task(e.taskId());
+        Integer attempt = d.hasNonNull("attempt") ? d.get("attempt").asInt() : null;
+        printer.state(t.key(), to, attempt, t.maxAttempts(), took, text(d, "error"),
+                text(d, "nextAttemptAt") != null ? text(d, "nextAttemptAt") : text(d, "next_attempt_at"));
+    }
+
+    private void taskProgress(Api.Event e) {
+        JsonNode d = e.data();
+        if (e.taskId() == null || d == null || !d.has("percent")) return;
+        Progress p = new Progress(d.get("percent").asInt(), text(d, "message"));
+        if (p.equals(lastProgress.put(e.taskId(), p))) return;
+        printer.progress(task(e.taskId()).key(), p.percent(), p.message());
+    }
+
+    private TaskInfo task(String taskId) {
+        TaskInfo t = tasks.get(taskId);
+        if (t == null && workflowId != null && unknown.add(taskId)) {
+            try {
+                learn(client.workflow(workflowId));
+            } catch (CliException ignored) {
+                // shown by its id below
+            }
+            t = tasks.get(taskId);
+        }
+        if (t == null) t = new TaskInfo(taskId.length() > 8 ? taskId.substring(0, 8) : taskId, null);
+        return t;
+    }
+
+    /** Learns the task keys of a workflow, and widens the key column to fit them. */
+    void learn(Api.Workflow w) {
+        if (w.tasks() == null) return;
+        for (Api.Task t : w.tasks()) tasks.put(t.id(), new TaskInfo(t.key() == null ? t.id() : t.key(), t.maxAttempts()));
+        printer.fit(tasks.values().stream().map(TaskInfo::key).toList());
+    }
+
+    private static String text(JsonNode d, String field) {
+        JsonNode v = d.get(field);
+        return v == null || v.isNull() ? null : v.asText();
+    }
+
+    // ---- polling (a daemon without the event stream) --------------------------------------------------------
+
+    /** Polls until the workflow is in a terminal state; returns it. */
+    private Api.Workflow poll(String id) {
         long lostSince = 0;
         while (true) {
             Api.Workflow w;
@@ -47,12 +204,7 @@ final class WorkflowWatcher {
                 w = client.workflow(id);
                 lostSince = 0;
             } catch (UnreachableException e) {
-                if (lostSince == 0) lostSince = System.nanoTime();
-                if (System.nanoTime() - lostSince > LOST_CONTACT.toNanos())
-                    throw new CliException(ExitCode.UNREACHABLE, "E_UNREACHABLE",
-                            "lost contact with the orchestrator at " + client.baseUrl() + " while following workflow " + id
-                                    + "; it keeps running there: check it with 'provisioning workflow status " + id + "'", id);
-                sleep();
+                lostSince = lostContact(lostSince, id);
                 continue;
             }
             report(w);
@@ -63,49 +215,65 @@ final class WorkflowWatcher {
 
     /** Prints what changed since the last poll. */
     void report(Api.Workflow w) {
-        List<Api.Task> tasks = w.tasks() == null ? List.of() : w.tasks();
-        for (Api.Task t : tasks) {
-            String key = t.key() == null ? t.id() : t.key();
+        learn(w);
+        List<Api.Task> list = w.tasks() == null ? List.of() : w.tasks();
+        for (Api.Task t : list) {
+            String key = tasks.get(t.id()).key();
             Seen before = seen.get(t.id());
             Seen now = new Seen(t.state(), t.attempt(), t.progress(), t.progressMessage());
             boolean stateChanged = before == null || !Objects.equals(before.state(), now.state())
                     || !Objects.equals(before.attempt(), now.attempt());
-            boolean progressed = now.progress() != null
+            boolean progressed = now.progress() != null && !QUIET.contains(now.state())
                     && (before == null ? now.progress() > 0 || !isBlank(now.message())
                             : !Objects.equals(before.progress(), now.progress()) || !Objects.equals(before.message(), now.message()));
             // within one poll: a task starts, then progresses; or progresses, then ends
             boolean ended = stateChanged && terminalTask(now.state());
-            if (progressed && ended) line(key + "  " + progress(t));
-            if (stateChanged) line(key + "  " + t.state() + stateDetail(t));
-            if (progressed && !ended) line(key + "  " + progress(t));
+            if (progressed && ended) printer.progress(key, t.progress(), t.progressMessage());
+            if (stateChanged && !QUIET.contains(t.state())) {
+                Duration took = ended ? WatchPrinter.between(t.startedAt(), t.finishedAt()) : null;
+                printer.state(key, t.state(), t.attempt(), t.maxAttempts(), took, t.error(), t.nextAttemptAt());
+            }
+            if (progressed && !ended) printer.progress(key, t.progress(), t.progressMessage());
             seen.put(t.id(), now);
         }
-        if (!Objects.equals(workflowState, w.state())) {
-            workflowState = w.state();
-            line("workflow " + w.state());
+    }
+
+    // ---- shared ------------------------------------------------------------------------------------------------
+
+    /** Calls {@code call}, retrying while the daemon is unreachable, for up to {@link #LOST_CONTACT}. */
+    private <T> T retrying(Supplier<T> call, String id) {
+        // call reads this.client each time: lostContact may have switched it
+        long lostSince = 0;
+        while (true) {
+            try {
+                return call.get();
+            } catch (UnreachableException e) {
+                lostSince = lostContact(lostSince, id);
+            }
         }
-        out.flush();
+    }
+
+    /** Notes that the daemon did not answer; throws once that has lasted {@link #LOST_CONTACT}, else waits. */
+    private long lostContact(long since, String id) {
+        long now = System.nanoTime();
+        if (since == 0) since = now;
+        if (now - since > LOST_CONTACT.toNanos())
+            throw new CliException(ExitCode.UNREACHABLE, "E_UNREACHABLE",
+                    "lost contact with the orchestrator at " + client.baseUrl() + " while following workflow " + id
+                            + "; it keeps running there: check it with 'provisioning workflow status " + id + "'", client.baseUrl());
+        sleep();
+        try {
+            client = reconnect.get();
+        } catch (RuntimeException e) {
+            // keep the one we have
+        }
+        return since;
     }
 
     static String progress(Api.Task t) {
         if (t.progress() == null) return "-";
         String m = t.progressMessage();
         return t.progress() + "%" + (m == null || m.isBlank() ? "" : " " + m);
-    }
-
-    private static String stateDetail(Api.Task t) {
-        String attempt = t.attempt() == null ? "" : "attempt " + t.attempt() + (t.maxAttempts() == null ? "" : "/" + t.maxAttempts());
-        return switch (t.state() == null ? "" : t.state()) {
-            case "Running" -> attempt.isEmpty() ? "" : " (" + attempt + ")";
-            case "RetryWait" -> " (" + attempt + " failed" + (t.error() == null ? "" : ": " + t.error())
-                    + (t.nextAttemptAt() == null ? "" : "; next try at " + Output.time(t.nextAttemptAt())) + ")";
-            case "Failed", "RollbackFailed" -> t.error() == null ? "" : ": " + t.error();
-            default -> "";
-        };
-    }
-
-    private void line(String s) {
-        out.println(LocalTime.now().format(CLOCK) + "  " + s);
     }
 
     private static boolean isBlank(String s) { return s == null || s.isBlank(); }
@@ -126,11 +294,14 @@ final class WorkflowWatcher {
         }
     }
 
-    /** The error for a workflow that ended other than Completed, naming each task that did not complete. */
+    /**
+     * The error for a workflow that ended other than Completed, naming each task that did not complete, with its
+     * error and the tail of its stderr.
+     */
     static CliException failure(Api.Workflow w) {
         StringBuilder detail = new StringBuilder();
         for (Api.Task t : w.tasks() == null ? List.<Api.Task>of() : w.tasks()) {
-            if (t.error() == null && t.stderrTail() == null) continue;
+            if ("Completed".equals(t.state()) || t.error() == null && t.stderrTail() == null) continue;
             detail.append("task ").append(t.key() == null ? t.id() : t.key()).append(" (").append(t.state());
             if (t.attempt() != null) detail.append(", attempt ").append(t.attempt());
             if (t.exitCode() != null) detail.append(", exit ").append(t.exitCode());

@@ -104,7 +104,7 @@ class OrchestratorClientTest {
     void createServerSendsTheDocumentedBody() {
         ObjectNode params = Json.MAPPER.createObjectNode().put("name", "web-1").put("cores", 2);
         Api.Submission s = client("tok").createServer(new Api.CreateRequest("prod", params, null));
-        assertThat(s).isEqualTo(new Api.Submission("w1", "queued"));
+        assertThat(s).isEqualTo(new Api.Submission("w1", "queued", List.of()));
         assertThat(seen.get("request")).isEqualTo("POST /workflows/servers/create");
         assertThat(seen.get("content-type")).isEqualTo("application/json");
         assertThat(seen.get("auth")).isEqualTo("Bearer tok");

@@ -22,7 +22,8 @@ class CommandLineTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"", "orchestrator", "orchestrator start", "orchestrator stop", "orchestrator status", "server",
-            "server create", "server list", "workflow", "workflow list", "workflow status"})
+            "server create", "server list", "workflow", "workflow submit", "workflow list", "workflow status", "batch",
+            "batch submit", "batch list", "batch status"})
     void everyCommandHasHelpWithExamplesAndExitCodes(String command) {
         String[] args = (command + " --help").strip().split(" ");
         Run r = run(args);
@@ -39,7 +40,7 @@ class CommandLineTest {
 
     @Test
     void groupsWithoutASubcommandAreUsageErrors() {
-        for (String group : new String[] {"orchestrator", "server", "workflow"}) {
+        for (String group : new String[] {"orchestrator", "server", "workflow", "batch"}) {
             Run r = run(group);
             assertThat(r.code()).as(r.toString()).isEqualTo(ExitCode.USAGE);
             assertThat(r.err()).startsWith("error[E_USAGE]: Missing required subcommand")
@@ -108,6 +109,26 @@ class CommandLineTest {
         assertThat(r.err()).contains("Missing required parameter: 'ID'");
         r = run("workflow", "status", "a", "b");
         assertThat(r.code()).isEqualTo(ExitCode.USAGE);
+        r = run("workflow", "submit");
+        assertThat(r.code()).isEqualTo(ExitCode.USAGE);
+        assertThat(r.err()).contains("Missing required parameter: 'FILE'");
+        r = run("batch", "submit", "x.toml", "--priority", "urgent");
+        assertThat(r.code()).isEqualTo(ExitCode.USAGE);
+        assertThat(r.err()).contains("--priority", "urgent");
+    }
+
+    @Test
+    void submitChecksTheFileBeforeContactingTheDaemon() throws Exception {
+        Path cfg = TestSupport.config(tmp, "", "");
+        Run r = run("workflow", "submit", tmp.resolve("deploy.txt").toString(), "--config", cfg.toString());
+        assertThat(r.code()).as(r.toString()).isEqualTo(ExitCode.USAGE);
+        assertThat(r.err()).startsWith("error[E_UNSUPPORTED_FORMAT]: cannot tell the format of workflow file");
+        r = run("batch", "submit", tmp.resolve("missing.yaml").toString(), "--config", cfg.toString());
+        assertThat(r.code()).as(r.toString()).isEqualTo(ExitCode.USAGE);
+        assertThat(r.err()).contains("missing.yaml does not exist");
+        Path ok = Files.writeString(tmp.resolve("ok.toml"), "[[task]]\nid = \"a\"\ncommand = [\"true\"]\n");
+        r = run("workflow", "submit", ok.toString(), "--config", cfg.toString(), "--data-dir", tmp.toString());
+        assertThat(r.code()).as(r.toString()).isEqualTo(ExitCode.UNREACHABLE);
     }
 
     @Test

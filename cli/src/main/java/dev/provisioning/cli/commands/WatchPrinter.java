@@ -1,0 +1,154 @@
+package dev.provisioning.cli.commands;
+
+import dev.provisioning.cli.client.Api;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalTime;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.Collection;
+import java.util.Map;
+
+/**
+ * The lines a human watches while a workflow runs: one per task state change and per progress report, in
+ * aligned columns, and a closing summary:
+ * <pre>
+ *   server-cp-1          Running    attempt 1
+ *   server-cp-1           40%  local: creating server cluster-local/cp-1
+ *   server-cp-1          Completed  (0.4s)
+ *   kubernetes-cp-1      Failed     (0.1s): exited with code 1: ...
+ * workflow 64c04acc-... Completed: 7 tasks (7 Completed) in 1.2s
+ * </pre>
+ * Formatting only: what to print and when is the {@link WorkflowWatcher}'s business.
+ */
+final class WatchPrinter {
+    private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
+    static final int MIN_KEY_WIDTH = 12;
+
+    private final PrintWriter out;
+    private int keyWidth = MIN_KEY_WIDTH;
+
+    WatchPrinter(PrintWriter out) {
+        this.out = out;
+    }
+
+    /** Widens the task column to fit these keys (it never narrows, so columns stay put). */
+    void fit(Collection<String> keys) {
+        for (String k : keys) if (k != null) keyWidth = Math.max(keyWidth, k.length() + 2);
+    }
+
+    int keyWidth() { return keyWidth; }
+
+    void state(String key, String state, Integer attempt, Integer maxAttempts, Duration took, String error, String nextAttemptAt) {
+        print(stateLine(keyWidth, key, state, attempt, maxAttempts, took, error, nextAttemptAt));
+    }
+
+    void progress(String key, int percent, String message) {
+        print(progressLine(keyWidth, key, percent, message));
+    }
+
+    void summary(Api.Workflow w, Duration fallback) {
+        print(summaryLine(w, fallback));
+    }
+
+    private void print(String line) {
+        out.println(line);
+        out.flush();
+    }
+
+    // ---- pure formatting ---------------------------------------------------------------------------------------
+
+    /** {@code "  KEY  State      detail"}: the detail depends on the state. */
+    static String stateLine(int keyWidth, String key, String state, Integer attempt, Integer maxAttempts, Duration took,
+                            String error, String nextAttemptAt) {
+        String s = state == null ? "?" : state;
+        String detail = switch (s) {
+            case "Running" -> attempt(attempt, maxAttempts);
+            case "Completed", "RolledBack" -> took == null ? "" : "(" + duration(took) + ")";
+            case "RetryWait" -> join(attempt(attempt, maxAttempts) + " failed", error)
+                    + (nextAttemptAt == null ? "" : "; next try at " + clock(nextAttemptAt));
+            default -> join(took == null ? "" : "(" + duration(took) + ")", error);
+        };
+        return (pad("  " + key, keyWidth + 2) + String.format("%-10s ", s) + detail).stripTrailing();
+    }
+
+    /** {@code "  KEY  40%  message"}. */
+    static String progressLine(int keyWidth, String key, int percent, String message) {
+        return (pad("  " + key, keyWidth + 2) + String.format("%4s  ", percent + "%") + oneLine(message)).stripTrailing();
+    }
+
+    /** {@code "workflow ID Completed: 7 tasks (7 Completed) in 1.2s"}. */
+    static String summaryLine(Api.Workflow w, Duration fallback) {
+        Map<String, Integer> counts = w.taskCounts();
+        int total = counts.values().stream().mapToInt(i -> i == null ? 0 : i).sum();
+        if (total == 0 && w.tasks() != null) total = w.tasks().size();
+        StringBuilder sb = new StringBuilder("workflow ").append(w.id()).append(' ').append(w.state()).append(": ")
+                .append(total).append(total == 1 ? " task" : " tasks");
+        if (!counts.isEmpty()) {
+            StringBuilder c = new StringBuilder();
+            // Completed first, then the others in the daemon's order
+            Integer done = counts.get("Completed");
+            if (done != null && done > 0) c.append(done).append(" Completed");
+            counts.forEach((k, v) -> {
+                if (!k.equals("Completed") && v != null && v > 0) c.append(c.isEmpty() ? "" : ", ").append(v).append(' ').append(k);
+            });
+            if (!c.isEmpty()) sb.append(" (").append(c).append(')');
+        }
+        Duration took = between(w.createdAt(), w.finishedAt());
+        if (took == null) took = fallback;
+        if (took != null) sb.append(" in ").append(duration(took));
+        return sb.toString();
+    }
+
+    /** {@code 0.4s}, {@code 12.3s}, {@code 2m05s}, {@code 1h02m}. */
+    static String duration(Duration d) {
+        long ms = Math.max(0, d.toMillis());
+        if (ms < 60_000) return String.format(java.util.Locale.ROOT, "%.1fs", ms / 1000.0);
+        long s = ms / 1000;
+        if (s < 3600) return String.format("%dm%02ds", s / 60, s % 60);
+        return String.format("%dh%02dm", s / 3600, (s % 3600) / 60);
+    }
+
+    /** The time between two ISO-8601 instants, or null when either is missing or unreadable. */
+    static Duration between(String from, String to) {
+        Instant a = instant(from);
+        Instant b = instant(to);
+        return a == null || b == null ? null : Duration.between(a, b);
+    }
+
+    static Instant instant(String iso) {
+        if (iso == null || iso.isBlank()) return null;
+        try {
+            return Instant.parse(iso);
+        } catch (DateTimeParseException e) {
+            return null;
+        }
+    }
+
+    private static String attempt(Integer attempt, Integer max) {
+        if (attempt == null) return "";
+        return "attempt " + attempt + (max != null && max > 1 ? "/" + max : "");
+    }
+
+    /** A retry time as local wall-clock time (HH:mm:ss); the raw text if it is not an instant. */
+    private static String clock(String iso) {
+        Instant i = instant(iso);
+        return i == null ? iso : LocalTime.ofInstant(i, ZoneId.systemDefault()).format(CLOCK);
+    }
+
+    private static String join(String a, String error) {
+        if (error == null || error.isBlank()) return a;
+        return a.isEmpty() ? oneLine(error) : a + ": " + oneLine(error);
+    }
+
+    private static String pad(String s, int width) {
+        return s.length() >= width ? s + " " : s + " ".repeat(width - s.length());
+    }
+
+    private static String oneLine(String s) {
+        if (s == null) return "";
+        return s.strip().replaceAll("\\s*\\n\\s*", " ");
+    }
+}

@@ -1,0 +1,167 @@
+package dev.provisioning.cli.commands;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.provisioning.core.model.Json;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A stand-in for the daemon's REST and SSE contract, for the watcher and submit tests: {@code GET /health},
+ * {@code POST /workflows/batch/submit}, {@code GET /workflows/{id}} (a scripted sequence of answers, the last one
+ * repeating) and {@code GET /workflows/{id}/events} (one scripted list of events per connection; 404 when
+ * {@link #sse} is false, like a daemon without the route).
+ */
+final class FakeDaemon implements AutoCloseable {
+    final HttpServer server;
+    final String base;
+    volatile boolean sse = true;
+    /** Milliseconds between two events of a stream. */
+    volatile long eventDelayMs;
+    final ConcurrentLinkedDeque<String> workflows = new ConcurrentLinkedDeque<>();
+    final ConcurrentLinkedDeque<List<String>> connections = new ConcurrentLinkedDeque<>();
+    final List<String> lastEventIds = new CopyOnWriteArrayList<>();
+    final List<String> requests = new CopyOnWriteArrayList<>();
+    volatile int submitStatus = 202;
+    volatile String submitAnswer = "{\"workflow_id\":\"w1\",\"status\":\"queued\",\"task_ids\":[\"t1\",\"t2\"]}";
+    volatile String submittedContentType;
+    volatile byte[] submittedBody;
+
+    FakeDaemon() throws IOException {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/", this::handle);
+        server.start();
+        base = "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+
+    private void handle(HttpExchange ex) throws IOException {
+        String path = ex.getRequestURI().getRawPath();
+        requests.add(ex.getRequestMethod() + " " + path);
+        byte[] body = ex.getRequestBody().readAllBytes();
+        switch (ex.getRequestMethod() + " " + path) {
+            case "GET /health" -> reply(ex, 200, "{\"status\":\"healthy\"}");
+            case "POST /workflows/batch/submit" -> {
+                submittedContentType = ex.getRequestHeaders().getFirst("Content-Type");
+                submittedBody = body;
+                reply(ex, submitStatus, submitAnswer);
+            }
+            case "GET /workflows/w1" -> {
+                String w = workflows.size() > 1 ? workflows.pollFirst() : workflows.peekFirst();
+                if (w == null) reply(ex, 404, "{\"error\":{\"code\":\"E_NOT_FOUND\",\"message\":\"no workflow 'w1'\",\"where\":\"id\"}}");
+                else reply(ex, 200, w);
+            }
+            case "GET /workflows/w1/events" -> events(ex);
+            default -> reply(ex, 404, "{\"error\":{\"code\":\"E_NOT_FOUND\",\"message\":\"no route\",\"where\":\"path\"}}");
+        }
+    }
+
+    private void events(HttpExchange ex) throws IOException {
+        String accept = String.valueOf(ex.getRequestHeaders().getFirst("Accept"));
+        List<String> events = connections.pollFirst();
+        if (!sse || !accept.contains("text/event-stream") || events == null) {
+            reply(ex, 404, "{\"error\":{\"code\":\"E_NOT_FOUND\",\"message\":\"no route\",\"where\":\"path\"}}");
+            return;
+        }
+        lastEventIds.add(String.valueOf(ex.getRequestHeaders().getFirst("Last-Event-ID")));
+        ex.getResponseHeaders().add("Content-Type", "text/event-stream");
+        ex.sendResponseHeaders(200, 0);
+        try (OutputStream out = ex.getResponseBody()) {
+            for (String e : events) {
+                ObjectNode n = (ObjectNode) Json.read(e);
+                String frame = "id:" + n.get("id").asText() + "\nevent:" + n.get("type").asText() + "\ndata:" + e + "\n\n";
+                out.write(frame.getBytes(StandardCharsets.UTF_8));
+                out.flush();
+                if (eventDelayMs > 0) sleep(eventDelayMs);
+            }
+        } catch (IOException closedByClient) {
+            // the watcher stops reading once it has seen the end
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void reply(HttpExchange ex, int status, String body) throws IOException {
+        byte[] b = body.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().add("Content-Type", "application/json");
+        ex.sendResponseHeaders(status, b.length);
+        ex.getResponseBody().write(b);
+        ex.close();
+    }
+
+    // ---- documents ---------------------------------------------------------------------------------------------
+
+    /** A task of workflow w1 as {@code GET /workflows/w1} shows it. */
+    static String task(String id, String key, String state, int attempt, int progress, String error, String stderr) {
+        ObjectNode t = Json.MAPPER.createObjectNode().put("id", id).put("workflow_id", "w1").put("key", key).put("state", state)
+                .put("attempt", attempt).put("max_attempts", 1).put("progress", progress).put("progress_message", "working")
+                .put("error", error).put("stderr_tail", stderr);
+        t.putArray("depends_on");
+        return t.toString();
+    }
+
+    /** Workflow w1 with these tasks (JSON texts from {@link #task}). */
+    static String workflow(String state, String... tasks) {
+        ObjectNode w = Json.MAPPER.createObjectNode().put("id", "w1").put("name", "cluster").put("kind", "batch").put("state", state)
+                .put("priority", "normal").put("on_failure", "fail").put("created_at", "2025-01-02T03:04:05.000Z");
+        if (state.equals("Completed") || state.equals("Failed")) w.put("finished_at", "2025-01-02T03:04:06.500Z");
+        ObjectNode counts = w.putObject("task_counts");
+        var arr = w.putArray("tasks");
+        for (String t : tasks) {
+            ObjectNode n = (ObjectNode) Json.read(t);
+            arr.add(n);
+            counts.put(n.get("state").asText(), counts.path(n.get("state").asText()).asInt(0) + 1);
+        }
+        return w.toString();
+    }
+
+    /** One event; {@code data} is JSON text or null; {@code ms} is the time after 03:04:05 in milliseconds. */
+    static String event(long id, String taskId, String type, String from, String to, String data, int ms) {
+        ObjectNode e = Json.MAPPER.createObjectNode().put("id", id).put("workflow_id", "w1").put("task_id", taskId)
+                .put("type", type).put("from", from).put("to", to);
+        e.set("data", data == null ? null : Json.read(data));
+        e.put("at", java.time.Instant.parse("2025-01-02T03:04:05Z").plusMillis(ms).toString());
+        return e.toString();
+    }
+
+    /** The events of a one-task run of t1 (key "server-cp-1") and t2 ("kubernetes-cp-1"): both complete, or t2 fails. */
+    static List<String> run(boolean t2Fails) {
+        List<String> e = new ArrayList<>();
+        e.add(event(1, null, "workflow.submitted", null, "Pending", "{\"name\":\"cluster\",\"tasks\":2}", 0));
+        e.add(event(2, "t1", "task.state", null, "Ready", null, 0));
+        e.add(event(3, "t2", "task.state", null, "Pending", null, 0));
+        e.add(event(4, "t1", "task.state", "Ready", "Running", "{\"attempt\":1,\"owner\":\"vm:1\"}", 10));
+        e.add(event(5, null, "workflow.state", "Pending", "Running", null, 10));
+        e.add(event(6, "t1", "task.progress", null, null, "{\"percent\":40,\"message\":\"creating server\"}", 100));
+        e.add(event(7, "t1", "task.progress", null, null, "{\"percent\":40,\"message\":\"creating server\"}", 110));
+        e.add(event(8, "t1", "task.state", "Running", "Completed", "{\"attempt\":1,\"exitCode\":0}", 410));
+        e.add(event(9, "t2", "task.state", "Pending", "Ready", null, 410));
+        e.add(event(10, "t2", "task.state", "Ready", "Running", "{\"attempt\":1}", 420));
+        if (t2Fails) {
+            e.add(event(11, "t2", "task.state", "Running", "Failed", "{\"attempt\":1,\"exitCode\":1,\"error\":\"exited with code 1: boom\"}", 520));
+            e.add(event(12, null, "workflow.state", "Running", "Failed", null, 520));
+        } else {
+            e.add(event(11, "t2", "task.state", "Running", "Completed", "{\"attempt\":1,\"exitCode\":0}", 1620));
+            e.add(event(12, null, "workflow.state", "Running", "Completed", null, 1620));
+        }
+        return Collections.unmodifiableList(e);
+    }
+}
