@@ -53,3 +53,10 @@ export def needs-file [req: record] {
     if not ($req.file | path exists) { error make { msg: $"missing ($req.file)" } }
     { ok: true }
 }
+
+# Appends "<task key> <attempt>" to the ledger req.file, then sleeps req.ms milliseconds.
+export def ledger [req: record] {
+    $"($req.key) ($env.PROVISIONING_ATTEMPT)\n" | save --append $req.file
+    sleep ($req.ms * 1ms)
+    { key: $req.key }
+}

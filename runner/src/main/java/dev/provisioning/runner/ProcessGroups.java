@@ -95,6 +95,28 @@ final class ProcessGroups {
         return out;
     }
 
+    /** Whether any live process has {@code dir} as its working directory (from {@code /proc/<pid>/cwd}). */
+    static boolean anyWorkingIn(Path dir) {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(PROC)) {
+            for (Path p : ds) {
+                String name = p.getFileName().toString();
+                if (name.isEmpty() || !Character.isDigit(name.charAt(0))) continue;
+                try {
+                    if (Files.readSymbolicLink(p.resolve("cwd")).equals(dir)) {
+                        String[] f = statFields(p.resolve("stat"));
+                        if (f != null && f.length > 0 && !f[0].equals("Z") && !f[0].equals("X")) return true;
+                    }
+                } catch (IOException | RuntimeException ignored) {
+                    // gone, or not ours to read
+                }
+            }
+        } catch (IOException e) {
+            LOG.warn("cannot scan /proc: {}", e.toString());
+            return true; // unknown: assume it may run
+        }
+        return false;
+    }
+
     /** The last pid the kernel handed out, or -1 if unknown (then group scans read every process). */
     static long lastPid() {
         try {

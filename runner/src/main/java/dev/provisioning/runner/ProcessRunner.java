@@ -208,6 +208,14 @@ public final class ProcessRunner implements Runner {
         return a;
     }
 
+    @Override
+    public boolean neverStarted(Path attemptDir) {
+        RunDir rd = new RunDir(attemptDir.toAbsolutePath().normalize());
+        if (Files.exists(rd.file(RunDir.PID)) || Files.exists(rd.file(RunDir.EXIT))) return false;
+        // A launcher spawned just before the daemon died could still be about to write its pid: it works in the run dir.
+        return !ProcessGroups.anyWorkingIn(rd.dir());
+    }
+
     /** Stops the tailer thread. Running attempts keep running (they outlive the daemon) and are not reported. */
     @Override
     public void close() {

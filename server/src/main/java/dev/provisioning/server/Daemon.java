@@ -150,6 +150,13 @@ public final class Daemon implements AutoCloseable {
         }
 
         @Override
+        public boolean neverStarted(java.nio.file.Path attemptDir) {
+            Runner r = delegate;
+            if (r == null) throw new IllegalStateException("runner not started yet");
+            return r.neverStarted(attemptDir);
+        }
+
+        @Override
         public RunHandle reattach(AttemptSpec spec, AttemptListener listener) {
             Runner r = delegate;
             if (r == null) throw new IllegalStateException("runner not started yet");

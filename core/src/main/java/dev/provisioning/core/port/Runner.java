@@ -21,6 +21,13 @@ public interface Runner extends AutoCloseable {
      */
     RunHandle reattach(AttemptSpec spec, AttemptListener listener);
 
+    /**
+     * Whether the attempt in {@code attemptDir} certainly never started its task: no {@code pid} file (the launcher
+     * writes it before the task starts), no {@code exit} file, and no live process working in that dir. A daemon
+     * killed between its claim and the spawn leaves such an attempt; it can run again under the same number.
+     */
+    boolean neverStarted(Path attemptDir);
+
     @Override
     void close();
 

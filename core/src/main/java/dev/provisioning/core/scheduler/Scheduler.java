@@ -242,7 +242,7 @@ public final class Scheduler implements AutoCloseable {
                 Path attemptDir = Path.of(attempt.runDir()).resolve(Integer.toString(attempt.attemptNo()));
                 Runner.AttemptSpec spec = new Runner.AttemptSpec(task.workflowId(), task.id(), attempt.attemptNo(), task.action(),
                         task.idempotencyKey(), inputsOf(task), task.checkpoint(), Duration.ofMillis(task.timeoutMs()), attemptDir);
-                if (neverSpawned(attemptDir)) {
+                if (runner.neverStarted(attemptDir)) {
                     // The daemon died between the claim and the spawn: nothing ran, so run this same attempt now.
                     log.info("task {} attempt {} was claimed but never started; starting it now", task.id(), attempt.attemptNo());
                     launch(task, attempt.attemptNo(), spec, new ForwardListener(task, attempt.attemptNo(), clock.instant()), false);
@@ -280,14 +280,6 @@ public final class Scheduler implements AutoCloseable {
                 log.error("could not recover the rollback of task {}", task.id(), e);
             }
         }
-    }
-
-    /**
-     * Whether an attempt's process was certainly never spawned: the runner creates the attempt dir and its
-     * {@code launcher.log} before it forks, so a missing dir or log means no process ever ran for it.
-     */
-    static boolean neverSpawned(Path attemptDir) {
-        return !java.nio.file.Files.exists(attemptDir.resolve("launcher.log")) && !java.nio.file.Files.exists(attemptDir.resolve("pid"));
     }
 
     /** Results of the task's dependencies, keyed by their task key. */
