@@ -14,6 +14,7 @@ public final class ApiRoutes {
                                  TaskService tasks) {
         r.addFilter(auth::filter)
                 .error(ProvisioningException.class, ErrorMapper::handle)
+                .error(io.helidon.http.RequestException.class, ErrorMapper::handleRequest)
                 .error(Exception.class, ErrorMapper::handleOther);
         for (String prefix : new String[] {"", "/api/v1"}) {
             r.register(prefix.isEmpty() ? "/" : prefix, system)

@@ -26,6 +26,22 @@ public final class ErrorMapper {
         send(res, e.code(), e.getMessage(), e.where(), e);
     }
 
+    /** Helidon's own request errors (a bad header, a bad URI): their 4xx status, with our JSON body. */
+    public static void handleRequest(ServerRequest req, ServerResponse res, io.helidon.http.RequestException e) {
+        if (e.status().code() >= 500) {
+            handleOther(req, res, e);
+            return;
+        }
+        ErrorCode code = switch (e.status().code()) {
+            case 404 -> ErrorCode.NOT_FOUND;
+            case 405 -> ErrorCode.METHOD_NOT_ALLOWED;
+            case 413 -> ErrorCode.PAYLOAD_TOO_LARGE;
+            case 415 -> ErrorCode.UNSUPPORTED_MEDIA_TYPE;
+            default -> ErrorCode.BAD_REQUEST;
+        };
+        send(res, code, "bad request: " + e.getMessage(), null, null);
+    }
+
     public static void handleOther(ServerRequest req, ServerResponse res, Throwable e) {
         log.error("{} {} failed", req.prologue().method(), req.path().path(), e);
         send(res, ErrorCode.INTERNAL, "internal error: " + e.getClass().getSimpleName()

@@ -17,7 +17,6 @@ import dev.provisioning.core.spec.WorkflowDocuments;
 import dev.provisioning.core.spec.WorkflowSpecParser;
 import dev.provisioning.server.ChangeSignal;
 import io.helidon.http.HeaderNames;
-import io.helidon.http.HttpMediaType;
 import io.helidon.http.sse.SseEvent;
 import io.helidon.webserver.sse.SseSink;
 import io.helidon.http.Status;
@@ -94,7 +93,7 @@ public final class WorkflowService implements HttpService {
     }
 
     private NewWorkflow document(ServerRequest req, String kind) {
-        String ct = req.headers().contentType().map(HttpMediaType::text).orElse(null);
+        String ct = req.headers().first(HeaderNames.CONTENT_TYPE).orElse(null);
         WorkflowDocuments.Format format = WorkflowDocuments.byContentType(ct);
         if (format == null)
             throw new ProvisioningException(ErrorCode.UNSUPPORTED_MEDIA_TYPE,
