@@ -141,7 +141,8 @@ public final class Scheduler implements AutoCloseable {
     /** One scheduling round. Package-private for tests. */
     void round() {
         Instant now = clock.instant();
-        store.promoteDueRetries(now);
+        Optional<Instant> nextRetry = store.nextRetryAt(); // a read; the write below only when a timer is due
+        if (nextRetry.isPresent() && !nextRetry.get().isAfter(now)) store.promoteDueRetries(now);
         startRollbacks();
         int free = settings.maxConcurrent() - running.size();
         if (free <= 0) return;
