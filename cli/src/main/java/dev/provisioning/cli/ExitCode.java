@@ -15,6 +15,12 @@ public final class ExitCode {
     public static final int UNREACHABLE = 3;
     /** The workflow, task or other named thing does not exist. */
     public static final int NOT_FOUND = 4;
+    /**
+     * The daemon refused because of the state of what it was asked about (HTTP 409 {@code E_CONFLICT}), e.g.
+     * cancelling a workflow that has already ended or resuming one that has not failed. Nothing was changed; the
+     * same command may succeed later, so scripts can tell this apart from bad input (2) and failures (1).
+     */
+    public static final int CONFLICT = 5;
 
     /** The exit-code list shown at the end of every command's help. */
     static final Map<String, String> HELP = help();
@@ -28,6 +34,7 @@ public final class ExitCode {
         m.put(" " + USAGE, "usage error or bad input (including invalid config)");
         m.put(" " + UNREACHABLE, "the orchestrator daemon is unreachable");
         m.put(" " + NOT_FOUND, "not found");
+        m.put(" " + CONFLICT, "the workflow's state does not allow it (409 E_CONFLICT)");
         return java.util.Collections.unmodifiableMap(m);
     }
 }

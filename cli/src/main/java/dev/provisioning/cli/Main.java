@@ -41,7 +41,9 @@ import picocli.CommandLine.ScopeType;
                 "  provisioning server create web-1 --orchestrated --wait",
                 "  provisioning server list --json",
                 "  provisioning workflow submit examples/cluster-local.toml --wait",
+                "  provisioning workflow validate examples/cluster-local.toml",
                 "  provisioning workflow list --status Failed",
+                "  provisioning workflow cancel 0b6f7c1e-2d1c-4a53-9f0e-4d2c8f1a9b3e --wait",
                 "",
                 "Modes: 'direct' runs nu in this process; 'orchestrated' submits to the daemon.",
                 "[execution] in the config decides per operation; --direct and --orchestrated",
@@ -217,6 +219,7 @@ public final class Main {
     static int exitCodeOf(ErrorCode c) {
         return switch (c) {
             case NOT_FOUND -> ExitCode.NOT_FOUND;
+            case CONFLICT -> ExitCode.CONFLICT;
             case UNAVAILABLE -> ExitCode.UNREACHABLE;
             default -> c.httpStatus() >= 400 && c.httpStatus() < 500 || c == ErrorCode.CONFIG_INVALID
                     ? ExitCode.USAGE : ExitCode.FAILED;

@@ -34,6 +34,26 @@ public final class Api {
         }
     }
 
+    /**
+     * The 200 answer of {@code POST /workflows/batch/validate}: the workflow is valid, and {@code levels} is its
+     * plan, task keys in levels that can run together (level 1 first: the tasks without dependencies).
+     */
+    public record Plan(boolean valid, String name, Integer tasks, List<List<String>> levels) {
+        public Plan {
+            levels = levels == null ? List.of() : levels;
+        }
+    }
+
+    /** The 202 answer of {@code POST /workflows/{id}/cancel|resume|rollback}: the workflow's state right after. */
+    public record ControlAnswer(String workflowId, String action, String state) {}
+
+    /** {@code GET /workflows/{id}/events} as JSON: a page of events after {@code ?after=}, oldest first. */
+    public record EventPage(List<Event> events) {
+        public EventPage {
+            events = events == null ? List.of() : events;
+        }
+    }
+
     /** A workflow; {@code tasks} is null in lists and set by {@code GET /workflows/{id}}. */
     public record Workflow(String id, String name, String kind, String state, String priority, String onFailure,
                            String createdAt, String updatedAt, String finishedAt, Map<String, Integer> taskCounts,
@@ -54,9 +74,20 @@ public final class Api {
     public record Task(String id, String workflowId, String key, String state, String priority, Integer attempt,
                        Integer maxAttempts, Integer progress, String progressMessage, JsonNode result,
                        Integer exitCode, String error, String stderrTail, List<Dependency> dependsOn,
-                       JsonNode action, String createdAt, String startedAt, String finishedAt, String nextAttemptAt) {
+                       JsonNode action, String createdAt, String startedAt, String finishedAt, String nextAttemptAt,
+                       Integer attemptBase) {
         public Task {
             dependsOn = dependsOn == null ? List.of() : dependsOn;
+        }
+
+        /**
+         * The highest attempt number this run of the task may reach: {@code attempt_base + max_attempts}. A resume
+         * sets {@code attempt_base} to the last attempt, so a resumed task gets {@code max_attempts} new tries
+         * numbered on from there. Null when {@code max_attempts} is unknown.
+         */
+        public Integer lastAttempt() {
+            if (maxAttempts == null) return null;
+            return (attemptBase == null ? 0 : attemptBase) + maxAttempts;
         }
     }
 

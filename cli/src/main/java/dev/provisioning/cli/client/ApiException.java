@@ -27,9 +27,13 @@ public final class ApiException extends CliException {
     /** The daemon's {@code error.details}, empty when it sent none. */
     public List<String> details() { return details; }
 
-    /** 404 → not found; other 4xx → bad input; 503 → unavailable (treated as unreachable); other 5xx → failed. */
+    /**
+     * 404 → not found; 409 → conflict (the state does not allow it); other 4xx → bad input; 503 → unavailable
+     * (treated as unreachable); other 5xx → failed.
+     */
     static int exitCodeFor(int status) {
         if (status == 404) return ExitCode.NOT_FOUND;
+        if (status == 409) return ExitCode.CONFLICT;
         if (status == 503) return ExitCode.UNREACHABLE;
         if (status >= 400 && status < 500) return ExitCode.USAGE;
         return ExitCode.FAILED;

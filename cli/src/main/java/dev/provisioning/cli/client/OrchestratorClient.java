@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.StringJoiner;
@@ -115,8 +116,62 @@ public final class OrchestratorClient {
      * {@link ApiException#details()}.
      */
     public Api.Submission submitBatch(byte[] document, String contentType) {
-        return as(send("POST", "/workflows/batch/submit", HttpRequest.BodyPublishers.ofByteArray(document), contentType),
-                Api.Submission.class);
+        return submitBatch(document, contentType, null);
+    }
+
+    /**
+     * Like {@link #submitBatch(byte[], String)}, with {@code ?source=}: the name the daemon gives the document in
+     * its error locations ({@code deploy.toml:13: task 'c': ...}) instead of "request body"; null for none.
+     */
+    public Api.Submission submitBatch(byte[] document, String contentType, String source) {
+        return as(send("POST", "/workflows/batch/submit" + sourceQuery(source), HttpRequest.BodyPublishers.ofByteArray(document),
+                contentType), Api.Submission.class);
+    }
+
+    /**
+     * {@code POST /workflows/batch/validate}: validates a workflow document like {@link #submitBatch} does, without
+     * storing it, and answers its plan. An invalid one is an {@link ApiException} {@code E_INVALID_WORKFLOW} with
+     * every error in {@link ApiException#details()}.
+     */
+    public Api.Plan validateBatch(byte[] document, String contentType, String source) {
+        return as(send("POST", "/workflows/batch/validate" + sourceQuery(source), HttpRequest.BodyPublishers.ofByteArray(document),
+                contentType), Api.Plan.class);
+    }
+
+    /**
+     * {@code POST /workflows/{id}/ACTION}, ACTION one of {@code cancel}, {@code resume}, {@code rollback}. A
+     * workflow in a state that does not allow it is an {@link ApiException} 409 {@code E_CONFLICT}; an unknown
+     * one a 404.
+     */
+    public Api.ControlAnswer control(String workflowId, String action) {
+        if (!CONTROL_ACTIONS.contains(action)) throw new IllegalArgumentException("not a workflow action: " + action);
+        return as(send("POST", "/workflows/" + encode(workflowId) + "/" + action, null), Api.ControlAnswer.class);
+    }
+
+    public static final java.util.Set<String> CONTROL_ACTIONS = java.util.Set.of("cancel", "resume", "rollback");
+
+    /** How many events {@link #lastEventId} asks for per page (the daemon's maximum). */
+    static final int EVENT_PAGE = 10_000;
+
+    /** A page of the workflow's events after {@code after}, as JSON (not the SSE stream). */
+    public Api.EventPage events(String workflowId, long after, int limit) {
+        return as(send("GET", "/workflows/" + encode(workflowId) + "/events?after=" + after + "&limit=" + limit, null),
+                Api.EventPage.class);
+    }
+
+    /** The id of the workflow's latest event (0 when it has none), paging through {@code GET /workflows/{id}/events}. */
+    public long lastEventId(String workflowId) {
+        long after = 0;
+        while (true) {
+            List<Api.Event> page = events(workflowId, after, EVENT_PAGE).events();
+            if (page.isEmpty()) return after;
+            after = Math.max(after, page.get(page.size() - 1).id());
+            if (page.size() < EVENT_PAGE) return after;
+        }
+    }
+
+    private static String sourceQuery(String source) {
+        return source == null || source.isBlank() ? "" : "?source=" + encode(source);
     }
 
     /**

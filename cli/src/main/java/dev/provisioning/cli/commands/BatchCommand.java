@@ -2,12 +2,18 @@ package dev.provisioning.cli.commands;
 
 import picocli.CommandLine.Command;
 
-/** {@code provisioning batch submit|list|status}: the original design's name for workflow files; same commands. */
+/**
+ * {@code provisioning batch submit|validate|list|status|cancel|resume|rollback}: the original design's name for
+ * workflow files; the same commands as {@code workflow}.
+ */
 @Command(name = "batch",
         description = "Batch workflows: the same commands as 'provisioning workflow'.",
         mixinStandardHelpOptions = true,
-        subcommands = {WorkflowSubmitCommand.class, WorkflowListCommand.class, WorkflowStatusCommand.class},
+        subcommands = {WorkflowSubmitCommand.class, WorkflowValidateCommand.class, WorkflowListCommand.class,
+                WorkflowStatusCommand.class, WorkflowCancelCommand.class, WorkflowResumeCommand.class,
+                WorkflowRollbackCommand.class},
         footerHeading = "%nExamples:%n",
         footer = {"  provisioning batch submit examples/cluster-local.toml --wait", "  provisioning batch list",
-                "  provisioning batch status 0b6f7c1e-2d1c-4a53-9f0e-4d2c8f1a9b3e"})
+                "  provisioning batch status 0b6f7c1e-2d1c-4a53-9f0e-4d2c8f1a9b3e",
+                "  provisioning batch rollback 0b6f7c1e-2d1c-4a53-9f0e-4d2c8f1a9b3e --wait"})
 public final class BatchCommand {}

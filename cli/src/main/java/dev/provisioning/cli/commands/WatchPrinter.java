@@ -53,6 +53,11 @@ final class WatchPrinter {
         print(summaryLine(w, fallback));
     }
 
+    /** The summary line with {@code took} as its time (how long it was followed), whatever the workflow's times. */
+    void summaryOver(Api.Workflow w, Duration took) {
+        print(summaryLine(w, took, true));
+    }
+
     private void print(String line) {
         out.println(line);
         out.flush();
@@ -81,6 +86,11 @@ final class WatchPrinter {
 
     /** {@code "workflow ID Completed: 7 tasks (7 Completed) in 1.2s"}. */
     static String summaryLine(Api.Workflow w, Duration fallback) {
+        return summaryLine(w, fallback, false);
+    }
+
+    /** {@code measured}: the time is {@code fallback}, not the time from the workflow's creation to its end. */
+    static String summaryLine(Api.Workflow w, Duration fallback, boolean measured) {
         Map<String, Integer> counts = w.taskCounts();
         int total = counts.values().stream().mapToInt(i -> i == null ? 0 : i).sum();
         if (total == 0 && w.tasks() != null) total = w.tasks().size();
@@ -96,7 +106,7 @@ final class WatchPrinter {
             });
             if (!c.isEmpty()) sb.append(" (").append(c).append(')');
         }
-        Duration took = between(w.createdAt(), w.finishedAt());
+        Duration took = measured ? null : between(w.createdAt(), w.finishedAt());
         if (took == null) took = fallback;
         if (took != null) sb.append(" in ").append(duration(took));
         return sb.toString();

@@ -53,8 +53,21 @@ final class WorkflowFile {
         }
     }
 
-    /** What to POST: the bytes, their Content-Type, and how to name them in messages. */
-    record Document(byte[] body, String contentType, String source) {}
+    /**
+     * What to POST: the bytes, their Content-Type, and how to name them in messages. {@code asIs} when the body is
+     * the file's own bytes: line numbers in the daemon's errors are then lines of the file.
+     */
+    record Document(byte[] body, String contentType, String source, boolean asIs) {
+        Document(byte[] body, String contentType, String source) {
+            this(body, contentType, source, true);
+        }
+
+        /**
+         * The {@code ?source=} to send, so the daemon's errors name the file ({@code deploy.toml:13: task 'c': ...});
+         * null for an exported or rewritten document, whose line numbers would not be lines of the file.
+         */
+        String sourceParam() { return asIs ? source : null; }
+    }
 
     private WorkflowFile() {}
 
@@ -113,7 +126,7 @@ final class WorkflowFile {
             body = withPriority(WorkflowDocuments.read(body, df, source), priority, source);
             contentType = Format.JSON.contentType;
         }
-        return new Document(body, contentType, source);
+        return new Document(body, contentType, source, f.exporter == null && priority == null);
     }
 
     /** The document as JSON with {@code workflow.priority} set. */
@@ -195,20 +208,43 @@ final class WorkflowFile {
      * for an invalid workflow, every error in {@code details} as a detail line.
      */
     static CliException explain(ApiException e, Document doc) {
+        return explain(e, doc, "; nothing was submitted");
+    }
+
+    /** Like {@link #explain(ApiException, Document)}; {@code after} ends the "N errors in the workflow" line. */
+    static CliException explain(ApiException e, Document doc, String after) {
         List<String> details = new ArrayList<>();
-        for (String d : e.details()) details.add(rename(d, doc.source()));
+        for (String d : e.details()) details.add(rename(d, doc));
         boolean listed = "E_INVALID_WORKFLOW".equals(e.code()) && !details.isEmpty();
         String message = listed
-                ? doc.source() + ": " + details.size() + (details.size() == 1 ? " error" : " errors") + " in the workflow; nothing was submitted"
-                : rename(e.getMessage(), doc.source());
-        String where = rename(e.where(), doc.source());
+                ? doc.source() + ": " + details.size() + (details.size() == 1 ? " error" : " errors") + " in the workflow" + after
+                : rename(e.getMessage(), doc);
+        String where = rename(e.where(), doc);
         if (where != null && (where.equals(doc.source()) || message.startsWith(where + ":"))) where = null; // said already
         return new CliException(e.exitCode(), e.code(), message, where, details.isEmpty() ? null : String.join("\n", details));
+    }
+
+    /** The daemon's errors of an invalid document, each told in terms of the file (see {@link #explain}). */
+    static List<String> errors(ApiException e, Document doc) {
+        return e.details().stream().map(d -> rename(d, doc)).toList();
     }
 
     static String rename(String s, String source) {
         return s == null ? null : s.replace(DAEMON_SOURCE, source);
     }
+
+    /**
+     * The file's name for the daemon's "request body". For a document that is not the file as is (exported, or
+     * rewritten for --priority), the line numbers after it are lines of what was sent, not of the file: dropped.
+     */
+    static String rename(String s, Document doc) {
+        if (s == null) return null;
+        if (doc.asIs()) return rename(s, doc.source());
+        return LINE_OF_BODY.matcher(s).replaceAll(java.util.regex.Matcher.quoteReplacement(doc.source()));
+    }
+
+    private static final java.util.regex.Pattern LINE_OF_BODY =
+            java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(DAEMON_SOURCE) + "(:\\d+)?");
 
     private static String tail(String s, int lines) {
         if (s == null || s.isBlank()) return null;

@@ -59,6 +59,9 @@ public final class WorkflowStatusCommand extends BaseCommand {
 
     private static String attempt(Api.Task t) {
         if (t.attempt() == null) return "-";
-        return t.attempt() + (t.maxAttempts() == null ? "" : "/" + t.maxAttempts());
+        Integer last = t.lastAttempt();
+        // a rollback run counts as an attempt too: there, "n of max" would mislead
+        boolean rollback = t.state() != null && t.state().startsWith("Roll");
+        return t.attempt() + (last == null || rollback || t.attempt() > last ? "" : "/" + last);
     }
 }

@@ -42,7 +42,8 @@ final class WorkflowWatcher {
     /** States that every task passes through quickly and that would only be noise. */
     private static final Set<String> QUIET = Set.of("Pending", "Ready");
 
-    private record TaskInfo(String key, Integer maxAttempts) {}
+    /** {@code perRun}: the task's max_attempts; {@code maxAttempts}: the last attempt number of this run. */
+    private record TaskInfo(String key, Integer perRun, Integer maxAttempts) {}
 
     private record Seen(String state, Integer attempt, Integer progress, String message) {}
 
@@ -75,20 +76,50 @@ final class WorkflowWatcher {
 
     /** Follows the workflow until it is terminal, prints the summary line, and returns its final state. */
     Api.Workflow follow(String id) {
+        return follow(id, null);
+    }
+
+    /**
+     * Like {@link #follow(String)}, showing only what happens after the event {@code afterEventId} (null: from the
+     * first event). That is how {@code workflow cancel|resume|rollback --wait} show what their action does, not
+     * the workflow's history. The summary then gives the time followed, not the time since the workflow was
+     * created.
+     */
+    Api.Workflow follow(String id, Long afterEventId) {
         long t0 = System.nanoTime();
         workflowId = id;
-        learn(retrying(() -> client.workflow(id), id));
-        Api.Workflow end = stream(id);
+        Api.Workflow start = retrying(() -> client.workflow(id), id);
+        learn(start);
+        if (afterEventId != null) resumeFrom(start);
+        Api.Workflow end = stream(id, afterEventId);
         if (end == null) end = poll(id);
-        printer.summary(end, Duration.ofNanos(System.nanoTime() - t0));
+        Duration followed = Duration.ofNanos(System.nanoTime() - t0);
+        if (afterEventId == null) printer.summary(end, followed);
+        else printer.summaryOver(end, followed);
         return end;
+    }
+
+    /**
+     * Following from the middle: running tasks' durations count from their start, and polling shows only what
+     * changes from now on.
+     */
+    private void resumeFrom(Api.Workflow w) {
+        for (Api.Task t : w.tasks() == null ? List.<Api.Task>of() : w.tasks()) {
+            // also for a task the action has ended already (e.g. cancelled): its end event comes next
+            Instant started = WatchPrinter.instant(t.startedAt());
+            if (started != null) runningSince.put(t.id(), started);
+            seen.put(t.id(), new Seen(t.state(), t.attempt(), t.progress(), t.progressMessage()));
+        }
     }
 
     // ---- SSE ---------------------------------------------------------------------------------------------------
 
-    /** Follows the event stream to the end; null when the daemon offers none (the caller polls instead). */
-    private Api.Workflow stream(String id) {
-        Long last = null;
+    /**
+     * Follows the event stream to the end, from after {@code after} (null: from the first event); null when the
+     * daemon offers none (the caller polls instead).
+     */
+    private Api.Workflow stream(String id, Long after) {
+        Long last = after;
         long lostSince = 0;
         while (true) {
             Optional<EventStream> opened;
@@ -152,6 +183,12 @@ final class WorkflowWatcher {
             runningSince.put(e.taskId(), at);
             lastProgress.remove(e.taskId());
         }
+        if (d.hasNonNull("attemptBase")) {
+            // resumed: max_attempts new tries, numbered on from the last one
+            TaskInfo r = task(e.taskId());
+            if (r.perRun() != null)
+                tasks.put(e.taskId(), new TaskInfo(r.key(), r.perRun(), d.get("attemptBase").asInt() + r.perRun()));
+        }
         if (QUIET.contains(to)) return;
         TaskInfo t = task(e.taskId());
         Integer attempt = d.hasNonNull("attempt") ? d.get("attempt").asInt() : null;
@@ -177,14 +214,15 @@ final class WorkflowWatcher {
             }
             t = tasks.get(taskId);
         }
-        if (t == null) t = new TaskInfo(taskId.length() > 8 ? taskId.substring(0, 8) : taskId, null);
+        if (t == null) t = new TaskInfo(taskId.length() > 8 ? taskId.substring(0, 8) : taskId, null, null);
         return t;
     }
 
     /** Learns the task keys of a workflow, and widens the key column to fit them. */
     void learn(Api.Workflow w) {
         if (w.tasks() == null) return;
-        for (Api.Task t : w.tasks()) tasks.put(t.id(), new TaskInfo(t.key() == null ? t.id() : t.key(), t.maxAttempts()));
+        for (Api.Task t : w.tasks())
+            tasks.put(t.id(), new TaskInfo(t.key() == null ? t.id() : t.key(), t.maxAttempts(), t.lastAttempt()));
         printer.fit(tasks.values().stream().map(TaskInfo::key).toList());
     }
 
@@ -231,7 +269,7 @@ final class WorkflowWatcher {
             if (progressed && ended) printer.progress(key, t.progress(), t.progressMessage());
             if (stateChanged && !QUIET.contains(t.state())) {
                 Duration took = ended ? WatchPrinter.between(t.startedAt(), t.finishedAt()) : null;
-                printer.state(key, t.state(), t.attempt(), t.maxAttempts(), took, t.error(), t.nextAttemptAt());
+                printer.state(key, t.state(), t.attempt(), t.lastAttempt(), took, t.error(), t.nextAttemptAt());
             }
             if (progressed && !ended) printer.progress(key, t.progress(), t.progressMessage());
             seen.put(t.id(), now);

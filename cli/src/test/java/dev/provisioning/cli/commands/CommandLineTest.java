@@ -22,14 +22,16 @@ class CommandLineTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"", "orchestrator", "orchestrator start", "orchestrator stop", "orchestrator status", "server",
-            "server create", "server list", "workflow", "workflow submit", "workflow list", "workflow status", "batch",
-            "batch submit", "batch list", "batch status"})
+            "server create", "server list", "workflow", "workflow submit", "workflow validate", "workflow list",
+            "workflow status", "workflow cancel", "workflow resume", "workflow rollback", "batch", "batch submit",
+            "batch validate", "batch list", "batch status", "batch cancel", "batch resume", "batch rollback"})
     void everyCommandHasHelpWithExamplesAndExitCodes(String command) {
         String[] args = (command + " --help").strip().split(" ");
         Run r = run(args);
         assertThat(r.code()).as(r.toString()).isZero();
         assertThat(r.out()).startsWith("Usage: provisioning" + (command.isEmpty() ? "" : " " + command))
-                .contains("Examples:", "Exit codes:", " 3   the orchestrator daemon is unreachable", " 4   not found");
+                .contains("Examples:", "Exit codes:", " 3   the orchestrator daemon is unreachable", " 4   not found",
+                        " 5   the workflow's state does not allow it (409 E_CONFLICT)");
         assertThat(r.err()).isEmpty();
     }
 
@@ -115,6 +117,31 @@ class CommandLineTest {
         r = run("batch", "submit", "x.toml", "--priority", "urgent");
         assertThat(r.code()).isEqualTo(ExitCode.USAGE);
         assertThat(r.err()).contains("--priority", "urgent");
+        r = run("workflow", "validate");
+        assertThat(r.code()).isEqualTo(ExitCode.USAGE);
+        assertThat(r.err()).contains("Missing required parameter: 'FILE'");
+        for (String action : new String[] {"cancel", "resume", "rollback"}) {
+            r = run("workflow", action);
+            assertThat(r.code()).as(r.toString()).isEqualTo(ExitCode.USAGE);
+            assertThat(r.err()).contains("Missing required parameter: 'ID'");
+            r = run("batch", action, "a", "b");
+            assertThat(r.code()).as(r.toString()).isEqualTo(ExitCode.USAGE);
+            r = run("workflow", action, "a", "--wiat");
+            assertThat(r.code()).as(r.toString()).isEqualTo(ExitCode.USAGE);
+            assertThat(r.err()).contains("Unknown option: '--wiat'");
+            r = run("workflow", action, " ");
+            assertThat(r.code()).as(r.toString()).isEqualTo(ExitCode.USAGE);
+            assertThat(r.err()).contains("the workflow ID must not be empty");
+        }
+    }
+
+    @Test
+    void controlHelpSaysWhatEachActionDoesAndItsExitCodes() {
+        assertThat(run("workflow", "cancel", "--help").out()).contains("--wait", "TERM", "Exits 0 when the daemon accepted it",
+                "\nCancelled), 1 when with --wait", "5 when its state does not allow it:\n(it has ended already).");
+        assertThat(run("workflow", "resume", "--help").out()).contains("Failed or Cancelled", "\nCompleted), 1 when");
+        assertThat(run("batch", "rollback", "--help").out()).contains("reverse dependency order", "\nRolledBack), 1 when");
+        assertThat(run("workflow", "validate", "--help").out()).contains("print its plan", "2 when it is not: every error is listed on\nstderr");
     }
 
     @Test
@@ -176,8 +203,10 @@ class CommandLineTest {
     void commandsNeedingTheDaemonExit3WhenItIsUnreachable() throws Exception {
         Path cfg = TestSupport.config(tmp, "", "");
         String[] common = {"--config", cfg.toString(), "--data-dir", tmp.toString()};
+        Path ok = Files.writeString(tmp.resolve("ok.toml"), "[[task]]\nid = \"a\"\ncommand = [\"true\"]\n");
         for (String[] cmd : new String[][] {{"workflow", "list"}, {"workflow", "status", "abc"},
-                {"server", "create", "web-1", "--orchestrated"}}) {
+                {"server", "create", "web-1", "--orchestrated"}, {"workflow", "validate", ok.toString()},
+                {"workflow", "cancel", "abc"}, {"batch", "resume", "abc", "--wait"}, {"batch", "rollback", "abc"}}) {
             Run r = run(concat(cmd, common));
             assertThat(r.code()).as(r.toString()).isEqualTo(ExitCode.UNREACHABLE);
             assertThat(r.err()).startsWith("error[E_UNREACHABLE]: orchestrator not reachable at http://127.0.0.1:1 (connection refused)")

@@ -16,7 +16,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A stand-in for the daemon's REST and SSE contract, for the watcher and submit tests: {@code GET /health},
- * {@code POST /workflows/batch/submit}, {@code GET /workflows/{id}} (a scripted sequence of answers, the last one
+ * {@code POST /workflows/batch/submit} and {@code /batch/validate}, {@code POST /workflows/w1/cancel|resume|rollback},
+ * {@code GET /workflows/w1/events} as JSON (the {@link #history}), {@code GET /workflows/{id}} (a scripted sequence of answers, the last one
  * repeating) and {@code GET /workflows/{id}/events} (one scripted list of events per connection; 404 when
  * {@link #sse} is false, like a daemon without the route).
  */
@@ -34,6 +35,15 @@ final class FakeDaemon implements AutoCloseable {
     volatile String submitAnswer = "{\"workflow_id\":\"w1\",\"status\":\"queued\",\"task_ids\":[\"t1\",\"t2\"]}";
     volatile String submittedContentType;
     volatile byte[] submittedBody;
+    /** The raw query of the last submit or validate ({@code source=...}), null when it had none. */
+    volatile String submittedQuery;
+    volatile int validateStatus = 200;
+    volatile String validateAnswer = "{\"valid\":true,\"name\":\"cluster\",\"tasks\":2,\"levels\":[[\"server-cp-1\"],[\"kubernetes-cp-1\"]]}";
+    /** The answer of {@code POST /workflows/w1/ACTION}; {@code %s} is replaced by the action. */
+    volatile int controlStatus = 202;
+    volatile String controlAnswer = "{\"workflow_id\":\"w1\",\"action\":\"%s\",\"state\":\"Running\"}";
+    /** The events {@code GET /workflows/w1/events} answers as JSON (not SSE), paged by {@code after} and {@code limit}. */
+    final List<String> history = new CopyOnWriteArrayList<>();
 
     FakeDaemon() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -56,8 +66,17 @@ final class FakeDaemon implements AutoCloseable {
             case "POST /workflows/batch/submit" -> {
                 submittedContentType = ex.getRequestHeaders().getFirst("Content-Type");
                 submittedBody = body;
+                submittedQuery = ex.getRequestURI().getRawQuery();
                 reply(ex, submitStatus, submitAnswer);
             }
+            case "POST /workflows/batch/validate" -> {
+                submittedContentType = ex.getRequestHeaders().getFirst("Content-Type");
+                submittedBody = body;
+                submittedQuery = ex.getRequestURI().getRawQuery();
+                reply(ex, validateStatus, validateAnswer);
+            }
+            case "POST /workflows/w1/cancel", "POST /workflows/w1/resume", "POST /workflows/w1/rollback" ->
+                    reply(ex, controlStatus, controlAnswer.replace("%s", path.substring(path.lastIndexOf('/') + 1)));
             case "GET /workflows/w1" -> {
                 String w = workflows.size() > 1 ? workflows.pollFirst() : workflows.peekFirst();
                 if (w == null) reply(ex, 404, "{\"error\":{\"code\":\"E_NOT_FOUND\",\"message\":\"no workflow 'w1'\",\"where\":\"id\"}}");
@@ -70,6 +89,10 @@ final class FakeDaemon implements AutoCloseable {
 
     private void events(HttpExchange ex) throws IOException {
         String accept = String.valueOf(ex.getRequestHeaders().getFirst("Accept"));
+        if (!accept.contains("text/event-stream")) {
+            page(ex);
+            return;
+        }
         List<String> events = connections.pollFirst();
         if (!sse || !accept.contains("text/event-stream") || events == null) {
             reply(ex, 404, "{\"error\":{\"code\":\"E_NOT_FOUND\",\"message\":\"no route\",\"where\":\"path\"}}");
@@ -89,6 +112,26 @@ final class FakeDaemon implements AutoCloseable {
         } catch (IOException closedByClient) {
             // the watcher stops reading once it has seen the end
         }
+    }
+
+    /** {@code GET /workflows/w1/events?after=N&limit=M} as JSON: the {@link #history} events after N. */
+    private void page(HttpExchange ex) throws IOException {
+        long after = 0;
+        int limit = 500;
+        String q = ex.getRequestURI().getRawQuery();
+        if (q != null)
+            for (String kv : q.split("&")) {
+                if (kv.startsWith("after=")) after = Long.parseLong(kv.substring(6));
+                if (kv.startsWith("limit=")) limit = Integer.parseInt(kv.substring(6));
+            }
+        var arr = Json.MAPPER.createArrayNode();
+        for (String e : history) {
+            var n = Json.read(e);
+            if (n.get("id").asLong() > after && arr.size() < limit) arr.add(n);
+        }
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        body.set("events", arr);
+        reply(ex, 200, body.toString());
     }
 
     private static void sleep(long ms) {

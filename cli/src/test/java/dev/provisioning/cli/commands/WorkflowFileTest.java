@@ -160,6 +160,23 @@ class WorkflowFileTest {
     }
 
     @Test
+    void onlyAFileSentAsItIsIsNamedToTheDaemon() throws Exception {
+        Path f = Files.writeString(tmp.resolve("a.toml"), TOML);
+        assertThat(WorkflowFile.load(f, null, "", T).sourceParam()).isEqualTo(f.toString());
+        assertThat(WorkflowFile.load(f, Priority.high, "", T).sourceParam()).as("rewritten: its lines are not the file's").isNull();
+        Path bin = fakeBinary("kcl", "echo '{\"task\":[{\"id\":\"from-kcl\"}]}'\n");
+        Path k = Files.writeString(tmp.resolve("deploy.k"), "x = 1\n");
+        WorkflowFile.Document d = WorkflowFile.load(k, null, bin.toString(), T);
+        assertThat(d.asIs()).isFalse();
+        assertThat(d.sourceParam()).isNull();
+        // the daemon's line numbers are lines of the exported JSON: not shown as lines of the .k file
+        CliException c = WorkflowFile.explain(new ApiException(400, "E_INVALID_WORKFLOW", "x", "request body",
+                List.of("request body:3: task 'a': timeout: bad duration", "request body: dependency cycle: a -> a")), d, "");
+        assertThat(c.getMessage()).isEqualTo(d.source() + ": 2 errors in the workflow");
+        assertThat(c.detail()).isEqualTo(d.source() + ": task 'a': timeout: bad duration\n" + d.source() + ": dependency cycle: a -> a");
+    }
+
+    @Test
     void theDaemonsErrorsNameTheFileAndListEveryDetail() {
         WorkflowFile.Document doc = new WorkflowFile.Document(new byte[0], "application/toml", "deploy.toml");
         ApiException e = new ApiException(400, "E_INVALID_WORKFLOW",

@@ -55,6 +55,7 @@ class WorkflowSubmitCommandTest {
         assertThat(r.err()).contains("submitted " + f + " (2 tasks) as workflow w1", "provisioning workflow status w1");
         assertThat(daemon.submittedContentType).isEqualTo("application/toml");
         assertThat(new String(daemon.submittedBody, StandardCharsets.UTF_8)).isEqualTo(TOML);
+        assertThat(daemon.submittedQuery).as("the daemon names the file in its errors").isEqualTo("source=" + f.toString().replace("/", "%2F"));
 
         Path y = Files.writeString(tmp.resolve("deploy.yml"), "task: []\n");
         r = cli("batch", "submit", y.toString(), "--json");
@@ -74,6 +75,7 @@ class WorkflowSubmitCommandTest {
         JsonNode doc = Json.read(new String(daemon.submittedBody, StandardCharsets.UTF_8));
         assertThat(doc.at("/workflow/priority").asText()).isEqualTo("high");
         assertThat(doc.at("/task/0/id").asText()).isEqualTo("server-cp-1");
+        assertThat(daemon.submittedQuery).as("the lines of the JSON sent are not lines of the file").isNull();
     }
 
     @Test

@@ -171,7 +171,7 @@ class WorkflowWatcherTest {
 
     static Api.Task t(String state, Integer attempt, String error, String stderr) {
         return new Api.Task("t1", "w1", "create", state, "normal", attempt, 3, 10, "x", null, 1, error, stderr,
-                List.of(), null, null, null, null, null);
+                List.of(), null, null, null, null, null, null);
     }
 
     @Test
@@ -179,7 +179,7 @@ class WorkflowWatcherTest {
         Api.Workflow w = new Api.Workflow("w1", "server create web-1", "server.create", "Failed", "normal", "fail", null, null,
                 null, Map.of(), List.of(t("Failed", 3, "cannot create web-1", "line 1\nline 2\n"),
                         new Api.Task("t2", "w1", "ok", "Completed", "normal", 1, 1, 100, null, null, 0, null, "a warning",
-                                List.of(), null, null, null, null, null)));
+                                List.of(), null, null, null, null, null, null)));
         CliException e = WorkflowWatcher.failure(w);
         assertThat(e.exitCode()).isEqualTo(ExitCode.FAILED);
         assertThat(e.code()).isEqualTo("E_WORKFLOW_FAILED");
