@@ -87,6 +87,7 @@ public final class EndToEndBench {
         } finally {
             daemon.destroy();
             daemon.waitFor();
+            if (System.getenv("PROVISIONING_BENCH_KEEP") == null) DagBench.deleteTree(work);
         }
     }
 
