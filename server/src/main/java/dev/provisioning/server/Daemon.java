@@ -82,13 +82,14 @@ public final class Daemon implements AutoCloseable {
                     new WorkflowSpecParser.Defaults(timeout, config.executor().maxAttempts(), config.pools().keySet()));
             Auth auth = new Auth(token, config.server().requireToken(), !ConfigLoader.isLoopback(host));
             SystemService system = new SystemService(scheduler, config.storage().backend(), registry, clock);
-            WorkflowService workflows = new WorkflowService(store, scheduler, submissions, specParser, http, metrics, changes);
+            WorkflowService workflows = new WorkflowService(store, scheduler, submissions, specParser, http, metrics, changes,
+                    config.server().maxWorkflowBytes());
             TaskService tasks = new TaskService(store, http);
 
             server = WebServer.builder()
                     .host(host)
                     .port(config.server().port())
-                    .maxPayloadSize(config.server().maxBodyBytes() * 4)
+                    .maxPayloadSize(Math.max(config.server().maxBodyBytes(), config.server().maxWorkflowBytes()) * 2)
                     .shutdownHook(false)
                     .routing(r -> ApiRoutes.configure(r, auth, system, workflows, tasks))
                     .build()

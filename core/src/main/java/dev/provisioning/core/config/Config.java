@@ -12,7 +12,7 @@ public record Config(Server server, Storage storage, Executor executor, Nushell 
         pools = Map.copyOf(pools);
     }
 
-    public record Server(String host, int port, boolean requireToken, long maxBodyBytes) {}
+    public record Server(String host, int port, boolean requireToken, long maxBodyBytes, long maxWorkflowBytes) {}
 
     public record Storage(String backend, Path dataDir, String postgresUrl, String postgresUser, String postgresPassword) {}
 

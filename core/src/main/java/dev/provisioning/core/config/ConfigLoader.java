@@ -235,7 +235,8 @@ public final class ConfigLoader {
             Path dataDir = dd.isBlank() ? defaultDataDir(src.env()) : Path.of(dd).toAbsolutePath().normalize();
 
             return new Config(
-                    new Config.Server(host, port, requireToken, longMin(s, "server.max_body_bytes", 1024)),
+                    new Config.Server(host, port, requireToken, longMin(s, "server.max_body_bytes", 1024),
+                            longMin(s, "server.max_workflow_bytes", 1024)),
                     new Config.Storage(backend, dataDir, pgUrl, st.get("postgres_user").asText(), st.get("postgres_password").asText()),
                     new Config.Executor(intIn(ex, "executor.max_concurrent_tasks", 1, 10_000),
                             longMin(ex, "executor.task_timeout_seconds", 1), longMin(ex, "executor.kill_grace_seconds", 0),

@@ -16,27 +16,36 @@ public final class Levels {
 
     /** Task keys per level, in submission order within a level. The workflow must be acyclic (validated). */
     public static List<List<String>> of(NewWorkflow wf) {
-        Map<String, NewTask> byId = new HashMap<>();
-        wf.tasks().forEach(t -> byId.put(t.id(), t));
-        Map<String, Integer> level = new HashMap<>();
+        // Iterative: a task's dependencies may come later in the list, so relax in topological (Kahn) order.
+        Map<String, Integer> index = new HashMap<>();
+        List<NewTask> tasks = wf.tasks();
+        for (int i = 0; i < tasks.size(); i++) index.put(tasks.get(i).id(), i);
+        int n = tasks.size();
+        int[] pending = new int[n];
+        int[] level = new int[n];
+        List<List<Integer>> dependents = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) dependents.add(new ArrayList<>());
+        for (int i = 0; i < n; i++)
+            for (NewTask.Dependency d : tasks.get(i).dependsOn()) {
+                Integer j = index.get(d.taskId());
+                if (j == null) continue;
+                pending[i]++;
+                dependents.get(j).add(i);
+            }
+        java.util.ArrayDeque<Integer> ready = new java.util.ArrayDeque<>();
+        for (int i = 0; i < n; i++) if (pending[i] == 0) ready.add(i);
+        while (!ready.isEmpty()) {
+            int t = ready.poll();
+            for (int d : dependents.get(t)) {
+                level[d] = Math.max(level[d], level[t] + 1);
+                if (--pending[d] == 0) ready.add(d);
+            }
+        }
         List<List<String>> out = new ArrayList<>();
-        for (NewTask t : wf.tasks()) {
-            int l = levelOf(t, byId, level);
-            while (out.size() <= l) out.add(new ArrayList<>());
-            out.get(l).add(t.key());
+        for (int i = 0; i < n; i++) {
+            while (out.size() <= level[i]) out.add(new ArrayList<>());
+            out.get(level[i]).add(tasks.get(i).key());
         }
         return out;
-    }
-
-    private static int levelOf(NewTask t, Map<String, NewTask> byId, Map<String, Integer> memo) {
-        Integer known = memo.get(t.id());
-        if (known != null) return known;
-        int l = 0;
-        for (NewTask.Dependency d : t.dependsOn()) {
-            NewTask dep = byId.get(d.taskId());
-            if (dep != null) l = Math.max(l, levelOf(dep, byId, memo) + 1);
-        }
-        memo.put(t.id(), l);
-        return l;
     }
 }

@@ -61,6 +61,20 @@ public final class Scheduler implements AutoCloseable {
     private final Settings settings;
     private final Metrics metrics;
     private final Map<String, Running> running = new ConcurrentHashMap<>();
+    /** parallel_limit never changes after submit: read once per workflow (bounded). */
+    private final Map<String, Integer> parallelLimits = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<>(256, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, Integer> e) {
+                    return size() > 10_000;
+                }
+            });
+    /**
+     * Attempt callbacks (progress, checkpoint, exit) run here, in order, so the runner's thread never waits on the
+     * store: a completion transaction does not delay noticing the next exit.
+     */
+    private final java.util.concurrent.ExecutorService callbacks = java.util.concurrent.Executors.newSingleThreadExecutor(
+            r -> Thread.ofPlatform().name("scheduler-callbacks").daemon(true).unstarted(r));
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition signal = lock.newCondition();
     private boolean woken;
@@ -161,7 +175,8 @@ public final class Scheduler implements AutoCloseable {
         for (Task t : ready) {
             byId.put(t.id(), t);
             candidates.add(new Planner.Candidate(t.id(), t.workflowId(), t.priority().weight(), t.seq(), t.updatedAt(), t.pools()));
-            workflowLimits.computeIfAbsent(t.workflowId(), id -> store.workflow(id).map(Workflow::parallelLimit).orElse(0));
+            workflowLimits.computeIfAbsent(t.workflowId(),
+                    id -> parallelLimits.computeIfAbsent(id, w -> store.workflow(w).map(Workflow::parallelLimit).orElse(0)));
         }
         Planner.Snapshot snapshot = new Planner.Snapshot(candidates, running.size(), settings.maxConcurrent(), perWorkflow,
                 workflowLimits, perPool, settings.pools(), now, settings.agingInterval());
@@ -305,24 +320,32 @@ public final class Scheduler implements AutoCloseable {
 
         @Override
         public void progress(int percent, String message) {
-            try {
-                store.recordProgress(task.id(), attemptNo, percent, message);
-            } catch (RuntimeException e) {
-                log.warn("progress of task {} not recorded", task.id(), e);
-            }
+            callback(() -> {
+                try {
+                    store.recordProgress(task.id(), attemptNo, percent, message);
+                } catch (RuntimeException e) {
+                    log.warn("progress of task {} not recorded", task.id(), e);
+                }
+            });
         }
 
         @Override
         public void checkpoint(JsonNode checkpoint) {
-            try {
-                store.saveCheckpoint(task.id(), attemptNo, checkpoint);
-            } catch (RuntimeException e) {
-                log.warn("checkpoint of task {} not recorded", task.id(), e);
-            }
+            callback(() -> {
+                try {
+                    store.saveCheckpoint(task.id(), attemptNo, checkpoint);
+                } catch (RuntimeException e) {
+                    log.warn("checkpoint of task {} not recorded", task.id(), e);
+                }
+            });
         }
 
         @Override
         public void exited(Runner.AttemptExit exit) {
+            callback(() -> recordExit(exit));
+        }
+
+        private void recordExit(Runner.AttemptExit exit) {
             try {
                 AttemptOutcome outcome = Outcomes.decide(task, attemptNo, exit, clock.instant(), () -> ThreadLocalRandom.current().nextDouble());
                 if (!store.completeAttempt(outcome))
@@ -351,6 +374,10 @@ public final class Scheduler implements AutoCloseable {
 
         @Override
         public void exited(Runner.AttemptExit exit) {
+            callback(() -> recordExit(exit));
+        }
+
+        private void recordExit(Runner.AttemptExit exit) {
             try {
                 String error = exit.succeeded() ? null : "rollback " + Outcomes.describe(task, exit);
                 store.completeRollback(task.id(), attemptNo, exit.succeeded(), exit.exitCode(), error, exit.stderrTail());
@@ -360,6 +387,15 @@ public final class Scheduler implements AutoCloseable {
                 running.remove(task.id());
                 wake();
             }
+        }
+    }
+
+    /** Runs an attempt callback on the callbacks thread; after close, inline (the outcome must still be recorded). */
+    private void callback(Runnable r) {
+        try {
+            callbacks.execute(r);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            r.run();
         }
     }
 
@@ -393,12 +429,12 @@ public final class Scheduler implements AutoCloseable {
         synchronized (this) {
             t = thread;
         }
-        if (t != null) {
-            try {
-                t.join(TimeUnit.SECONDS.toMillis(5));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        try {
+            if (t != null) t.join(TimeUnit.SECONDS.toMillis(5));
+            callbacks.shutdown(); // finish recording what already ended, then stop
+            callbacks.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -45,16 +45,39 @@ public final class WorkflowDocuments {
      * {@code id: x} (YAML) or {@code "id": "x"} (JSON), 1-based.
      */
     public static WorkflowSpecParser.Lines lines(byte[] content, Format format) {
-        String[] text = new String(content, java.nio.charset.StandardCharsets.UTF_8).split("\n", -1);
-        return key -> {
-            java.util.regex.Pattern p = switch (format) {
-                case TOML -> java.util.regex.Pattern.compile("^\\s*id\\s*=\\s*[\"']" + java.util.regex.Pattern.quote(key) + "[\"']\\s*(#.*)?$");
-                case YAML -> java.util.regex.Pattern.compile("^\\s*(-\\s+)?id\\s*:\\s*[\"']?" + java.util.regex.Pattern.quote(key) + "[\"']?\\s*(#.*)?$");
-                case JSON -> java.util.regex.Pattern.compile("\"id\"\\s*:\\s*\"" + java.util.regex.Pattern.quote(key) + "\"");
-            };
-            for (int i = 0; i < text.length; i++) if (p.matcher(text[i]).find()) return i + 1;
-            return null;
+        // one pass over the text, on first use only (errors are rare; a valid document never builds it)
+        java.util.function.Supplier<java.util.Map<String, Integer>> index = new java.util.function.Supplier<>() {
+            private java.util.Map<String, Integer> map;
+
+            @Override
+            public synchronized java.util.Map<String, Integer> get() {
+                if (map == null) map = buildIndex(content, format);
+                return map;
+            }
         };
+        return key -> index.get().get(key);
+    }
+
+    private static final java.util.regex.Pattern TOML_ID = java.util.regex.Pattern.compile("^\\s*id\\s*=\\s*[\"']([^\"']*)[\"']");
+    private static final java.util.regex.Pattern YAML_ID = java.util.regex.Pattern.compile("^\\s*(?:-\\s+)?id\\s*:\\s*[\"']?([^\"'#\\s]+)");
+    private static final java.util.regex.Pattern JSON_ID = java.util.regex.Pattern.compile("\"id\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"");
+
+    private static java.util.Map<String, Integer> buildIndex(byte[] content, Format format) {
+        java.util.Map<String, Integer> map = new java.util.HashMap<>();
+        String[] text = new String(content, java.nio.charset.StandardCharsets.UTF_8).split("\n", -1);
+        java.util.regex.Pattern p = switch (format) {
+            case TOML -> TOML_ID;
+            case YAML -> YAML_ID;
+            case JSON -> JSON_ID;
+        };
+        for (int i = 0; i < text.length; i++) {
+            java.util.regex.Matcher m = p.matcher(text[i]);
+            while (m.find()) {
+                map.putIfAbsent(m.group(1), i + 1);
+                if (format != Format.JSON) break;
+            }
+        }
+        return map;
     }
 
     public static JsonNode read(byte[] content, Format format, String source) {

@@ -42,7 +42,7 @@ public final class WorkflowSpecParser {
             "depends_on", "timeout", "priority", "max_attempts", "retry", "rollback", "pools", "for_each");
     private static final Set<String> RETRY_KEYS = Set.of("max_attempts", "backoff", "initial_delay", "max_delay", "jitter");
     private static final Set<String> ACTION_KEYS = Set.of("module", "function", "args", "script", "argv", "command");
-    private static final int MAX_TASKS = 10_000;
+    private static final int MAX_TASKS = 100_000;
 
     /** Defaults from config, and the names of the configured resource pools. */
     public record Defaults(Duration timeout, int maxAttempts, Set<String> pools) {
@@ -75,6 +75,7 @@ public final class WorkflowSpecParser {
     }
 
     public NewWorkflow parse(JsonNode doc, String source, Lines lines) {
+        Set<String> validated = new java.util.HashSet<>(); // a module+function used by many tasks is checked once
         List<String> errors = new ArrayList<>();
         if (doc == null || !doc.isObject()) throw invalid(source, List.of(source + ": must be a table/object with [workflow] and [[task]]"));
         unknownKeys(doc, Set.of("workflow", "task"), source, errors);
@@ -161,14 +162,14 @@ public final class WorkflowSpecParser {
             JsonNode t = e.getValue();
             String at = where(source, lines, def);
             unknownKeys(t, TASK_KEYS, at, errs);
-            Action action = action(t, at, errs, itemOf.get(key));
+            Action action = action(t, at, errs, itemOf.get(key), validated);
             Action rollback = null;
             JsonNode rb = t.get("rollback");
             if (rb != null && !rb.isNull()) {
                 if (!rb.isObject()) errs.add(at + ": rollback: must be a table with module+function, script or command");
                 else {
                     unknownKeys(rb, ACTION_KEYS, at + ": rollback", errs);
-                    rollback = action(rb, at + ": rollback", errs, itemOf.get(key));
+                    rollback = action(rb, at + ": rollback", errs, itemOf.get(key), validated);
                 }
             }
             List<NewTask.Dependency> deps = new ArrayList<>();
@@ -240,7 +241,7 @@ public final class WorkflowSpecParser {
      * The task's action. For a fanned-out task, {@code item} is the for_each item: a nu action gets it as
      * {@code args.item}; an argv entry that is exactly {@code {item}} is replaced by it (argv, never a shell).
      */
-    private Action action(JsonNode t, String at, List<String> errors, JsonNode item) {
+    private Action action(JsonNode t, String at, List<String> errors, JsonNode item, Set<String> validated) {
         int kinds = (t.has("module") || t.has("function") ? 1 : 0) + (t.has("script") ? 1 : 0) + (t.has("command") ? 1 : 0);
         if (kinds != 1) {
             errors.add(at + ": needs exactly one action: module+function, script, or command");
@@ -265,7 +266,15 @@ public final class WorkflowSpecParser {
                 if (item != null) argsCopy.set("item", item);
                 a = new Action.Nu(t.path("module").asText(null), t.path("function").asText(null), argsCopy);
             }
-            validator.validate(a, at);
+            String memo = switch (a) {
+                case Action.Nu nu -> "nu\0" + nu.module() + "\0" + nu.function();
+                case Action.Script sc -> "script\0" + sc.path();
+                case Action.Command c -> null;
+            };
+            if (memo == null || !validated.contains(memo)) {
+                validator.validate(a, at);
+                if (memo != null) validated.add(memo);
+            }
             return a;
         } catch (ProvisioningException e) {
             String msg = e.getMessage();
@@ -356,34 +365,43 @@ public final class WorkflowSpecParser {
         return d;
     }
 
-    /** A cycle as a path of task ids (first == last), or null. */
+    /**
+     * A cycle as a path of task ids (first == last), or null. Iterative (Kahn): tasks that never reach in-degree
+     * zero lie on or behind a cycle; walking dependencies among them from any one must repeat a task.
+     */
     static List<String> findCycle(Map<String, List<String>> edges) {
-        Map<String, Integer> color = new HashMap<>();
-        List<String> stack = new ArrayList<>();
-        for (String start : edges.keySet()) {
-            List<String> c = dfs(start, edges, color, stack);
-            if (c != null) return c;
+        Map<String, Integer> pending = new HashMap<>(); // task -> number of its dependencies not yet removed
+        Map<String, List<String>> dependents = new HashMap<>();
+        for (Map.Entry<String, List<String>> e : edges.entrySet()) {
+            pending.merge(e.getKey(), e.getValue().size(), Integer::sum);
+            for (String dep : e.getValue()) {
+                pending.putIfAbsent(dep, 0);
+                dependents.computeIfAbsent(dep, k -> new ArrayList<>()).add(e.getKey());
+            }
         }
-        return null;
-    }
-
-    private static List<String> dfs(String node, Map<String, List<String>> edges, Map<String, Integer> color, List<String> stack) {
-        Integer c = color.get(node);
-        if (c != null && c == 2) return null;
-        if (c != null && c == 1) {
-            List<String> cycle = new ArrayList<>(stack.subList(stack.indexOf(node), stack.size()));
-            cycle.add(node);
-            return cycle;
+        java.util.ArrayDeque<String> ready = new java.util.ArrayDeque<>();
+        pending.forEach((k, v) -> { if (v == 0) ready.add(k); });
+        while (!ready.isEmpty()) {
+            String t = ready.poll();
+            pending.remove(t);
+            for (String d : dependents.getOrDefault(t, List.of()))
+                if (pending.merge(d, -1, Integer::sum) == 0) ready.add(d);
         }
-        color.put(node, 1);
-        stack.add(node);
-        for (String next : edges.getOrDefault(node, List.of())) {
-            List<String> found = dfs(next, edges, color, stack);
-            if (found != null) return found;
+        if (pending.isEmpty()) return null;
+        String start = pending.keySet().stream().sorted().findFirst().orElseThrow();
+        Map<String, Integer> seenAt = new LinkedHashMap<>();
+        List<String> path = new ArrayList<>();
+        String cur = start;
+        while (!seenAt.containsKey(cur)) {
+            seenAt.put(cur, path.size());
+            path.add(cur);
+            String next = null;
+            for (String dep : edges.getOrDefault(cur, List.of())) if (pending.containsKey(dep)) { next = dep; break; }
+            cur = next;
         }
-        stack.remove(stack.size() - 1);
-        color.put(node, 2);
-        return null;
+        List<String> cycle = new ArrayList<>(path.subList(seenAt.get(cur), path.size()));
+        cycle.add(cur);
+        return cycle;
     }
 
     private static ProvisioningException invalid(String source, List<String> errors) {

@@ -27,8 +27,13 @@ public final class Http {
 
     /** Reads at most {@code max_body_bytes}; more is a 413 before anything is parsed or stored. */
     public byte[] body(ServerRequest req) {
+        return body(req, maxBodyBytes, "server.max_body_bytes");
+    }
+
+    /** Reads at most {@code limit} bytes; more is a 413 naming the config key that sets the limit. */
+    public byte[] body(ServerRequest req, long limit, String key) {
         Optional<Long> declared = req.headers().contentLength().stream().boxed().findFirst();
-        if (declared.isPresent() && declared.get() > maxBodyBytes) throw tooLarge(declared.get());
+        if (declared.isPresent() && declared.get() > limit) throw tooLarge(declared.get(), limit, key);
         if (!req.content().hasEntity()) return new byte[0];
         try (InputStream in = req.content().inputStream()) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -37,7 +42,7 @@ public final class Http {
             int n;
             while ((n = in.read(buf)) > 0) {
                 total += n;
-                if (total > maxBodyBytes) throw tooLarge(total);
+                if (total > limit) throw tooLarge(total, limit, key);
                 out.write(buf, 0, n);
             }
             return out.toByteArray();
@@ -70,9 +75,9 @@ public final class Http {
         return new ProvisioningException(ErrorCode.MALFORMED_JSON, "malformed JSON at " + where + ": " + e.getOriginalMessage(), where);
     }
 
-    private ProvisioningException tooLarge(long size) {
+    private static ProvisioningException tooLarge(long size, long limit, String key) {
         return new ProvisioningException(ErrorCode.PAYLOAD_TOO_LARGE,
-                "request body of " + size + "+ bytes exceeds server.max_body_bytes = " + maxBodyBytes, "body");
+                "request body of " + size + "+ bytes exceeds " + key + " = " + limit, "body");
     }
 
     public static void json(ServerResponse res, Status status, Object body) {

@@ -35,10 +35,12 @@ public final class WorkflowService implements HttpService {
     private final Http http;
     private final Metrics metrics;
     private final ChangeSignal changes;
+    private final long maxWorkflowBytes;
 
     public WorkflowService(Store store, Scheduler scheduler, Submissions submissions, WorkflowSpecParser specParser,
-                           Http http, Metrics metrics, ChangeSignal changes) {
+                           Http http, Metrics metrics, ChangeSignal changes, long maxWorkflowBytes) {
         this.changes = changes;
+        this.maxWorkflowBytes = maxWorkflowBytes;
         this.store = store;
         this.scheduler = scheduler;
         this.submissions = submissions;
@@ -98,7 +100,7 @@ public final class WorkflowService implements HttpService {
         if (format == null)
             throw new ProvisioningException(ErrorCode.UNSUPPORTED_MEDIA_TYPE,
                     "Content-Type '" + ct + "' is not supported; use application/json, application/toml or application/yaml", "header Content-Type");
-        byte[] body = http.body(req);
+        byte[] body = http.body(req, maxWorkflowBytes, "server.max_workflow_bytes");
         String source = Http.query(req, "source").orElse("request body");
         NewWorkflow wf = specParser.parse(WorkflowDocuments.read(body, format, source), source, WorkflowDocuments.lines(body, format));
         return kind.equals(wf.kind()) ? wf
