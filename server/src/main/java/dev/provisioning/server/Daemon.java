@@ -143,26 +143,20 @@ public final class Daemon implements AutoCloseable {
 
         void set(Runner r) { delegate = r; }
 
-        @Override
-        public RunHandle start(AttemptSpec spec, AttemptListener listener) {
+        private Runner runner() {
             Runner r = delegate;
             if (r == null) throw new IllegalStateException("runner not started yet");
-            return r.start(spec, listener);
+            return r;
         }
 
         @Override
-        public boolean neverStarted(java.nio.file.Path attemptDir) {
-            Runner r = delegate;
-            if (r == null) throw new IllegalStateException("runner not started yet");
-            return r.neverStarted(attemptDir);
-        }
+        public RunHandle start(AttemptSpec spec, AttemptListener listener) { return runner().start(spec, listener); }
 
         @Override
-        public RunHandle reattach(AttemptSpec spec, AttemptListener listener) {
-            Runner r = delegate;
-            if (r == null) throw new IllegalStateException("runner not started yet");
-            return r.reattach(spec, listener);
-        }
+        public RunHandle reattach(AttemptSpec spec, AttemptListener listener) { return runner().reattach(spec, listener); }
+
+        @Override
+        public boolean neverStarted(java.nio.file.Path attemptDir) { return runner().neverStarted(attemptDir); }
 
         @Override
         public void close() {

@@ -158,24 +158,10 @@ public final class DirectRunner {
         }
     }
 
-    /**
-     * What a Nushell error report says went wrong: its {@code x <msg>} line and the {@code | ...} lines that
-     * continue it, joined; else the last non-blank line.
-     */
+    /** What a Nushell error report says went wrong (its joined headline), else the last non-blank line. */
     static String summary(List<String> stderr) {
-        for (int i = 0; i < stderr.size(); i++) {
-            String s = stderr.get(i).strip();
-            if (!s.startsWith("x ") && !s.startsWith("× ")) continue;
-            StringBuilder msg = new StringBuilder(s.substring(2).strip());
-            for (int j = i + 1; j < stderr.size(); j++) {
-                String c = stderr.get(j).strip();
-                if (!c.startsWith("|")) break;
-                if (!c.substring(1).isBlank()) msg.append(' ').append(c.substring(1).strip());
-            }
-            return msg.toString();
-        }
-        for (int i = stderr.size() - 1; i >= 0; i--) if (!stderr.get(i).isBlank()) return stderr.get(i).strip();
-        return "no error output";
+        String s = dev.provisioning.core.model.NuErrors.summary(String.join("\n", stderr));
+        return s == null ? "no error output" : s;
     }
 
     private static Thread pump(InputStream in, Consumer<String> sink) {

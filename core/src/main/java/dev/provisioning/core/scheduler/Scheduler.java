@@ -216,11 +216,7 @@ public final class Scheduler implements AutoCloseable {
             Optional<Attempt> claimed = store.claimRollback(c.id(), settings.owner(), runDir.toString());
             if (claimed.isEmpty()) continue;
             int no = claimed.get().attemptNo();
-            ObjectNode inputs = Json.MAPPER.createObjectNode();
-            inputs.set(c.key(), c.result() == null ? Json.MAPPER.nullNode() : c.result());
-            Runner.AttemptSpec spec = new Runner.AttemptSpec(c.workflowId(), c.id(), no, c.rollback(), c.idempotencyKey() + "/rollback",
-                    inputs, null, Duration.ofMillis(c.timeoutMs()), runDir.resolve(Integer.toString(no)));
-            launch(c, no, spec, new RollbackListener(c, no), true);
+            launch(c, no, rollbackSpec(c, no, runDir.resolve(Integer.toString(no))), new RollbackListener(c, no), true);
         }
     }
 
@@ -247,55 +243,50 @@ public final class Scheduler implements AutoCloseable {
      * its exit, follows it while it lives, or reports it lost (then the task's retry policy decides).
      */
     private void recover() {
-        for (Task task : store.runningTasks()) {
-            try {
-                Attempt attempt = store.attempts(task.id()).stream().filter(a -> a.attemptNo() == task.attempt()).findFirst().orElse(null);
-                if (attempt == null || attempt.runDir() == null) {
-                    store.completeAttempt(new AttemptOutcome(task.id(), task.attempt(), TaskState.Failed, null, null,
-                            "attempt lost: no run dir recorded", null, null));
-                    continue;
-                }
-                Path attemptDir = Path.of(attempt.runDir()).resolve(Integer.toString(attempt.attemptNo()));
-                Runner.AttemptSpec spec = new Runner.AttemptSpec(task.workflowId(), task.id(), attempt.attemptNo(), task.action(),
-                        task.idempotencyKey(), inputsOf(task), task.checkpoint(), Duration.ofMillis(task.timeoutMs()), attemptDir);
-                if (runner.neverStarted(attemptDir)) {
-                    // The daemon died between the claim and the spawn: nothing ran, so run this same attempt now.
-                    log.info("task {} attempt {} was claimed but never started; starting it now", task.id(), attempt.attemptNo());
-                    launch(task, attempt.attemptNo(), spec, new ForwardListener(task, attempt.attemptNo(), clock.instant()), false);
-                    continue;
-                }
-                running.put(task.id(), new Running(task.workflowId(), task.pools(), PLACEHOLDER));
-                Runner.RunHandle h = runner.reattach(spec, new ForwardListener(task, attempt.attemptNo(),
-                        attempt.startedAt() == null ? clock.instant() : attempt.startedAt()));
-                running.computeIfPresent(task.id(), (k, r) -> r.handle() == PLACEHOLDER ? new Running(r.workflowId(), r.pools(), h) : r);
-                log.info("recovered task {} attempt {}", task.id(), attempt.attemptNo());
-            } catch (RuntimeException e) {
-                running.remove(task.id());
-                log.error("could not recover task {}", task.id(), e);
+        for (Task task : store.runningTasks()) recoverAttempt(task, false);
+        for (Task task : store.tasks(TaskState.RollingBack, null, 100_000, 0))
+            if (task.rollbackRunning()) recoverAttempt(task, true);
+    }
+
+    /** Picks up one attempt (a run, or a rollback) that the store shows in progress. */
+    private void recoverAttempt(Task task, boolean rollback) {
+        try {
+            Attempt attempt = store.attempts(task.id()).stream().filter(a -> a.attemptNo() == task.attempt()).findFirst().orElse(null);
+            if (attempt == null || attempt.runDir() == null) {
+                String lost = "attempt lost: no run dir recorded";
+                if (rollback) store.completeRollback(task.id(), task.attempt(), false, null, "rollback " + lost, null);
+                else store.completeAttempt(new AttemptOutcome(task.id(), task.attempt(), TaskState.Failed, null, null, lost, null, null));
+                return;
             }
-        }
-        for (Task task : store.tasks(TaskState.RollingBack, null, 100_000, 0)) {
-            if (!task.rollbackRunning()) continue;
-            try {
-                Attempt attempt = store.attempts(task.id()).stream().filter(a -> a.attemptNo() == task.attempt()).findFirst().orElse(null);
-                if (attempt == null || attempt.runDir() == null) {
-                    store.completeRollback(task.id(), task.attempt(), false, null, "rollback attempt lost: no run dir recorded", null);
-                    continue;
-                }
-                ObjectNode inputs = Json.MAPPER.createObjectNode();
-                inputs.set(task.key(), task.result() == null ? Json.MAPPER.nullNode() : task.result());
-                Runner.AttemptSpec spec = new Runner.AttemptSpec(task.workflowId(), task.id(), attempt.attemptNo(), task.rollback(),
-                        task.idempotencyKey() + "/rollback", inputs, null, Duration.ofMillis(task.timeoutMs()),
-                        Path.of(attempt.runDir()).resolve(Integer.toString(attempt.attemptNo())));
-                running.put(task.id(), new Running(task.workflowId(), task.pools(), PLACEHOLDER));
-                Runner.RunHandle h = runner.reattach(spec, new RollbackListener(task, attempt.attemptNo()));
-                running.computeIfPresent(task.id(), (k, r) -> r.handle() == PLACEHOLDER ? new Running(r.workflowId(), r.pools(), h) : r);
-                log.info("recovered the rollback of task {} attempt {}", task.id(), attempt.attemptNo());
-            } catch (RuntimeException e) {
-                running.remove(task.id());
-                log.error("could not recover the rollback of task {}", task.id(), e);
+            int no = attempt.attemptNo();
+            Path attemptDir = Path.of(attempt.runDir()).resolve(Integer.toString(no));
+            Runner.AttemptSpec spec = rollback ? rollbackSpec(task, no, attemptDir)
+                    : new Runner.AttemptSpec(task.workflowId(), task.id(), no, task.action(), task.idempotencyKey(), inputsOf(task),
+                            task.checkpoint(), Duration.ofMillis(task.timeoutMs()), attemptDir);
+            Runner.AttemptListener listener = rollback ? new RollbackListener(task, no)
+                    : new ForwardListener(task, no, attempt.startedAt() == null ? clock.instant() : attempt.startedAt());
+            if (runner.neverStarted(attemptDir)) {
+                // The daemon died between the claim and the spawn: nothing ran, so run this same attempt now.
+                log.info("task {} attempt {} was claimed but never started; starting it now", task.id(), no);
+                launch(task, no, spec, listener, rollback);
+                return;
             }
+            running.put(task.id(), new Running(task.workflowId(), task.pools(), PLACEHOLDER));
+            Runner.RunHandle h = runner.reattach(spec, listener);
+            running.computeIfPresent(task.id(), (k, r) -> r.handle() == PLACEHOLDER ? new Running(r.workflowId(), r.pools(), h) : r);
+            log.info("recovered {} of task {} attempt {}", rollback ? "the rollback" : "the run", task.id(), no);
+        } catch (RuntimeException e) {
+            running.remove(task.id());
+            log.error("could not recover task {}", task.id(), e);
         }
+    }
+
+    /** The rollback action of a task, given its own result as input. */
+    private static Runner.AttemptSpec rollbackSpec(Task task, int attemptNo, Path attemptDir) {
+        ObjectNode inputs = Json.MAPPER.createObjectNode();
+        inputs.set(task.key(), task.result() == null ? Json.MAPPER.nullNode() : task.result());
+        return new Runner.AttemptSpec(task.workflowId(), task.id(), attemptNo, task.rollback(), task.idempotencyKey() + "/rollback",
+                inputs, null, Duration.ofMillis(task.timeoutMs()), attemptDir);
     }
 
     /** Results of the task's dependencies, keyed by their task key. */
