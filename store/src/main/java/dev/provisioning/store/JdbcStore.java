@@ -92,8 +92,11 @@ public final class JdbcStore implements Store {
             + "max_attempts, retry_json, timeout_ms, idempotency_key, next_attempt_at, progress, progress_message, "
             + "result_json, exit_code, error, stderr_tail, rollback_json, pools_json, checkpoint_json, attempt_base, "
             + "rollback_running, seq, created_at, updated_at, started_at, finished_at";
+    /** Without request_json, which {@link #withRequests} fills from {@link #requests}; {@code no_request} says if it is NULL. */
     private static final String WORKFLOW_COLS = "id, name, kind, state, priority, on_failure, parallel_limit, "
-            + "request_json, created_at, updated_at, finished_at";
+            + "CASE WHEN request_json IS NULL THEN 1 ELSE 0 END AS no_request, created_at, updated_at, finished_at";
+    /** Bound of {@link #requests}, in characters of request_json (a parsed tree takes several times that). */
+    static final int REQUEST_CACHE_CHARS = 4 << 20;
     private static final String ATTEMPT_COLS = "task_id, attempt_no, state, owner, pid, run_dir, exit_code, error, "
             + "stderr_tail, started_at, finished_at";
     private static final String EVENT_COLS = "id, workflow_id, task_id, type, from_state, to_state, data_json, at";
@@ -103,6 +106,17 @@ public final class JdbcStore implements Store {
     private final Dialect dialect;
     private final Clock clock;
     private final ReentrantLock writeLock;
+    /**
+     * Whether a plain success takes the incremental path ({@link #settleCompleted}). Always on; tests turn it off
+     * to compare the two paths and to time them.
+     */
+    boolean incrementalSettle = true;
+    /**
+     * Parsed request documents by workflow id. {@code request_json} is written once, by insertWorkflow, and never
+     * changed, so {@link #workflow} and {@link #workflows} read it and parse it once per process, then hand each
+     * caller its own deep copy (the trees are mutable); parsing a 500-task document costs about 4× the copy.
+     */
+    private final RequestCache requests = new RequestCache(REQUEST_CACHE_CHARS);
 
     private JdbcStore(DataSource dataSource, AutoCloseable owned, Dialect dialect, Clock clock) {
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
@@ -437,7 +451,8 @@ public final class JdbcStore implements Store {
             if (outcome.error() != null) data.put("error", outcome.error());
             if (nextAt != null) data.put("nextAttemptAt", nextAt.toString());
             tx.event(workflowId, taskId, "task.state", TaskState.Running, next, data);
-            settle(tx, workflowId, wf, false);
+            if (next == TaskState.Completed && incrementalSettle) settleCompleted(tx, workflowId, wf, taskId);
+            else settle(tx, workflowId, wf, false);
             return true;
         });
     }
@@ -740,6 +755,75 @@ public final class JdbcStore implements Store {
     }
 
     /**
+     * {@link #settle} after {@code taskId} moved Running → Completed, without reading the whole workflow. It gives
+     * the same changes, in the same order, and the same workflow state as the full pass, because:
+     * <ul>
+     *   <li>Every transaction that changes a task's state so that a Pending task's promotion could change ends
+     *       with a policy pass, and {@link Promotion#compute} runs to a fixpoint, so before this completion no
+     *       Pending task could move. {@link Promotion} decides a Pending task from its dependencies' states only,
+     *       so the only tasks that may move now are the Pending dependents of {@code taskId} (the candidates).
+     *       A candidate can then only become Ready (a Completed task skips nobody, and whatever else would skip
+     *       it would have done so before); a Ready task ends nothing, so nothing cascades.</li>
+     *   <li>With no Failed task (or {@code on_failure = continue}) and no rollback requested,
+     *       {@link WorkflowPolicy#apply} is exactly that promotion: it neither skips nor rolls back.</li>
+     *   <li>{@link WorkflowStates#derive} depends only on the multiset of states, which the per-state counts
+     *       give.</li>
+     * </ul>
+     * {@link Promotion#compute} itself decides the candidates, on their dependencies' current states. Anything
+     * else (a Failed task under fail/rollback, or a computed change that is not Pending → Ready, which the
+     * argument above rules out) falls back to the full {@link #settle} before anything is written.
+     */
+    private WorkflowState settleCompleted(Tx tx, String workflowId, WfRow wf, String taskId) throws SQLException {
+        Map<TaskState, Integer> counts = new java.util.EnumMap<>(TaskState.class);
+        for (Object[] r : Sql.query(tx.c, "SELECT state, COUNT(*) FROM tasks WHERE workflow_id = ? GROUP BY state",
+                rs -> new Object[] {TaskState.valueOf(rs.getString(1)), rs.getInt(2)}, workflowId))
+            counts.put((TaskState) r[0], (Integer) r[1]);
+        if (counts.containsKey(TaskState.Failed) && wf.onFailure() != NewWorkflow.OnFailure.CONTINUE)
+            return settle(tx, workflowId, wf, false);
+
+        List<String> candidates = Sql.query(tx.c, "SELECT t.id FROM task_deps d JOIN tasks t ON t.id = d.task_id "
+                + "WHERE d.depends_on = ? AND t.state = ? ORDER BY t.seq", rs -> rs.getString(1), taskId, TaskState.Pending);
+        List<Promotion.Change> changes = List.of();
+        if (!candidates.isEmpty()) {
+            // the candidates first, in submission order (the order the full pass meets them), then their dependencies
+            Map<String, TaskState> states = new LinkedHashMap<>();
+            candidates.forEach(id -> states.put(id, TaskState.Pending));
+            Map<String, List<Dependency>> deps = new HashMap<>();
+            for (int from = 0; from < candidates.size(); from += IN_CHUNK) {
+                List<String> chunk = candidates.subList(from, Math.min(candidates.size(), from + IN_CHUNK));
+                for (String[] r : Sql.query(tx.c, "SELECT d.task_id, d.depends_on, d.kind, s.state FROM task_deps d "
+                                + "JOIN tasks s ON s.id = d.depends_on WHERE d.task_id IN (" + Sql.placeholders(chunk.size())
+                                + ") ORDER BY d.task_id, d.pos",
+                        rs -> new String[] {rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4)},
+                        chunk.toArray())) {
+                    deps.computeIfAbsent(r[0], k -> new ArrayList<>()).add(new Dependency(r[1], DependencyKind.valueOf(r[2])));
+                    states.putIfAbsent(r[1], TaskState.valueOf(r[3]));
+                }
+            }
+            // A Pending dependency that is not a candidate keeps waiting, as in the full pass (nothing it depends on
+            // changed): it is given itself as its one dependency, so Promotion leaves it Pending.
+            for (Map.Entry<String, TaskState> e : states.entrySet())
+                if (e.getValue() == TaskState.Pending && !deps.containsKey(e.getKey()))
+                    deps.put(e.getKey(), List.of(new Dependency(e.getKey(), DependencyKind.hard)));
+            changes = Promotion.compute(states, deps);
+            for (Promotion.Change ch : changes)
+                if (ch.from() != TaskState.Pending || ch.to() != TaskState.Ready) {
+                    log.warn("workflow {}: incremental promotion after {} gave {}; running the full policy pass",
+                            workflowId, taskId, ch);
+                    return settle(tx, workflowId, wf, false);
+                }
+        }
+        for (Promotion.Change ch : changes) {
+            moveTask(tx, workflowId, ch.taskId(), ch.from(), ch.to());
+            counts.merge(ch.from(), -1, Integer::sum);
+            counts.merge(ch.to(), 1, Integer::sum);
+        }
+        List<TaskState> all = new ArrayList<>();
+        counts.forEach((s, n) -> all.addAll(java.util.Collections.nCopies(n, s)));
+        return deriveWorkflow(tx, workflowId, wf.state(), all);
+    }
+
+    /**
      * One checked task move with its event. A move into a terminal state sets {@code finished_at}; any other
      * keeps it. {@code next_attempt_at} is cleared (no such move goes to RetryWait).
      */
@@ -787,16 +871,72 @@ public final class JdbcStore implements Store {
 
     @Override
     public Optional<Workflow> workflow(String id) {
-        return read(c -> Sql.one(c, "SELECT " + WORKFLOW_COLS + " FROM workflows WHERE id = ?", JdbcStore::mapWorkflow, id));
+        return read(c -> withRequests(c, Sql.query(c, "SELECT " + WORKFLOW_COLS + " FROM workflows WHERE id = ?",
+                JdbcStore::mapWorkflow, id))).stream().findFirst();
     }
 
     @Override
     public List<Workflow> workflows(WorkflowState state, int limit, int offset) {
-        return read(c -> state == null
+        return read(c -> withRequests(c, state == null
                 ? Sql.query(c, "SELECT " + WORKFLOW_COLS + " FROM workflows ORDER BY seq DESC LIMIT ? OFFSET ?",
                         JdbcStore::mapWorkflow, limit, offset)
                 : Sql.query(c, "SELECT " + WORKFLOW_COLS + " FROM workflows WHERE state = ? ORDER BY seq DESC LIMIT ? OFFSET ?",
-                        JdbcStore::mapWorkflow, state, limit, offset));
+                        JdbcStore::mapWorkflow, state, limit, offset)));
+    }
+
+    /** A workflow row without its request, and whether request_json is NULL. */
+    private record WfRead(Workflow w, boolean noRequest) {}
+
+    /**
+     * Fills {@link Workflow#request()}: from {@link #requests} when the same workflow (id and creation instant) was
+     * parsed before, else by selecting and parsing request_json. Each returned tree is the caller's own.
+     */
+    private List<Workflow> withRequests(Connection c, List<WfRead> rows) throws SQLException {
+        List<Workflow> out = new ArrayList<>(rows.size());
+        for (WfRead r : rows) {
+            Workflow w = r.w();
+            if (r.noRequest()) { out.add(w); continue; }
+            JsonNode cached = requests.get(w.id(), w.createdAt());
+            JsonNode request;
+            if (cached != null) {
+                request = cached.deepCopy();
+            } else {
+                Optional<String> json = Sql.one(c, "SELECT request_json FROM workflows WHERE id = ?",
+                        rs -> rs.getString(1), w.id());
+                request = json.map(Json::read).orElse(null);
+                if (request != null) requests.put(w.id(), w.createdAt(), request.deepCopy(), json.get().length());
+            }
+            out.add(new Workflow(w.id(), w.name(), w.kind(), w.state(), w.priority(), w.onFailure(), w.parallelLimit(),
+                    request, w.createdAt(), w.updatedAt(), w.finishedAt()));
+        }
+        return out;
+    }
+
+    /** A bounded LRU of parsed request documents (weighed by their JSON length); thread-safe. */
+    private static final class RequestCache {
+        private record Entry(Instant createdAt, JsonNode tree, int chars) {}
+
+        private final int maxChars;
+        private final LinkedHashMap<String, Entry> map = new LinkedHashMap<>(16, 0.75f, true);
+        private long chars;
+
+        RequestCache(int maxChars) { this.maxChars = maxChars; }
+
+        synchronized JsonNode get(String id, Instant createdAt) {
+            Entry e = map.get(id);
+            return e != null && Objects.equals(e.createdAt(), createdAt) ? e.tree() : null;
+        }
+
+        synchronized void put(String id, Instant createdAt, JsonNode tree, int len) {
+            if (len > maxChars / 4) return;
+            Entry old = map.put(id, new Entry(createdAt, tree, len));
+            if (old != null) chars -= old.chars();
+            chars += len;
+            for (var it = map.values().iterator(); chars > maxChars && it.hasNext(); ) {
+                chars -= it.next().chars();
+                it.remove();
+            }
+        }
     }
 
     @Override
@@ -857,12 +997,12 @@ public final class JdbcStore implements Store {
 
     // ------------------------------------------------------------------------------------------------ mapping
 
-    private static Workflow mapWorkflow(ResultSet rs) throws SQLException {
-        return new Workflow(rs.getString("id"), rs.getString("name"), rs.getString("kind"),
+    private static WfRead mapWorkflow(ResultSet rs) throws SQLException {
+        return new WfRead(new Workflow(rs.getString("id"), rs.getString("name"), rs.getString("kind"),
                 WorkflowState.valueOf(rs.getString("state")), Priority.fromWeight(rs.getInt("priority")),
-                NewWorkflow.OnFailure.parse(rs.getString("on_failure")), rs.getInt("parallel_limit"),
-                Json.read(rs.getString("request_json")),
-                Sql.instant(rs, "created_at"), Sql.instant(rs, "updated_at"), Sql.instant(rs, "finished_at"));
+                NewWorkflow.OnFailure.parse(rs.getString("on_failure")), rs.getInt("parallel_limit"), null,
+                Sql.instant(rs, "created_at"), Sql.instant(rs, "updated_at"), Sql.instant(rs, "finished_at")),
+                rs.getInt("no_request") == 1);
     }
 
     private static Task mapTask(ResultSet rs) throws SQLException {

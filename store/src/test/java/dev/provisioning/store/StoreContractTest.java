@@ -1253,4 +1253,195 @@ abstract class StoreContractTest {
     }
 
     static JsonNode json(String s) { return Json.read(s); }
+
+    // ------------------------------------------------------------------------------------------ incremental settle
+
+    /**
+     * A plain success takes {@code settleCompleted} (dependents and per-state counts only). On random DAGs (soft and
+     * hard edges, submission order unlike dependency order, every on_failure) run in a random valid order with
+     * failures, retries, cancels, resumes and rollbacks mixed in, every completion must give exactly what the full
+     * {@link dev.provisioning.core.dag.WorkflowPolicy#apply} + {@link dev.provisioning.core.model.WorkflowStates#derive}
+     * on the whole workflow gives: the same task changes in the same order, the same events, the same workflow state.
+     * Also checks the invariant that the incremental path relies on: after every transaction no Pending task can
+     * be promoted.
+     */
+    @Test
+    void incrementalSettleEqualsTheFullPolicyPassOnRandomDags() {
+        int completions = 0;
+        for (long seed = 1; seed <= 20; seed++) completions += runRandomDag(seed);
+        assertThat(completions).isGreaterThan(150);
+    }
+
+    private int runRandomDag(long seed) {
+        Random rnd = new Random(seed);
+        String wfId = "r" + seed;
+        int n = 5 + rnd.nextInt(36);
+        // ids in a dependency (topological) order; edges go to earlier ids only
+        List<NewTask> topo = new ArrayList<>();
+        Map<String, List<Dependency>> deps = new java.util.HashMap<>();
+        Map<String, dev.provisioning.core.dag.WorkflowPolicy.TaskView> hasRollback = new java.util.HashMap<>();
+        for (int i = 0; i < n; i++) {
+            String id = wfId + ".t" + i;
+            List<Dependency> ds = new ArrayList<>();
+            int k = i == 0 ? 0 : rnd.nextInt(Math.min(i, 4) + 1);
+            List<Integer> pool = new ArrayList<>();
+            for (int j = 0; j < i; j++) pool.add(j);
+            Collections.shuffle(pool, rnd);
+            for (int j = 0; j < k; j++) {
+                String d = wfId + ".t" + pool.get(j);
+                ds.add(rnd.nextInt(4) == 0 ? soft(d) : hard(d));
+            }
+            NewTask t = rnd.nextInt(3) == 0 ? undoable(id, ds.toArray(Dependency[]::new)) : task(id, ds.toArray(Dependency[]::new));
+            topo.add(t);
+            deps.put(id, List.copyOf(ds));
+        }
+        List<NewTask> submitted = new ArrayList<>(topo);
+        Collections.shuffle(submitted, rnd); // seq order differs from dependency order
+        OnFailure onFailure = OnFailure.values()[rnd.nextInt(OnFailure.values().length)];
+        store.insertWorkflow(workflow(wfId, onFailure, submitted.toArray(NewTask[]::new)));
+        Map<String, Boolean> undo = new java.util.HashMap<>();
+        for (NewTask t : submitted) undo.put(t.id(), t.rollback() != null);
+
+        long lastEvent = events(wfId).getLast().id();
+        int completions = 0, resumes = 0, rollbacks = 0;
+        for (int step = 0; step < 1000; step++) {
+            List<Task> tasks = store.tasks(null, wfId, 10_000, 0);
+            Map<String, TaskState> before = new java.util.LinkedHashMap<>();
+            tasks.forEach(t -> before.put(t.id(), t.state()));
+            assertThat(dev.provisioning.core.dag.Promotion.compute(before, deps))
+                    .as("seed %d step %d: nothing left to promote", seed, step).isEmpty();
+            WorkflowState wfBefore = wfState(wfId);
+            List<Task> running = tasks.stream().filter(t -> t.state() == TaskState.Running).toList();
+            List<Task> ready = tasks.stream().filter(t -> t.state() == TaskState.Ready).toList();
+            List<Task> waiting = tasks.stream().filter(t -> t.state() == TaskState.RetryWait).toList();
+            List<Task> undoing = tasks.stream().filter(t -> t.state() == TaskState.RollingBack).toList();
+            int r = rnd.nextInt(100);
+            if (!running.isEmpty() && (r < 55 || ready.isEmpty())) {
+                Task t = running.get(rnd.nextInt(running.size()));
+                int o = rnd.nextInt(100);
+                TaskState next = o < 75 ? TaskState.Completed : o < 85 ? TaskState.RetryWait : o < 95 ? TaskState.Failed
+                        : TaskState.Cancelled;
+                Instant nextAt = next == TaskState.RetryWait ? clock.instant().plusSeconds(1) : null;
+                assertThat(store.completeAttempt(new AttemptOutcome(t.id(), t.attempt(), next,
+                        next == TaskState.Completed ? 0 : 1, null, next == TaskState.Completed ? null : "boom", "",
+                        nextAt))).isTrue();
+                completions++;
+                // the full pass on the whole workflow, from the states before this transaction
+                Map<String, dev.provisioning.core.dag.WorkflowPolicy.TaskView> views = new java.util.LinkedHashMap<>();
+                before.forEach((id, st) -> views.put(id, new dev.provisioning.core.dag.WorkflowPolicy.TaskView(
+                        id.equals(t.id()) ? next : st, undo.get(id))));
+                List<dev.provisioning.core.dag.Promotion.Change> changes =
+                        dev.provisioning.core.dag.WorkflowPolicy.apply(onFailure, views, deps, false);
+                Map<String, TaskState> expected = new java.util.LinkedHashMap<>(before);
+                expected.put(t.id(), next);
+                List<String> expectedEvents = new ArrayList<>();
+                expectedEvents.add(t.id() + ":Running->" + next);
+                for (var ch : changes) {
+                    expectedEvents.add(ch.taskId() + ":" + ch.from() + "->" + ch.to());
+                    expected.put(ch.taskId(), ch.to());
+                }
+                WorkflowState derived = dev.provisioning.core.model.WorkflowStates.derive(expected.values());
+                WorkflowState wfExpected = derived == wfBefore || derived == WorkflowState.Pending
+                        || !wfBefore.canMoveTo(derived) ? wfBefore : derived;
+                if (wfExpected != wfBefore) expectedEvents.add("wf:" + wfBefore + "->" + wfExpected);
+
+                List<Event> ev = store.events(wfId, lastEvent, 10_000);
+                assertThat(stateChanges(ev)).as("seed %d step %d: %s -> %s", seed, step, t.id(), next)
+                        .containsExactlyElementsOf(expectedEvents);
+                Map<String, TaskState> after = new java.util.LinkedHashMap<>();
+                store.tasks(null, wfId, 10_000, 0).forEach(x -> after.put(x.id(), x.state()));
+                assertThat(after).as("seed %d step %d", seed, step).containsExactlyEntriesOf(expected);
+                assertThat(wfState(wfId)).as("seed %d step %d", seed, step).isEqualTo(wfExpected);
+            } else if (!ready.isEmpty() && r < 85) {
+                claim(ready.get(rnd.nextInt(ready.size())).id());
+            } else if (!waiting.isEmpty() && r < 90) {
+                clock.advance(Duration.ofSeconds(2));
+                assertThat(store.promoteDueRetries(clock.instant())).isPositive();
+            } else if (!undoing.isEmpty()) {
+                Task t = undoing.get(rnd.nextInt(undoing.size()));
+                Attempt a = store.claimRollback(t.id(), "node-1", "/runs/rb").orElseThrow();
+                boolean ok = rnd.nextInt(5) > 0;
+                assertThat(store.completeRollback(t.id(), a.attemptNo(), ok, ok ? 0 : 1, ok ? null : "undo failed", ""))
+                        .isTrue();
+            } else if (!wfBefore.isTerminal() && r >= 97) {
+                store.cancelWorkflow(wfId);
+            } else if (running.isEmpty() && ready.isEmpty() && waiting.isEmpty()) {
+                // nothing runs: the workflow has ended; resume or roll it back now and then, else stop
+                boolean rolledBack = before.values().stream().anyMatch(st -> st == TaskState.RollingBack
+                        || st == TaskState.RolledBack || st == TaskState.RollbackFailed);
+                if ((wfBefore == WorkflowState.Failed || wfBefore == WorkflowState.Cancelled) && !rolledBack && resumes < 2
+                        && rnd.nextBoolean()) {
+                    store.resumeWorkflow(wfId);
+                    resumes++;
+                } else if ((wfBefore == WorkflowState.Completed || wfBefore == WorkflowState.Failed
+                        || wfBefore == WorkflowState.Cancelled) && rollbacks < 1 && rnd.nextInt(3) == 0) {
+                    store.rollbackWorkflow(wfId);
+                    rollbacks++;
+                } else {
+                    assertThat(wfBefore.isTerminal()).as("seed %d: workflow ends %s", seed, wfBefore).isTrue();
+                    break;
+                }
+            }
+            lastEvent = events(wfId).getLast().id();
+        }
+        return completions;
+    }
+
+    /** The incremental and the full path, side by side on the same random workflow: identical event logs. */
+    @Test
+    void incrementalAndFullSettleWriteTheSameEvents() {
+        List<List<String>> logs = new ArrayList<>();
+        for (boolean incremental : new boolean[] {true, false}) {
+            store.incrementalSettle = incremental;
+            String wfId = incremental ? "inc" : "full";
+            Random rnd = new Random(7);
+            List<NewTask> ts = new ArrayList<>();
+            for (int i = 0; i < 60; i++) {
+                List<Dependency> ds = new ArrayList<>();
+                for (int j = 0; j < i; j++)
+                    if (rnd.nextInt(Math.max(1, i / 2)) == 0) ds.add(rnd.nextInt(4) == 0 ? soft(wfId + ".t" + j) : hard(wfId + ".t" + j));
+                ts.add(task(wfId + ".t" + i, ds.toArray(Dependency[]::new)));
+            }
+            Collections.shuffle(ts, rnd);
+            store.insertWorkflow(workflow(wfId, OnFailure.CONTINUE, ts.toArray(NewTask[]::new)));
+            // claim every Ready task in submission order, complete them in reverse; three tasks fail
+            for (int round = 0; round < 100; round++) {
+                List<Task> ready = store.tasks(TaskState.Ready, wfId, 10_000, 0);
+                if (ready.isEmpty()) break;
+                List<Attempt> as = new ArrayList<>();
+                ready.forEach(t -> as.add(claim(t.id())));
+                Collections.reverse(as);
+                for (Attempt a : as) complete(a, a.taskId().endsWith(".t41") || a.taskId().endsWith(".t47") || a.taskId().endsWith(".t55")
+                        ? TaskState.Failed : TaskState.Completed);
+            }
+            logs.add(events(wfId).stream()
+                    .map(e -> e.type() + " " + (e.taskId() == null ? "" : e.taskId().substring(wfId.length())) + " "
+                            + e.from() + "->" + e.to())
+                    .toList());
+            assertThat(wfState(wfId).isTerminal()).isTrue();
+        }
+        store.incrementalSettle = true;
+        assertThat(logs.get(0)).hasSizeGreaterThan(150).containsExactlyElementsOf(logs.get(1));
+    }
+
+    /** workflow(id) parses request_json once per process and hands out copies: each read gets its own tree. */
+    @Test
+    void eachWorkflowReadGetsItsOwnRequestTree() {
+        store.insertWorkflow(workflow("w1", task("w1.a")));
+        store.insertWorkflow(new NewWorkflow("w2", "no request", "batch", Priority.normal, OnFailure.FAIL, 0, null,
+                List.of(task("w2.a"))));
+        JsonNode submitted = Json.read("{\"file\":\"w1.toml\"}");
+        Workflow first = store.workflow("w1").orElseThrow();
+        assertThat(first.request()).isEqualTo(submitted);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) first.request()).put("file", "changed by a caller");
+        Workflow second = store.workflow("w1").orElseThrow();
+        assertThat(second.request()).isEqualTo(submitted).isNotSameAs(first.request());
+        assertThat(store.workflows(null, 10, 0)).extracting(Workflow::id, Workflow::request)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("w2", null),
+                        org.assertj.core.groups.Tuple.tuple("w1", submitted));
+        assertThat(store.workflow("w2").orElseThrow().request()).isNull();
+        runToEnd("w1.a", TaskState.Completed); // state changes read back fresh, the request is the same
+        assertThat(store.workflow("w1").orElseThrow()).extracting(Workflow::state, Workflow::request)
+                .containsExactly(WorkflowState.Completed, submitted);
+    }
 }
