@@ -91,6 +91,10 @@ class ApiTest {
         assertThat(attempts).hasSize(1);
         Path runDir = Path.of(attempts.get(0).get("run_dir").asText()).resolve("1");
         for (String f : new String[] {"stdout.log", "stderr.log", "result.json", "pid", "exit"}) assertThat(runDir.resolve(f)).exists();
+        HttpResponse<String> log = d.get("/tasks/" + id + "/logs?stream=stdout");
+        assertThat(log.statusCode()).isEqualTo(200);
+        assertThat(log.body()).contains("PROGRESS: 100");
+        assertThat(d.get("/tasks/" + id + "/logs?stream=../../etc/passwd").statusCode()).isEqualTo(400);
 
         // events: submitted, task Ready->Running->Completed, workflow Pending->Running->Completed
         JsonNode events = TestDaemon.json(d.get("/workflows/" + id + "/events")).get("events");

@@ -88,7 +88,6 @@ public final class TaskService implements HttpService {
         Attempt a = attempts.stream().filter(x -> x.attemptNo() == n).findFirst()
                 .orElseThrow(() -> ApiException.notFound("attempt " + n + " of task", t.id()));
         Path file = Path.of(a.runDir()).resolve(Integer.toString(a.attemptNo())).resolve(stream + ".log");
-        if (!Files.exists(file)) file = Path.of(a.runDir()).resolve(stream + ".log");
         String text = Files.exists(file) ? tail(file) : "";
         res.status(Status.OK_200);
         res.header(HeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
