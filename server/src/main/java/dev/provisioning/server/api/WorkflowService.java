@@ -189,19 +189,25 @@ public final class WorkflowService implements HttpService {
         Http.json(res, Status.OK_200, body);
     }
 
+    /**
+     * Sends events from {@code after} on, then follows new ones. The workflow's state is read once; after that
+     * the {@code workflow.state} events (committed with every change of it) keep it current, so a live stream
+     * costs one events query per change.
+     */
     private void stream(String id, long after, ServerResponse res) throws InterruptedException {
         try (SseSink sink = res.sink(SseSink.TYPE)) {
             long cursor = after;
             long seen = changes.version();
+            WorkflowState state = store.workflow(id).map(Workflow::state).orElse(null);
             while (true) {
-                boolean terminal = store.workflow(id).map(w -> w.state().isTerminal()).orElse(true);
                 List<Event> batch = store.events(id, cursor, 500);
                 for (Event e : batch) {
                     sink.emit(SseEvent.builder().id(Long.toString(e.id())).name(e.type()).data(Json.write(Views.event(e))).build());
                     cursor = e.id();
+                    if ("workflow.state".equals(e.type()) && e.to() != null) state = WorkflowState.valueOf(e.to());
                 }
                 if (batch.size() == 500) continue;
-                if (terminal) return;
+                if (state == null || state.isTerminal()) return;
                 seen = changes.awaitChange(seen, 1000);
             }
         }
