@@ -80,7 +80,7 @@ public final class Daemon implements AutoCloseable {
             Submissions submissions = new Submissions(validator, timeout, config.executor().maxAttempts());
             WorkflowSpecParser specParser = new WorkflowSpecParser(validator,
                     new WorkflowSpecParser.Defaults(timeout, config.executor().maxAttempts(), config.pools().keySet()));
-            Auth auth = new Auth(token, config.server().requireToken(), !ConfigLoader.isLoopback(host));
+            Auth auth = new Auth(token, dataDir.readToken(), config.server().requireToken(), !ConfigLoader.isLoopback(host));
             SystemService system = new SystemService(scheduler, config.storage().backend(), registry, clock);
             WorkflowService workflows = new WorkflowService(store, scheduler, submissions, specParser, http, metrics, changes,
                     config.server().maxWorkflowBytes());

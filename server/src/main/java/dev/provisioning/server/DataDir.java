@@ -70,13 +70,22 @@ final class DataDir implements AutoCloseable {
 
     /** Reads the token, creating a random one with mode 0600 on first start. */
     String token() {
-        Path f = dir.resolve("token");
+        return secret("token");
+    }
+
+    /** The viewers' read-only token ({@code token.read}), created like the token. */
+    String readToken() {
+        return secret("token.read");
+    }
+
+    private String secret(String name) {
+        Path f = dir.resolve(name);
         try {
             if (!Files.exists(f)) {
                 byte[] raw = new byte[32];
                 new SecureRandom().nextBytes(raw);
                 String token = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
-                Path tmp = dir.resolve("token.tmp");
+                Path tmp = dir.resolve(name + ".tmp");
                 Files.deleteIfExists(tmp);
                 Files.createFile(tmp, PosixFilePermissions.asFileAttribute(OWNER_RW));
                 Files.writeString(tmp, token + "\n", StandardCharsets.UTF_8);

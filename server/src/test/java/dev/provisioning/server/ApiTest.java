@@ -307,6 +307,27 @@ class ApiTest {
     }
 
     @Test
+    void everyWriteRouteNeedsTheFullToken() throws Exception {
+        String readToken = Files.readString(d.dataDir.resolve("token.read")).trim();
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(d.dataDir.resolve("token.read"))))
+                .isEqualTo("rw-------");
+        String id = TestDaemon.json(d.post("/workflows/servers/create", "{\"infra\":\"tok\"}")).get("workflow_id").asText();
+        int before = workflowCount();
+        for (String prefix : new String[] {"", "/api/v1"})
+            for (String route : new String[] {"/workflows/servers/create", "/workflows/taskserv/create", "/workflows/cluster/create",
+                    "/workflows/batch/submit", "/workflows/batch/validate", "/workflows/" + id + "/cancel", "/workflows/" + id + "/resume",
+                    "/workflows/" + id + "/rollback", "/tasks/" + id + "/progress"}) {
+                assertRejected(d.post(prefix + route, "{\"infra\":\"tok\"}", null), 401, "E_UNAUTHORIZED", "Bearer");
+                assertRejected(d.post(prefix + route, "{\"infra\":\"tok\"}", "not-the-token-at-all"), 401, "E_UNAUTHORIZED", "wrong");
+                assertRejected(d.post(prefix + route, "{\"infra\":\"tok\"}", readToken), 403, "E_FORBIDDEN", "read-only");
+            }
+        assertThat(workflowCount()).isEqualTo(before);
+        // viewers can read
+        assertThat(d.send(HttpRequest.newBuilder(URI.create(d.url("/workflows/" + id))).header("Authorization", "Bearer " + readToken)
+                .GET().build()).statusCode()).isEqualTo(200);
+    }
+
+    @Test
     void unknownIdsAre404() {
         assertRejected(d.get("/tasks/nope"), 404, "E_NOT_FOUND", "nope");
         assertRejected(d.get("/workflows/nope"), 404, "E_NOT_FOUND", "nope");
