@@ -123,4 +123,31 @@ class OrchestratorLifecycleTest {
         assertThat(stop.code()).as(stop.toString()).isZero();
         assertThat(Launchers.processesMentioning(l.dataDir.toString())).isEmpty();
     }
+
+    @Test
+    void stopDrainLetsTheRunningTaskFinishFirst() throws Exception {
+        assertThat(l.cli("orchestrator", "start", "--timeout", "90").code()).isZero();
+        long pid = daemonPid().orElseThrow();
+        Path f = Files.writeString(work.resolve("drain.toml"), """
+                [[task]]
+                id = "sleeper"
+                command = ["sleep", "2"]
+                """);
+        Launchers.Result submit = l.cli("workflow", "submit", f.toString());
+        assertThat(submit.code()).as(submit.toString()).isZero();
+        String id = submit.out().strip();
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() ->
+                l.cli("workflow", "status", id).out().contains("Running"));
+
+        Launchers.Result stop = l.cli("orchestrator", "stop", "--drain");
+        assertThat(stop.code()).as(stop.toString()).isZero();
+        assertThat(stop.err()).contains("draining");
+        assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+        // the task finished before the daemon went: its exit is recorded in its run dir, and nothing is left running
+        try (var files = Files.walk(l.dataDir.resolve("runs"))) {
+            assertThat(files.filter(p -> p.getFileName().toString().equals("exit")).toList()).singleElement()
+                    .satisfies(p -> assertThat(Files.readString(p).strip()).isEqualTo("0"));
+        }
+        assertThat(Launchers.processesMentioning(l.dataDir.toString())).isEmpty();
+    }
 }

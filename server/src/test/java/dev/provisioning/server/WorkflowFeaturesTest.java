@@ -164,6 +164,24 @@ class WorkflowFeaturesTest {
     }
 
     @Test
+    void drainLetsRunningWorkFinishAndStartsNothingNew() throws Exception {
+        // its own daemon: draining is for good
+        try (TestDaemon own = new TestDaemon(tmp.resolve("drain-data"), Map.of("nushell.provisioning_lib",
+                Path.of("src/test/resources/testlib").toAbsolutePath() + ":" + TestDaemon.ROOT.resolve("nulib")))) {
+            HttpResponse<String> r = own.post("/workflows/batch/submit", "{\"task\":[{\"id\":\"s\",\"module\":\"test/tasks.nu\","
+                    + "\"function\":\"slow\",\"args\":{\"seconds\":1}},{\"id\":\"next\",\"command\":[\"true\"],\"depends_on\":[\"s\"]}]}");
+            String wf = TestDaemon.json(r).get("workflow_id").asText();
+            await().atMost(Duration.ofSeconds(30)).until(() -> TestDaemon.json(own.get("/health")).get("running_tasks").asInt() == 1);
+            assertThat(own.post("/admin/drain", "").statusCode()).isEqualTo(202);
+            assertThat(TestDaemon.json(own.get("/health")).get("draining").asBoolean()).isTrue();
+            await().atMost(Duration.ofSeconds(30)).until(() -> TestDaemon.json(own.get("/health")).get("running_tasks").asInt() == 0);
+            Map<String, JsonNode> t = tasksByKey(TestDaemon.json(own.get("/workflows/" + wf)));
+            assertThat(t.get("s").get("state").asText()).as("running work finished").isEqualTo("Completed");
+            assertThat(t.get("next").get("state").asText()).as("nothing new started").isEqualTo("Ready");
+        }
+    }
+
+    @Test
     void checkpointReachesTheNextAttemptAndTheIdempotencyKeyIsStable() {
         String toml = "[[task]]\nid = \"cp\"\nmodule = \"test/tasks.nu\"\nfunction = \"checkpointer\"\n"
                 + "retry = { max_attempts = 2, backoff = \"fixed\", initial_delay = \"100ms\", jitter = false }\n";

@@ -99,6 +99,9 @@ public final class OrchestratorClient {
         }
     }
 
+    /** {@code POST /admin/drain}: the daemon starts nothing new; running attempts finish. */
+    public JsonNode drain() { return send("POST", "/admin/drain", null); }
+
     public Api.Version version() { return as(send("GET", "/version", null), Api.Version.class); }
 
     public Api.Submission createServer(Api.CreateRequest req) {

@@ -79,6 +79,7 @@ public final class Scheduler implements AutoCloseable {
     private final Condition signal = lock.newCondition();
     private boolean woken;
     private volatile boolean closed;
+    private volatile boolean draining;
     private Thread thread;
 
     public Scheduler(Store store, Runner runner, Clock clock, Settings settings, Metrics metrics) {
@@ -109,6 +110,19 @@ public final class Scheduler implements AutoCloseable {
 
     public int runningCount() {
         return running.size();
+    }
+
+    /**
+     * Stops starting attempts (runs and rollbacks); running ones finish and are recorded. Used before a stop that
+     * should leave nothing running. Submissions are still accepted and wait, durably, for the next daemon.
+     */
+    public void drain() {
+        draining = true;
+        wake();
+    }
+
+    public boolean draining() {
+        return draining;
     }
 
     /**
@@ -157,6 +171,7 @@ public final class Scheduler implements AutoCloseable {
         Instant now = clock.instant();
         Optional<Instant> nextRetry = store.nextRetryAt(); // a read; the write below only when a timer is due
         if (nextRetry.isPresent() && !nextRetry.get().isAfter(now)) store.promoteDueRetries(now);
+        if (draining) return;
         startRollbacks();
         int free = settings.maxConcurrent() - running.size();
         if (free <= 0) return;

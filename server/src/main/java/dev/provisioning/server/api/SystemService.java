@@ -37,14 +37,23 @@ public final class SystemService implements HttpService {
     public void routing(HttpRules rules) {
         rules.get("/health", this::getHealth)
                 .get("/version", this::getVersion)
-                .get("/metrics", this::getMetrics);
+                .get("/metrics", this::getMetrics)
+                .post("/admin/drain", this::postDrain);
     }
 
     private void getHealth(ServerRequest req, ServerResponse res) {
         ObjectNode n = Json.MAPPER.createObjectNode().put("status", "healthy").put("version", VERSION)
                 .put("api_version", API_VERSION).put("storage", storage).put("running_tasks", scheduler.runningCount())
-                .put("uptime_seconds", Duration.between(started, clock.instant()).toSeconds());
+                .put("uptime_seconds", Duration.between(started, clock.instant()).toSeconds())
+                .put("draining", scheduler.draining());
         Http.json(res, Status.OK_200, n);
+    }
+
+    /** Stops starting work; {@code running_tasks} in /health then counts down to zero. */
+    private void postDrain(ServerRequest req, ServerResponse res) {
+        scheduler.drain();
+        Http.json(res, Status.ACCEPTED_202, Json.MAPPER.createObjectNode().put("draining", true)
+                .put("running_tasks", scheduler.runningCount()));
     }
 
     private void getVersion(ServerRequest req, ServerResponse res) {
