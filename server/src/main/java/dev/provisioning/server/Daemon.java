@@ -14,6 +14,7 @@ import dev.provisioning.runner.RunnerSettings;
 import dev.provisioning.server.api.ApiRoutes;
 import dev.provisioning.server.api.Auth;
 import dev.provisioning.server.api.Http;
+import dev.provisioning.server.api.RateLimit;
 import dev.provisioning.server.api.Submissions;
 import dev.provisioning.server.api.SystemService;
 import dev.provisioning.server.api.TaskService;
@@ -91,7 +92,12 @@ public final class Daemon implements AutoCloseable {
                     .port(config.server().port())
                     .maxPayloadSize(Math.max(config.server().maxBodyBytes(), config.server().maxWorkflowBytes()) * 2)
                     .shutdownHook(false)
-                    .routing(r -> ApiRoutes.configure(r, auth, system, workflows, tasks))
+                    .maxTcpConnections(config.server().maxConnections())
+                    .connectionOptions(io.helidon.common.socket.SocketOptions.builder()
+                            .readTimeout(Duration.ofSeconds(config.server().readTimeoutSeconds())).build())
+                    .idleConnectionTimeout(Duration.ofSeconds(config.server().readTimeoutSeconds()))
+                    .idleConnectionPeriod(Duration.ofSeconds(1))
+                    .routing(r -> ApiRoutes.configure(r, new RateLimit(config.server().writeRatePerSecond()), auth, system, workflows, tasks))
                     .build()
                     .start();
             String callbackHost = host.equals("0.0.0.0") || host.equals("::") ? "127.0.0.1" : host;

@@ -37,7 +37,7 @@ class HttpFuzzTest {
     @BeforeContainer
     static void start() throws Exception {
         tmp = Files.createTempDirectory("httpfuzz");
-        d = new TestDaemon(tmp.resolve("data"), Map.of("executor.max_concurrent_tasks", "2", "server.max_body_bytes", "65536"));
+        d = new TestDaemon(tmp.resolve("data"), Map.of("executor.max_concurrent_tasks", "2", "server.max_body_bytes", "65536", "server.write_rate_per_second", "0"));
     }
 
     @AfterContainer

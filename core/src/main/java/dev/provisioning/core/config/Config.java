@@ -12,7 +12,8 @@ public record Config(Server server, Storage storage, Executor executor, Nushell 
         pools = Map.copyOf(pools);
     }
 
-    public record Server(String host, int port, boolean requireToken, long maxBodyBytes, long maxWorkflowBytes) {}
+    public record Server(String host, int port, boolean requireToken, long maxBodyBytes, long maxWorkflowBytes,
+                         int readTimeoutSeconds, int maxConnections, int writeRatePerSecond) {}
 
     public record Storage(String backend, Path dataDir, String postgresUrl, String postgresUser, String postgresPassword) {}
 

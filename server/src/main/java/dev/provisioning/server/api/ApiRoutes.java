@@ -10,9 +10,10 @@ import io.helidon.webserver.http.HttpRouting;
 public final class ApiRoutes {
     private ApiRoutes() {}
 
-    public static void configure(HttpRouting.Builder r, Auth auth, SystemService system, WorkflowService workflows,
-                                 TaskService tasks) {
-        r.addFilter(auth::filter)
+    public static void configure(HttpRouting.Builder r, RateLimit rateLimit, Auth auth, SystemService system,
+                                 WorkflowService workflows, TaskService tasks) {
+        r.addFilter(rateLimit::filter)
+                .addFilter(auth::filter)
                 .error(ProvisioningException.class, ErrorMapper::handle)
                 .error(io.helidon.http.RequestException.class, ErrorMapper::handleRequest)
                 .error(Exception.class, ErrorMapper::handleOther);
