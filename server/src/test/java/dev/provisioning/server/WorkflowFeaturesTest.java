@@ -213,6 +213,20 @@ class WorkflowFeaturesTest {
     }
 
     @Test
+    void aLimitedWorkflowWithALongQueueDoesNotStarveOthers() {
+        StringBuilder toml = new StringBuilder("[workflow]\nname = \"long-limited\"\nparallel_limit = 1\n\n");
+        for (int i = 0; i < 150; i++) toml.append("[[task]]\nid = \"s").append(i).append("\"\ncommand = [\"sleep\", \"1\"]\n\n");
+        String limited = submitToml(toml.toString());
+        String other = submitToml("[[task]]\nid = \"quick\"\ncommand = [\"true\"]\n");
+        // 150 queued tasks of a workflow that may run one at a time take 150 s; the other workflow's task runs at once
+        JsonNode wf = awaitWorkflow(other, "Completed");
+        assertThat(wf.get("state").asText()).isEqualTo("Completed");
+        assertThat(TestDaemon.json(d.get("/workflows/" + limited)).get("state").asText()).isEqualTo("Running");
+        assertThat(d.post("/workflows/" + limited + "/cancel", "").statusCode()).isEqualTo(202);
+        awaitWorkflow(limited, "Cancelled");
+    }
+
+    @Test
     void parallelLimitAndPoolsCapConcurrency() {
         StringBuilder toml = new StringBuilder("[workflow]\nname = \"limited\"\nparallel_limit = 2\n\n");
         for (int i = 0; i < 4; i++)

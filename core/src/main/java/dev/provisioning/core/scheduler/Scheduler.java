@@ -175,9 +175,31 @@ public final class Scheduler implements AutoCloseable {
         startRollbacks();
         int free = settings.maxConcurrent() - running.size();
         if (free <= 0) return;
-        List<Task> ready = store.readyTasks(Math.max(free * 8, 64));
-        if (ready.isEmpty()) return;
+        // Look at the head of the ready queue; when limits (parallel_limit, pools) leave slots unused and the queue
+        // is longer than what was read, read a bigger window, so a limited workflow cannot starve the others.
+        int window = Math.max(free * 8, 64);
+        while (true) {
+            List<Task> ready = store.readyTasks(window);
+            if (ready.isEmpty()) return;
+            Map<String, Task> byId = new HashMap<>();
+            ready.forEach(t -> byId.put(t.id(), t));
+            List<String> plan = Planner.plan(snapshot(ready, now));
+            if (plan.size() < free && ready.size() == window && window < MAX_WINDOW) {
+                window = Math.min(window * 8, MAX_WINDOW);
+                continue;
+            }
+            for (String id : plan) {
+                if (closed) return;
+                startTask(byId.get(id));
+            }
+            return;
+        }
+    }
 
+    private static final int MAX_WINDOW = 100_000;
+
+    /** What the planner needs: the ready candidates, what runs per workflow and pool, and the limits. */
+    private Planner.Snapshot snapshot(List<Task> ready, Instant now) {
         Map<String, Integer> perWorkflow = new HashMap<>();
         Map<String, Integer> perPool = new HashMap<>();
         for (Task t : store.runningTasks()) {
@@ -185,20 +207,14 @@ public final class Scheduler implements AutoCloseable {
             for (String p : t.pools()) perPool.merge(p, 1, Integer::sum);
         }
         Map<String, Integer> workflowLimits = new HashMap<>();
-        Map<String, Task> byId = new HashMap<>();
         List<Planner.Candidate> candidates = new ArrayList<>(ready.size());
         for (Task t : ready) {
-            byId.put(t.id(), t);
             candidates.add(new Planner.Candidate(t.id(), t.workflowId(), t.priority().weight(), t.seq(), t.updatedAt(), t.pools()));
             workflowLimits.computeIfAbsent(t.workflowId(),
                     id -> parallelLimits.computeIfAbsent(id, w -> store.workflow(w).map(Workflow::parallelLimit).orElse(0)));
         }
-        Planner.Snapshot snapshot = new Planner.Snapshot(candidates, running.size(), settings.maxConcurrent(), perWorkflow,
+        return new Planner.Snapshot(candidates, running.size(), settings.maxConcurrent(), perWorkflow,
                 workflowLimits, perPool, settings.pools(), now, settings.agingInterval());
-        for (String id : Planner.plan(snapshot)) {
-            if (closed) return;
-            startTask(byId.get(id));
-        }
     }
 
     private void startTask(Task task) {
