@@ -84,7 +84,7 @@ public final class Daemon implements AutoCloseable {
             Auth auth = new Auth(token, dataDir.readToken(), config.server().requireToken(), !ConfigLoader.isLoopback(host));
             SystemService system = new SystemService(scheduler, config.storage().backend(), registry, clock);
             WorkflowService workflows = new WorkflowService(store, scheduler, submissions, specParser, http, metrics, changes,
-                    config.server().maxWorkflowBytes());
+                    config.server().maxWorkflowBytes(), Duration.ofSeconds(config.server().sseKeepaliveSeconds()));
             TaskService tasks = new TaskService(store, http);
 
             server = WebServer.builder()

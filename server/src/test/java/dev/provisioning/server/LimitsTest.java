@@ -21,7 +21,8 @@ class LimitsTest {
 
     @BeforeAll
     static void start() {
-        d = new TestDaemon(tmp.resolve("data"), Map.of("server.read_timeout_seconds", "2", "server.write_rate_per_second", "5"));
+        d = new TestDaemon(tmp.resolve("data"), Map.of("server.read_timeout_seconds", "2", "server.write_rate_per_second", "5",
+                "server.sse_keepalive_seconds", "1", "nushell.provisioning_lib", Path.of("src/test/resources/testlib").toAbsolutePath().toString()));
     }
 
     @AfterAll
@@ -42,6 +43,20 @@ class LimitsTest {
             assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
         }
         assertThat(d.get("/health").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void aQuietEventStreamGetsKeepalivesAndOutlivesTheIdleTimeout() {
+        HttpResponse<String> r = d.post("/workflows/batch/submit",
+                "{\"task\":[{\"id\":\"s\",\"module\":\"test/tasks.nu\",\"function\":\"slow\",\"args\":{\"seconds\":4}}]}");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+        String id = TestDaemon.json(r).get("workflow_id").asText();
+        // the stream ends with the workflow (about 4 s, longer than the 2 s idle timeout); in between, keepalives
+        java.util.List<String> lines = d.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(d.url("/workflows/" + id + "/events")))
+                        .header("Accept", "text/event-stream").timeout(Duration.ofSeconds(60)).GET().build(),
+                HttpResponse.BodyHandlers.ofLines()).body().toList();
+        assertThat(lines).contains("event:keepalive");
+        assertThat(lines).anyMatch(l -> l.contains("\"to\":\"Completed\""));
     }
 
     @Test

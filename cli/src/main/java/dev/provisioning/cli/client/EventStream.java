@@ -27,7 +27,7 @@ public final class EventStream implements AutoCloseable {
     public Api.Event next() {
         while (it.hasNext()) {
             Optional<SseParser.SseEvent> e = parser.feed(it.next());
-            if (e.isPresent()) return parse(e.get());
+            if (e.isPresent() && !"keepalive".equals(e.get().event())) return parse(e.get()); // keepalives carry nothing
         }
         return null;
     }

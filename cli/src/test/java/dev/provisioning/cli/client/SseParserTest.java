@@ -44,6 +44,19 @@ class SseParserTest {
     }
 
     @Test
+    void keepalivesAreSkippedAndLeaveTheLastIdAlone() {
+        EventStream s = new EventStream(Stream.of(
+                "id:7", "event:task.state", "data:{\"id\":7,\"type\":\"task.state\",\"to\":\"Running\"}", "",
+                "event:keepalive", "data:{}", "",
+                "event:keepalive", "data:{}", "",
+                "id:8", "event:task.state", "data:{\"id\":8,\"type\":\"task.state\",\"to\":\"Completed\"}", ""));
+        assertThat(s.next().id()).isEqualTo(7);
+        assertThat(s.next().id()).as("the keepalives in between are not events").isEqualTo(8);
+        assertThat(s.next()).isNull();
+        assertThat(s.lastEventId()).isEqualTo(8L);
+    }
+
+    @Test
     void eventStreamParsesTheDataAsAnEventAndKeepsTheLastId() {
         EventStream s = new EventStream(Stream.of(
                 "id:41", "event:task.progress",

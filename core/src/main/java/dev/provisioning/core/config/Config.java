@@ -13,7 +13,7 @@ public record Config(Server server, Storage storage, Executor executor, Nushell 
     }
 
     public record Server(String host, int port, boolean requireToken, long maxBodyBytes, long maxWorkflowBytes,
-                         int readTimeoutSeconds, int maxConnections, int writeRatePerSecond) {}
+                         int readTimeoutSeconds, int maxConnections, int writeRatePerSecond, int sseKeepaliveSeconds) {}
 
     public record Storage(String backend, Path dataDir, String postgresUrl, String postgresUser, String postgresPassword) {}
 

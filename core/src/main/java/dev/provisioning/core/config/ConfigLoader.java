@@ -237,7 +237,8 @@ public final class ConfigLoader {
             return new Config(
                     new Config.Server(host, port, requireToken, longMin(s, "server.max_body_bytes", 1024),
                             longMin(s, "server.max_workflow_bytes", 1024), intIn(s, "server.read_timeout_seconds", 1, 86_400),
-                            intIn(s, "server.max_connections", 1, 1_000_000), intIn(s, "server.write_rate_per_second", 0, 1_000_000)),
+                            intIn(s, "server.max_connections", 1, 1_000_000), intIn(s, "server.write_rate_per_second", 0, 1_000_000),
+                            intIn(s, "server.sse_keepalive_seconds", 1, 3600)),
                     new Config.Storage(backend, dataDir, pgUrl, st.get("postgres_user").asText(), st.get("postgres_password").asText()),
                     new Config.Executor(intIn(ex, "executor.max_concurrent_tasks", 1, 10_000),
                             longMin(ex, "executor.task_timeout_seconds", 1), longMin(ex, "executor.kill_grace_seconds", 0),

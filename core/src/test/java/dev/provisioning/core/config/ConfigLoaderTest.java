@@ -68,7 +68,7 @@ class ConfigLoaderTest {
     void shippedDefaultsLoadIntoASealedConfig() {
         Config c = load(List.of(), List.of(), baseEnv(), Map.of());
 
-        assertThat(c.server()).isEqualTo(new Config.Server("127.0.0.1", 9090, true, 1_048_576, 33_554_432, 30, 1000, 200));
+        assertThat(c.server()).isEqualTo(new Config.Server("127.0.0.1", 9090, true, 1_048_576, 33_554_432, 30, 1000, 200, 15));
         assertThat(c.storage().backend()).isEqualTo("sqlite");
         assertThat(c.storage().dataDir()).isEqualTo(dir.resolve("xdg-data").resolve("provisioning"));
         assertThat(c.storage().postgresUrl()).isEmpty();
@@ -143,7 +143,7 @@ class ConfigLoaderTest {
                 default_mode = "orchestrated"
                 force_direct = ["server.list"]
                 """.formatted(dir.resolve("data/../state")));
-        assertThat(c.server()).isEqualTo(new Config.Server("127.0.0.1", 9999, true, 4096, 33_554_432, 30, 1000, 200));
+        assertThat(c.server()).isEqualTo(new Config.Server("127.0.0.1", 9999, true, 4096, 33_554_432, 30, 1000, 200, 15));
         assertThat(c.storage().dataDir()).isEqualTo(dir.resolve("state"));
         assertThat(c.executor()).isEqualTo(new Config.Executor(4, 3600, 10, 3, 60));
         assertThat(c.nushell().binary()).isEqualTo("/usr/local/bin/nu");

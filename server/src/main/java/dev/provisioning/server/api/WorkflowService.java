@@ -24,6 +24,7 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import java.time.Duration;
 import java.util.List;
 
 /** {@code /workflows}: submit operations and batches, list and inspect workflows, read their events. */
@@ -36,9 +37,11 @@ public final class WorkflowService implements HttpService {
     private final Metrics metrics;
     private final ChangeSignal changes;
     private final long maxWorkflowBytes;
+    private final long keepaliveNanos;
 
     public WorkflowService(Store store, Scheduler scheduler, Submissions submissions, WorkflowSpecParser specParser,
-                           Http http, Metrics metrics, ChangeSignal changes, long maxWorkflowBytes) {
+                           Http http, Metrics metrics, ChangeSignal changes, long maxWorkflowBytes, Duration keepalive) {
+        this.keepaliveNanos = keepalive.toNanos();
         this.changes = changes;
         this.maxWorkflowBytes = maxWorkflowBytes;
         this.store = store;
@@ -199,6 +202,7 @@ public final class WorkflowService implements HttpService {
             long cursor = after;
             long seen = changes.version();
             WorkflowState state = store.workflow(id).map(Workflow::state).orElse(null);
+            long lastSent = System.nanoTime();
             while (true) {
                 List<Event> batch = store.events(id, cursor, 500);
                 for (Event e : batch) {
@@ -206,8 +210,15 @@ public final class WorkflowService implements HttpService {
                     cursor = e.id();
                     if ("workflow.state".equals(e.type()) && e.to() != null) state = WorkflowState.valueOf(e.to());
                 }
+                if (!batch.isEmpty()) lastSent = System.nanoTime();
                 if (batch.size() == 500) continue;
                 if (state == null || state.isTerminal()) return;
+                // nothing sent for a while: a keepalive event lets both sides notice a dead connection
+                if (System.nanoTime() - lastSent > keepaliveNanos) {
+                    sink.emit(SseEvent.builder().name("keepalive").data("{}").build()); // no id: resumption is unaffected
+                    lastSent = System.nanoTime();
+                }
+                // woken by this daemon's commits at once; the timeout also picks up other daemons' (PostgreSQL)
                 seen = changes.awaitChange(seen, 1000);
             }
         }
