@@ -252,11 +252,10 @@ public final class Scheduler implements AutoCloseable {
     }
 
     private void launch(Task task, int attemptNo, Runner.AttemptSpec spec, Runner.AttemptListener listener, boolean rollback) {
-        // Reserve the slot before starting, so a fast exit cannot race the bookkeeping.
-        running.put(task.id(), new Running(task.workflowId(), task.pools(), PLACEHOLDER));
+        reserve(task);
         try {
             Runner.RunHandle handle = runner.start(spec, listener);
-            running.computeIfPresent(task.id(), (k, r) -> r.handle() == PLACEHOLDER ? new Running(r.workflowId(), r.pools(), handle) : r);
+            attach(task.id(), handle);
             store.attemptStarted(task.id(), attemptNo, handle.pid());
             metrics.attemptStarted();
         } catch (RuntimeException e) {
@@ -277,6 +276,16 @@ public final class Scheduler implements AutoCloseable {
         for (Task task : store.runningTasks()) recoverAttempt(task, false);
         for (Task task : store.tasks(TaskState.RollingBack, null, 100_000, 0))
             if (task.rollbackRunning()) recoverAttempt(task, true);
+    }
+
+    /** Takes the task's slot before its process starts, so a fast exit cannot race the bookkeeping. */
+    private void reserve(Task task) {
+        running.put(task.id(), new Running(task.workflowId(), task.pools(), PLACEHOLDER));
+    }
+
+    /** Records the handle of a started attempt, unless it already ended (and gave its slot back). */
+    private void attach(String taskId, Runner.RunHandle handle) {
+        running.computeIfPresent(taskId, (k, r) -> r.handle() == PLACEHOLDER ? new Running(r.workflowId(), r.pools(), handle) : r);
     }
 
     /** Picks up one attempt (a run, or a rollback) that the store shows in progress. */
@@ -302,9 +311,8 @@ public final class Scheduler implements AutoCloseable {
                 launch(task, no, spec, listener, rollback);
                 return;
             }
-            running.put(task.id(), new Running(task.workflowId(), task.pools(), PLACEHOLDER));
-            Runner.RunHandle h = runner.reattach(spec, listener);
-            running.computeIfPresent(task.id(), (k, r) -> r.handle() == PLACEHOLDER ? new Running(r.workflowId(), r.pools(), h) : r);
+            reserve(task);
+            attach(task.id(), runner.reattach(spec, listener));
             log.info("recovered {} of task {} attempt {}", rollback ? "the rollback" : "the run", task.id(), no);
         } catch (RuntimeException e) {
             running.remove(task.id());

@@ -1,9 +1,7 @@
 package dev.provisioning.server.api;
 
-import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import dev.provisioning.core.error.ErrorCode;
 import dev.provisioning.core.error.ProvisioningException;
 import dev.provisioning.core.model.Json;
@@ -58,8 +56,6 @@ public final class Http {
         JsonNode n;
         try {
             n = Json.MAPPER.readTree(b);
-        } catch (JsonParseException | MismatchedInputException e) {
-            throw malformed(e);
         } catch (JsonProcessingException e) {
             throw malformed(e);
         } catch (IOException e) {
