@@ -133,6 +133,14 @@ public final class JdbcStore implements Store {
      * foreign keys on, a busy timeout and {@code BEGIN IMMEDIATE} write transactions, and migrates it.
      */
     public static JdbcStore sqlite(Path dataDir, Clock clock) {
+        return sqlite(dataDir, clock, ds -> ds);
+    }
+
+    /**
+     * As {@link #sqlite(Path, Clock)}, with the store's transactions going through {@code wrap(pool)} (the migrations
+     * do not): the seam for {@link dev.provisioning.store.fault.FaultInjectingDataSource}.
+     */
+    public static JdbcStore sqlite(Path dataDir, Clock clock, java.util.function.UnaryOperator<DataSource> wrap) {
         try {
             Files.createDirectories(dataDir);
         } catch (IOException e) {
@@ -155,7 +163,7 @@ public final class JdbcStore implements Store {
         hc.setMaximumPoolSize(SQLITE_POOL_SIZE);
         hc.setMinimumIdle(1);
         hc.setAutoCommit(true);
-        return openOwned(hc, Dialect.SQLITE, clock);
+        return openOwned(hc, Dialect.SQLITE, clock, wrap);
     }
 
     /** Connects to PostgreSQL through a HikariCP pool and migrates the schema. */
@@ -167,7 +175,7 @@ public final class JdbcStore implements Store {
         hc.setPoolName("provisioning-postgres");
         hc.setMaximumPoolSize(POSTGRES_POOL_SIZE);
         hc.setAutoCommit(true);
-        return openOwned(hc, Dialect.POSTGRESQL, clock);
+        return openOwned(hc, Dialect.POSTGRESQL, clock, ds -> ds);
     }
 
     /**
@@ -179,7 +187,7 @@ public final class JdbcStore implements Store {
         return new JdbcStore(dataSource, null, dialect, clock);
     }
 
-    private static JdbcStore openOwned(HikariConfig hc, Dialect dialect, Clock clock) {
+    private static JdbcStore openOwned(HikariConfig hc, Dialect dialect, Clock clock, java.util.function.UnaryOperator<DataSource> wrap) {
         HikariDataSource ds;
         try {
             ds = new HikariDataSource(hc);
@@ -189,7 +197,7 @@ public final class JdbcStore implements Store {
         }
         try {
             migrate(ds, dialect);
-            return new JdbcStore(ds, ds, dialect, clock);
+            return new JdbcStore(wrap.apply(ds), ds, dialect, clock);
         } catch (RuntimeException e) {
             ds.close();
             throw e;

@@ -1,0 +1,278 @@
+package dev.provisioning.store.fault;
+
+import java.io.PrintWriter;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
+import java.sql.SQLTimeoutException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Predicate;
+import java.util.logging.Logger;
+import javax.sql.DataSource;
+
+/**
+ * A {@link DataSource} that wraps another and makes chosen transactions' {@code commit()} go wrong. Test
+ * infrastructure for the store's transaction layer: {@link dev.provisioning.store.JdbcStore} is given this data
+ * source instead of its pool and does not know. Nothing is wrapped unless a store is opened on it, so it costs
+ * nothing when unused.
+ *
+ * <p>Each connection it hands out records what its current transaction did (the SQL it prepared or executed and the
+ * string values it bound) until the transaction commits or rolls back. At {@code commit()} the first armed
+ * {@link Rule} whose predicate matches that {@link Transaction} fires, once per remaining count:
+ * <ul>
+ *   <li>{@link Kind#FAIL}: the transaction is rolled back and commit throws — a plain failed commit;</li>
+ *   <li>{@link Kind#TIMEOUT}: commit hangs for the rule's {@code hang}, then the transaction is rolled back and commit
+ *       throws {@link SQLTimeoutException};</li>
+ *   <li>{@link Kind#AMBIGUOUS}: the transaction really commits, then commit throws as if the connection broke
+ *       before the acknowledgement arrived: the caller sees an error for a change that is durable;</li>
+ *   <li>{@link Kind#DISK_FULL}: rolled back, and commit throws what SQLite says when the disk is full
+ *       ({@code SQLITE_FULL}, error code 13, SQLState 53100 as PostgreSQL's {@code disk_full}).</li>
+ * </ul>
+ * Match transactions by purpose with {@link #CLAIM}, {@link #COMPLETE_ATTEMPT} and the other predicates below
+ * (they recognize the store's SQL), narrowed with {@link #touching(String)} to one task or workflow.
+ */
+public final class FaultInjectingDataSource implements DataSource {
+
+    public enum Kind { FAIL, TIMEOUT, AMBIGUOUS, DISK_FULL }
+
+    /** What one transaction did so far: the SQL it ran and the string values it bound, in order. */
+    public record Transaction(List<String> sql, List<String> values) {
+        public boolean ran(String sqlFragment) {
+            for (String s : sql) if (s.contains(sqlFragment)) return true;
+            return false;
+        }
+
+        public boolean bound(String value) {
+            return values.contains(value);
+        }
+    }
+
+    // Purposes, recognized by the store's SQL (JdbcStore); a test that matches nothing fails its injected() check.
+    public static final Predicate<Transaction> INSERT_WORKFLOW = t -> t.ran("INSERT INTO workflows");
+    public static final Predicate<Transaction> CLAIM = t -> t.ran("UPDATE tasks SET state = ?, attempt = attempt + 1");
+    public static final Predicate<Transaction> ATTEMPT_STARTED = t -> t.ran("UPDATE attempts SET pid");
+    public static final Predicate<Transaction> COMPLETE_ATTEMPT = t -> t.ran("UPDATE tasks SET state = ?, exit_code = ?, result_json");
+    public static final Predicate<Transaction> PROMOTE_DUE_RETRIES = t -> t.ran("UPDATE tasks SET state = ?, next_attempt_at = NULL");
+    public static final Predicate<Transaction> CANCEL_WORKFLOW = t -> t.bound("workflow.cancel");
+    public static final Predicate<Transaction> ANY_WRITE = t -> true;
+
+    /** Transactions that bound {@code id} (a task or workflow id) as a value. */
+    public static Predicate<Transaction> touching(String id) {
+        return t -> t.bound(id);
+    }
+
+    /** One armed fault: fires on the next {@code times} matching commits. */
+    public static final class Rule {
+        final Kind kind;
+        final Predicate<Transaction> match;
+        final Duration hang;
+        private int remaining;
+        private int fired;
+
+        Rule(Kind kind, Predicate<Transaction> match, int times, Duration hang) {
+            this.kind = kind;
+            this.match = match;
+            this.remaining = times;
+            this.hang = hang;
+        }
+
+        public synchronized int fired() { return fired; }
+
+        synchronized boolean take(Transaction tx) {
+            if (remaining <= 0 || !match.test(tx)) return false;
+            remaining--;
+            fired++;
+            return true;
+        }
+    }
+
+    private final DataSource delegate;
+    private final List<Rule> rules = new CopyOnWriteArrayList<>();
+    private final Map<Kind, Integer> injected = new EnumMap<>(Kind.class);
+    private volatile Duration defaultHang = Duration.ofSeconds(1);
+
+    public FaultInjectingDataSource(DataSource delegate) {
+        this.delegate = Objects.requireNonNull(delegate, "delegate");
+    }
+
+    /** Arms a fault for the next {@code times} commits that match; TIMEOUT hangs for the default hang (1 s). */
+    public Rule inject(Kind kind, Predicate<Transaction> match, int times) {
+        return inject(kind, match, times, defaultHang);
+    }
+
+    public Rule inject(Kind kind, Predicate<Transaction> match, int times, Duration hang) {
+        Rule r = new Rule(kind, match, times, hang);
+        rules.add(r);
+        return r;
+    }
+
+    /** Disarms every rule. */
+    public void clear() {
+        rules.clear();
+    }
+
+    /** How many faults of that kind fired. */
+    public synchronized int injected(Kind kind) {
+        return injected.getOrDefault(kind, 0);
+    }
+
+    /** How many faults fired, of any kind. */
+    public synchronized int injected() {
+        return injected.values().stream().mapToInt(Integer::intValue).sum();
+    }
+
+    private synchronized void count(Kind kind) {
+        injected.merge(kind, 1, Integer::sum);
+    }
+
+    private Rule firing(Transaction tx) {
+        for (Rule r : rules) if (r.take(tx)) return r;
+        return null;
+    }
+
+    // ------------------------------------------------------------------------------------------------ DataSource
+
+    @Override
+    public Connection getConnection() throws SQLException {
+        return wrap(delegate.getConnection());
+    }
+
+    @Override
+    public Connection getConnection(String user, String password) throws SQLException {
+        return wrap(delegate.getConnection(user, password));
+    }
+
+    @Override public PrintWriter getLogWriter() throws SQLException { return delegate.getLogWriter(); }
+    @Override public void setLogWriter(PrintWriter out) throws SQLException { delegate.setLogWriter(out); }
+    @Override public void setLoginTimeout(int seconds) throws SQLException { delegate.setLoginTimeout(seconds); }
+    @Override public int getLoginTimeout() throws SQLException { return delegate.getLoginTimeout(); }
+    @Override public Logger getParentLogger() throws SQLFeatureNotSupportedException { return delegate.getParentLogger(); }
+    @Override public <T> T unwrap(Class<T> iface) throws SQLException { return iface.isInstance(this) ? iface.cast(this) : delegate.unwrap(iface); }
+    @Override public boolean isWrapperFor(Class<?> iface) throws SQLException { return iface.isInstance(this) || delegate.isWrapperFor(iface); }
+
+    private Connection wrap(Connection real) {
+        ConnectionHandler h = new ConnectionHandler(real);
+        h.self = (Connection) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Connection.class}, h);
+        return h.self;
+    }
+
+    /** Records the transaction's SQL and values; decides at commit. */
+    private final class ConnectionHandler implements InvocationHandler {
+        private final Connection real;
+        private Connection self;
+        private final List<String> sql = new ArrayList<>();
+        private final List<String> values = new ArrayList<>();
+
+        ConnectionHandler(Connection real) {
+            this.real = real;
+        }
+
+        @Override
+        public Object invoke(Object proxy, Method m, Object[] args) throws Throwable {
+            switch (m.getName()) {
+                case "commit" -> {
+                    commit();
+                    return null;
+                }
+                case "rollback", "close" -> {
+                    if (args == null || args.length == 0) reset();
+                }
+                case "prepareStatement", "prepareCall" -> {
+                    if (args != null && args.length > 0 && args[0] instanceof String s) sql.add(s);
+                    Object st = call(m, args);
+                    return st instanceof PreparedStatement ps ? wrapStatement(ps, PreparedStatement.class) : st;
+                }
+                case "createStatement" -> {
+                    return wrapStatement((Statement) call(m, args), Statement.class);
+                }
+                case "equals" -> {
+                    return proxy == args[0];
+                }
+                case "hashCode" -> {
+                    return System.identityHashCode(proxy);
+                }
+                default -> { }
+            }
+            return call(m, args);
+        }
+
+        private Object call(Method m, Object[] args) throws Throwable {
+            try {
+                return m.invoke(real, args);
+            } catch (InvocationTargetException e) {
+                throw e.getCause();
+            }
+        }
+
+        private void reset() {
+            sql.clear();
+            values.clear();
+        }
+
+        private void commit() throws SQLException {
+            Transaction tx = new Transaction(List.copyOf(sql), List.copyOf(values));
+            reset();
+            Rule rule = tx.sql().isEmpty() ? null : firing(tx);
+            if (rule == null) {
+                real.commit();
+                return;
+            }
+            count(rule.kind);
+            switch (rule.kind) {
+                case FAIL -> {
+                    real.rollback();
+                    throw new SQLException("injected fault: commit failed", "08006");
+                }
+                case TIMEOUT -> {
+                    try {
+                        Thread.sleep(rule.hang.toMillis());
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    real.rollback();
+                    throw new SQLTimeoutException("injected fault: commit timed out after " + rule.hang.toMillis() + " ms", "57014");
+                }
+                case AMBIGUOUS -> {
+                    real.commit();
+                    throw new SQLException("injected fault: connection lost while committing (outcome unknown)", "08007");
+                }
+                case DISK_FULL -> {
+                    real.rollback();
+                    throw new SQLException("[SQLITE_FULL] Insertion failed because database is full (database or disk is full)"
+                            + " (injected fault)", "53100", 13);
+                }
+            }
+        }
+
+        /** Statements record the string values bound to them (and the SQL of a plain Statement). */
+        private <S extends Statement> S wrapStatement(S st, Class<S> type) {
+            InvocationHandler h = (p, m, a) -> {
+                String name = m.getName();
+                if (a != null) {
+                    if ((name.equals("setString") || name.equals("setObject") || name.equals("setNString")) && a.length >= 2
+                            && a[1] instanceof String v) values.add(v);
+                    if ((name.startsWith("execute") || name.equals("addBatch")) && a.length > 0 && a[0] instanceof String s) sql.add(s);
+                }
+                if (name.equals("getConnection")) return self;
+                try {
+                    return m.invoke(st, a);
+                } catch (InvocationTargetException e) {
+                    throw e.getCause();
+                }
+            };
+            return type.cast(Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {type}, h));
+        }
+    }
+}
