@@ -1,11 +1,8 @@
-# Shared by servers/*.nu: request parsing and provider dispatch. Only the `local` provider exists so far; a
-# new provider is a module under providers/<name>/provider.nu with the same three commands, plus one line in
-# each `match` below.
+# Request parsing shared by servers/, taskservs/ and clusters/. A request is a record
+# `{infra: string, params?: record}`; provider calls go through providers/dispatch.nu.
 
-use ../providers/local/provider.nu
+use ../providers/dispatch.nu [check-provider]
 use ../lib/state.nu [check-name]
-
-export const PROVIDERS = ["local"]
 
 # The infra of a request record `{infra: string, params?: record}`, checked.
 export def req-infra [req: record, what: string] {
@@ -24,41 +21,13 @@ export def req-params [req: record, what: string] {
     }
 }
 
-# The provider named in params (default "local"), checked.
+# The provider named in params (default "local"), checked: it must be `local` or have a providers/<name>/provider.nu.
 export def req-provider [params: record] {
-    let p = ($params.provider? | default "local")
-    if $p not-in $PROVIDERS {
-        error make {msg: $"unknown provider '($p)': available providers are ($PROVIDERS | str join ', ')"}
-    }
-    $p
+    check-provider ($params.provider? | default "local")
 }
 
-export def provider-create-server [provider: string, infra: string, name: string, spec: record] {
-    match $provider {
-        "local" => { provider create-server $infra $name $spec }
-    }
-}
-
-export def provider-delete-server [provider: string, infra: string, name: string] {
-    match $provider {
-        "local" => { provider delete-server $infra $name }
-    }
-}
-
-export def provider-list-servers [provider: string, infra?: string] {
-    match $provider {
-        "local" => { provider list-servers $infra }
-    }
-}
-
-export def provider-server-exists [provider: string, infra: string, name: string] {
-    match $provider {
-        "local" => { provider server-file $infra $name | path exists }
-    }
-}
-
-export def provider-server-dir [provider: string, infra: string, name: string] {
-    match $provider {
-        "local" => { provider server-dir $infra $name }
-    }
+# The infra of an optional-infra request (null when absent), checked when present.
+export def req-infra-optional [req: record] {
+    let infra = ($req.infra? | default null)
+    if $infra == null { null } else { check-name infra $infra }
 }

@@ -1,40 +1,40 @@
-# taskserv create: installs (renders) a task service's configuration on an existing server.
+# taskserv create (install): renders a task service's files on an existing server.
 #
-#   create-taskserv {infra: "wuji", params: {server: "wuji", taskserv: "kubernetes", provider?: "local",
+#   create-taskserv {infra: "wuji", params: {server?: "wuji", taskserv: "kubernetes", provider?: "local",
 #                                            config?: {version: "1.31", ...}}}
 #
-# `params.server` defaults to the infra name. The config record is rendered as TOML into the server's folder:
-# <state>/<infra>/servers/<server>/taskservs/<taskserv>.toml (local provider). Idempotent: the same config gives
-# `changed: false`; another config replaces the file (`changed: true`).
+# `params.server` defaults to the infra name. The taskserv module (taskservs/<taskserv>.nu) renders its files from
+# its defaults merged with `config`; the provider writes them to the server (local: into
+# <state>/<infra>/servers/<server>/taskservs/<taskserv>/, with the effective config in <taskserv>.toml).
+# Idempotent: the same config gives `changed: false`; another config rewrites what differs.
 
-use ../servers/common.nu [req-infra req-params req-provider provider-server-exists provider-server-dir]
-use ../lib/state.nu [check-name save-atomic]
-use ../lib/task.nu [progress]
+use common.nu [taskserv-request]
+use registry.nu
+use ../providers/dispatch.nu
+use ../lib/task.nu [progress once]
 
 export def create-taskserv [req: record] {
-    let infra = (req-infra $req "create-taskserv")
-    let params = (req-params $req "create-taskserv")
-    let provider = (req-provider $params)
-    let server = (check-name server ($params.server? | default $infra))
-    let taskserv = (check-name taskserv ($params.taskserv? | default ""))
-    let config = ($params.config? | default {})
+    let r = (taskserv-request $req "create-taskserv")
+    let config = ($r.params.config? | default {})
     if not ($config | describe | str starts-with "record") {
-        error make {msg: $"create-taskserv: 'config' must be a record, got ($config | describe)"}
+        error make {msg: $"create-taskserv: taskserv ($r.taskserv) on ($r.infra)/($r.server): 'config' must be a record, got ($config | describe)"}
     }
-    progress 10 $"taskserv ($taskserv): checking server ($infra)/($server)"
-    if not (provider-server-exists $provider $infra $server) {
-        error make {
-            msg: $"create-taskserv: server '($server)' does not exist in infra '($infra)'; create it first with servers/create.nu create-server"
+    once $"create-taskserv ($r.provider)/($r.infra)/($r.server)/($r.taskserv)" $req {||
+        progress 10 $"taskserv ($r.taskserv): checking server ($r.infra)/($r.server)"
+        let server = (dispatch call $r.provider show-server [$r.infra $r.server])
+        if $server == null {
+            error make {
+                msg: $"create-taskserv: server '($r.server)' does not exist in infra '($r.infra)'; create it first with servers/create.nu create-server"
+            }
+        }
+        let effective = (registry effective-config $r.taskserv $server $config)
+        progress 40 $"taskserv ($r.taskserv): rendering its files for ($r.infra)/($r.server)"
+        let files = (registry render $r.taskserv $server $config)
+        let out = (dispatch call $r.provider install-taskserv [$r.infra $r.server $r.taskserv $effective $files])
+        progress 100 $"taskserv ($r.taskserv) on ($r.infra)/($r.server): (if $out.changed { 'installed' } else { 'unchanged' })"
+        {
+            infra: $r.infra, server: $r.server, taskserv: $r.taskserv, provider: $r.provider
+            path: $out.path, dir: $out.dir?, files: $out.files?, config: $effective, changed: $out.changed
         }
     }
-    let file = (provider-server-dir $provider $infra $server | path join "taskservs" $"($taskserv).toml")
-    let header = $"# taskserv ($taskserv) on ($infra)/($server), rendered by nulib/taskservs/create.nu\n"
-    let text = $header + ($config | to toml)
-    let changed = not (($file | path exists) and ((open --raw $file) == $text))
-    if $changed {
-        progress 50 $"taskserv ($taskserv): rendering config"
-        save-atomic $file $text
-    }
-    progress 100 $"taskserv ($taskserv) on ($infra)/($server): (if $changed { 'configured' } else { 'unchanged' })"
-    {infra: $infra, server: $server, taskserv: $taskserv, provider: $provider, path: $file, config: $config, changed: $changed}
 }

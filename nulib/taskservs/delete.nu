@@ -1,23 +1,19 @@
-# taskserv delete: removes a task service's rendered config from a server (the rollback of create-taskserv).
+# taskserv delete (remove): removes a task service's files from a server (also the rollback of create-taskserv).
 #
-#   delete-taskserv {infra: "wuji", params: {server: "wuji", taskserv: "kubernetes", provider?: "local"}}
+#   delete-taskserv {infra: "wuji", params: {server?: "wuji", taskserv: "kubernetes", provider?: "local"}}
 #
 # Idempotent: a taskserv that is not there (or a server that is gone) gives `changed: false`.
 
-use ../servers/common.nu [req-infra req-params req-provider provider-server-dir]
-use ../lib/state.nu [check-name]
-use ../lib/task.nu [progress]
+use common.nu [taskserv-request]
+use ../providers/dispatch.nu
+use ../lib/task.nu [progress once]
 
 export def delete-taskserv [req: record] {
-    let infra = (req-infra $req "delete-taskserv")
-    let params = (req-params $req "delete-taskserv")
-    let provider = (req-provider $params)
-    let server = (check-name server ($params.server? | default $infra))
-    let taskserv = (check-name taskserv ($params.taskserv? | default ""))
-    let file = (provider-server-dir $provider $infra $server | path join "taskservs" $"($taskserv).toml")
-    progress 10 $"taskserv ($taskserv): removing from ($infra)/($server)"
-    let changed = ($file | path exists)
-    if $changed { rm --force $file }
-    progress 100 $"taskserv ($taskserv) on ($infra)/($server): (if $changed { 'removed' } else { 'not present' })"
-    {infra: $infra, server: $server, taskserv: $taskserv, provider: $provider, path: $file, changed: $changed}
+    let r = (taskserv-request $req "delete-taskserv")
+    once $"delete-taskserv ($r.provider)/($r.infra)/($r.server)/($r.taskserv)" $req {||
+        progress 10 $"taskserv ($r.taskserv): removing from ($r.infra)/($r.server)"
+        let out = (dispatch call $r.provider remove-taskserv [$r.infra $r.server $r.taskserv])
+        progress 100 $"taskserv ($r.taskserv) on ($r.infra)/($r.server): (if $out.changed { 'removed' } else { 'not present' })"
+        {infra: $r.infra, server: $r.server, taskserv: $r.taskserv, provider: $r.provider, path: $out.path, changed: $out.changed}
+    }
 }

@@ -3,17 +3,12 @@ package dev.provisioning.runner;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.provisioning.core.model.Action;
 import dev.provisioning.core.model.Json;
 import dev.provisioning.core.port.Runner.AttemptExit;
-import dev.provisioning.core.port.Runner.AttemptSpec;
 import dev.provisioning.runner.TestSupport.Recorder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -23,30 +18,24 @@ import org.junit.jupiter.api.io.TempDir;
 class NulibTest {
     @TempDir
     Path dataDir;
-    ProcessRunner runner;
-    int attempt;
+    NulibRun nu;
 
     @BeforeEach
     void setUp() {
-        runner = new ProcessRunner(new RunnerSettings(TestSupport.nu(), List.of(TestSupport.nulib()), Map.of(),
-                Duration.ofSeconds(1), "http://127.0.0.1:9", "t", dataDir));
+        nu = new NulibRun(dataDir);
     }
 
     @AfterEach
     void tearDown() {
-        runner.close();
+        nu.close();
     }
 
     private AttemptExit run(String module, String function, String reqJson, Recorder rec) {
-        attempt++;
-        Path runDir = dataDir.resolve("runs/wf/" + function + "/" + attempt);
-        runner.start(new AttemptSpec("wf", function, attempt, new Action.Nu(module, function, Json.read(reqJson)),
-                "k", null, null, Duration.ofSeconds(30), runDir), rec);
-        return rec.await();
+        return nu.run(module, function, reqJson, rec);
     }
 
     private AttemptExit run(String module, String function, String reqJson) {
-        return run(module, function, reqJson, new Recorder());
+        return nu.run(module, function, reqJson);
     }
 
     @Test
@@ -111,5 +100,34 @@ class NulibTest {
         assertThat(run("servers/delete.nu", "delete-server", "{\"infra\":\"wuji\",\"params\":{\"name\":\"web-1\"}}")
                 .result().get("changed").asBoolean()).isFalse();
         assertThat(run("servers/list.nu", "list-servers", "{\"infra\":\"wuji\"}").result()).isEmpty();
+    }
+
+    @Test
+    void anAttemptRetriedUnderTheSameIdempotencyKeyReturnsTheFirstResultWithoutRedoingTheWork() throws IOException {
+        String req = "{\"infra\":\"wuji\",\"params\":{\"name\":\"db-1\"}}";
+        AttemptExit first = nu.run("servers/create.nu", "create-server", req, "wf-1/db", new Recorder());
+        assertThat(first.succeeded()).as("%s", first.stderrTail()).isTrue();
+        Path file = dataDir.resolve("local-provider/wuji/servers/db-1.json");
+        Files.delete(file); // an attempt that ran again would create it again
+        Recorder rec = new Recorder();
+        AttemptExit retry = nu.run("servers/create.nu", "create-server", req, "wf-1/db", rec);
+        assertThat(retry.result()).isEqualTo(first.result());
+        assertThat(retry.result().get("changed").asBoolean()).isTrue();
+        assertThat(file).doesNotExist();
+        assertThat(rec.progress.getLast().message()).contains("already done by an earlier attempt");
+        assertThat(dataDir.resolve("idempotency")).isDirectory();
+
+        // the rollback of that task ("<key>/rollback") drops the entry: the forward task would run again
+        AttemptExit undo = nu.run("servers/delete.nu", "delete-server", req, "wf-1/db/rollback", new Recorder());
+        assertThat(undo.succeeded()).as("%s", undo.stderrTail()).isTrue();
+        AttemptExit again = nu.run("servers/create.nu", "create-server", req, "wf-1/db", new Recorder());
+        assertThat(again.result().get("id")).isNotEqualTo(first.result().get("id"));
+        assertThat(file).exists();
+
+        // the same key with another request is not a retry: it runs (and fails on the conflict)
+        AttemptExit other = nu.run("servers/create.nu", "create-server",
+                "{\"infra\":\"wuji\",\"params\":{\"name\":\"db-1\",\"plan\":\"big\"}}", "wf-1/db", new Recorder());
+        assertThat(other.succeeded()).isFalse();
+        assertThat(other.stderrTail()).contains("already exists with a different spec");
     }
 }
