@@ -1,8 +1,13 @@
 package dev.provisioning.cli;
 
 import dev.provisioning.cli.commands.BatchCommand;
+import dev.provisioning.cli.commands.ClusterCommand;
+import dev.provisioning.cli.commands.CompletionCommand;
+import dev.provisioning.cli.commands.EnvCommand;
 import dev.provisioning.cli.commands.OrchestratorCommand;
 import dev.provisioning.cli.commands.ServerCommand;
+import dev.provisioning.cli.commands.TaskservCommand;
+import dev.provisioning.cli.commands.VersionCommand;
 import dev.provisioning.cli.commands.WorkflowCommand;
 import dev.provisioning.cli.client.OrchestratorClient;
 import dev.provisioning.cli.client.UnreachableException;
@@ -33,13 +38,20 @@ import picocli.CommandLine.ScopeType;
         description = "Provision infrastructure: run Nushell operations directly or through the orchestrator daemon.",
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
-        subcommands = {OrchestratorCommand.class, ServerCommand.class, WorkflowCommand.class, BatchCommand.class},
+        subcommands = {OrchestratorCommand.class, ServerCommand.class, TaskservCommand.class, ClusterCommand.class,
+                WorkflowCommand.class, BatchCommand.class, EnvCommand.class, VersionCommand.class, CompletionCommand.class,
+                CommandLine.HelpCommand.class},
         usageHelpAutoWidth = true,
         footerHeading = "%nExamples:%n",
         footer = {
                 "  provisioning orchestrator start",
-                "  provisioning server create web-1 --orchestrated --wait",
-                "  provisioning server list --json",
+                "  provisioning server create wuji --orchestrated --wait",
+                "  provisioning server list --output json",
+                "  provisioning taskserv create kubernetes --server cp-1 --infra prod",
+                "  provisioning cluster create wuji --wait",
+                "  provisioning batch submit examples/cluster-local.toml",
+                "  provisioning env",
+                "  provisioning help server create",
                 "  provisioning workflow submit examples/cluster-local.toml --wait",
                 "  provisioning workflow validate examples/cluster-local.toml",
                 "  provisioning workflow list --status Failed",
@@ -64,10 +76,17 @@ public final class Main {
             description = "The orchestrator URL (orchestrator.endpoint); overrides <data dir>/daemon.json.")
     String endpoint;
 
-    @Option(names = "--json", scope = ScopeType.INHERIT, description = "Machine output: JSON on stdout.")
+    @Option(names = "--json", scope = ScopeType.INHERIT, description = "Machine output: JSON on stdout (--output json).")
     boolean json;
 
-    @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
+    /** How results are printed: {@code table} for people, {@code json} or {@code yaml} for programs. */
+    public enum Format { table, json, yaml }
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", scope = ScopeType.INHERIT,
+            description = "table (default), json or yaml. json and yaml put only the result on stdout.")
+    Format output;
+
+    @Option(names = {"-v", "--verbose", "--debug"}, scope = ScopeType.INHERIT,
             description = "Show stack traces of unexpected errors.")
     boolean verbose;
 
@@ -97,6 +116,8 @@ public final class Main {
         cl.setParameterExceptionHandler(main::onUsageError);
         addExitCodeHelp(cl);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> main.onError(ex));
+        cl.getSubcommands().get("help").getCommandSpec().usageMessage().footerHeading("%nExamples:%n")
+                .footer("  provisioning help", "  provisioning help server create", "  provisioning help workflow");
         return cl;
     }
 
@@ -112,7 +133,11 @@ public final class Main {
 
     public PrintWriter err() { return err; }
 
-    public boolean json() { return json; }
+    /** Machine output (JSON or YAML on stdout); human lines then go to stderr. */
+    public boolean json() { return format() != Format.table; }
+
+    /** {@code --output}, else {@code json} for {@code --json}, else {@code table}. */
+    public Format format() { return output != null ? output : json ? Format.json : Format.table; }
 
     /** The install root: {@code -Dprovisioning.home}, else (tests) {@code -Dprovisioning.root}, else the cwd. */
     public static Path installRoot() {
@@ -123,13 +148,16 @@ public final class Main {
 
     /** The layered config, loaded once per invocation. Invalid config is a usage error (exit 2). */
     public Config config() {
-        if (config == null) {
-            Map<String, String> flags = new LinkedHashMap<>();
-            if (dataDir != null) flags.put("storage.data_dir", dataDir.toAbsolutePath().toString());
-            if (endpoint != null) flags.put("orchestrator.endpoint", endpoint);
-            config = ConfigLoader.load(ConfigLoader.standardSources(configFile, flags, installRoot()));
-        }
+        if (config == null) config = ConfigLoader.load(configSources());
         return config;
+    }
+
+    /** The config layers of this invocation: the standard files, {@code --config}, the environment, the flags. */
+    public ConfigLoader.Sources configSources() {
+        Map<String, String> flags = new LinkedHashMap<>();
+        if (dataDir != null) flags.put("storage.data_dir", dataDir.toAbsolutePath().toString());
+        if (endpoint != null) flags.put("orchestrator.endpoint", endpoint);
+        return ConfigLoader.standardSources(configFile, flags, installRoot());
     }
 
     public DaemonControl daemon() {
@@ -185,9 +213,8 @@ public final class Main {
 
     private int onUsageError(CommandLine.ParameterException ex, String[] args) {
         CommandLine cmd = ex.getCommandLine();
-        err.println("error[E_USAGE]: " + ex.getMessage());
-        CommandLine.UnmatchedArgumentException.printSuggestions(ex, err);
-        err.println("see '" + cmd.getCommandSpec().qualifiedName() + " --help'");
+        err.println("error[E_USAGE]: " + UsageErrors.oneLine(ex) + " (see '" + cmd.getCommandSpec().qualifiedName() + " --help')");
+        if (verbose) ex.printStackTrace(err);
         err.flush();
         return ExitCode.USAGE;
     }
@@ -204,7 +231,7 @@ public final class Main {
             code = exitCodeOf(p.code());
         } else {
             report("E_INTERNAL", ex.getClass().getSimpleName() + (ex.getMessage() == null ? "" : ": " + ex.getMessage())
-                    + (verbose ? "" : " (run with --verbose for the stack trace)"), null);
+                    + (verbose ? "" : " (run with --debug for the stack trace)"), null);
             if (verbose) ex.printStackTrace(err);
             code = ExitCode.FAILED;
         }
@@ -230,8 +257,13 @@ public final class Main {
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String v = Main.class.getPackage().getImplementationVersion();
-            return new String[] {"provisioning " + (v == null ? "dev" : v)};
+            return new String[] {"provisioning " + cliVersion()};
         }
+    }
+
+    /** This CLI's version: the jar's Implementation-Version, {@code dev} when run from classes. */
+    public static String cliVersion() {
+        String v = Main.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
     }
 }

@@ -132,6 +132,15 @@ public final class OrchestratorClient {
     }
 
     /**
+     * {@code POST /workflows/cluster/create}: a cluster's workflow document (JSON), validated like a batch; the
+     * workflow's kind is {@code cluster}.
+     */
+    public Api.Submission submitCluster(byte[] document) {
+        return as(send("POST", "/workflows/cluster/create", HttpRequest.BodyPublishers.ofByteArray(document), "application/json"),
+                Api.Submission.class);
+    }
+
+    /**
      * {@code POST /workflows/batch/validate}: validates a workflow document like {@link #submitBatch} does, without
      * storing it, and answers its plan. An invalid one is an {@link ApiException} {@code E_INVALID_WORKFLOW} with
      * every error in {@link ApiException#details()}.

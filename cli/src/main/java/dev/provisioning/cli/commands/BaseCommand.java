@@ -17,5 +17,9 @@ abstract class BaseCommand implements Callable<Integer> {
 
     PrintWriter err() { return main().err(); }
 
+    /** Machine output: {@code --output json|yaml} (or {@code --json}); human lines then go to stderr. */
     boolean json() { return main().json(); }
+
+    /** Prints {@code value} on stdout as {@code --output} asks for it: JSON or YAML. */
+    void machine(Object value) { Output.structured(out(), value, main().format()); }
 }

@@ -9,11 +9,12 @@ import picocli.CommandLine.Command;
 @Command(name = "batch",
         description = "Batch workflows: the same commands as 'provisioning workflow'.",
         mixinStandardHelpOptions = true,
-        subcommands = {WorkflowSubmitCommand.class, WorkflowValidateCommand.class, WorkflowListCommand.class,
+        subcommands = {BatchStatsCommand.class,
+                WorkflowSubmitCommand.class, WorkflowValidateCommand.class, WorkflowListCommand.class,
                 WorkflowStatusCommand.class, WorkflowCancelCommand.class, WorkflowResumeCommand.class,
                 WorkflowRollbackCommand.class},
         footerHeading = "%nExamples:%n",
         footer = {"  provisioning batch submit examples/cluster-local.toml --wait", "  provisioning batch list",
-                "  provisioning batch status 0b6f7c1e-2d1c-4a53-9f0e-4d2c8f1a9b3e",
+                "  provisioning batch status 0b6f7c1e-2d1c-4a53-9f0e-4d2c8f1a9b3e", "  provisioning batch stats",
                 "  provisioning batch rollback 0b6f7c1e-2d1c-4a53-9f0e-4d2c8f1a9b3e --wait"})
 public final class BatchCommand {}

@@ -32,7 +32,7 @@ public final class OrchestratorStartCommand extends BaseCommand {
             n.put("started", s.started());
             if (s.pid() == null) n.putNull("pid"); else n.put("pid", s.pid());
             n.put("endpoint", s.endpoint()).put("data_dir", d.dataDir().toString());
-            Output.json(out(), n);
+            machine(n);
         } else if (s.started()) {
             out().println("orchestrator started (pid " + s.pid() + ") at " + s.endpoint());
             out().println("log: " + d.logFile());

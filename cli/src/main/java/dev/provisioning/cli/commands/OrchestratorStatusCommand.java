@@ -30,7 +30,7 @@ public final class OrchestratorStatusCommand extends BaseCommand {
             if (s.pid() == null) n.putNull("pid"); else n.put("pid", s.pid());
             n.put("endpoint", s.endpoint()).put("data_dir", d.dataDir().toString());
             n.set("health", s.health());
-            Output.json(out(), n);
+            machine(n);
         } else {
             Map<String, String> kv = new LinkedHashMap<>();
             kv.put("orchestrator", !s.running() ? "not running"

@@ -42,7 +42,7 @@ public final class OrchestratorStopCommand extends BaseCommand {
             ObjectNode n = OrchestratorClient.MAPPER.createObjectNode();
             n.put("stopped", how.name().toLowerCase(java.util.Locale.ROOT));
             if (pid == null) n.putNull("pid"); else n.put("pid", pid);
-            Output.json(out(), n);
+            machine(n);
         } else {
             out().println(switch (how) {
                 case NOT_RUNNING -> "orchestrator is not running (data dir " + d.dataDir() + ")";

@@ -2,6 +2,7 @@ package dev.provisioning.cli.commands;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.provisioning.cli.Main;
 import dev.provisioning.cli.client.OrchestratorClient;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -24,6 +25,27 @@ final class Output {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot render JSON", e);
         }
+    }
+
+    /** {@code value} as YAML when {@code format} is yaml, else as pretty JSON (snake_case names either way). */
+    static void structured(PrintWriter out, Object value, Main.Format format) {
+        if (format != Main.Format.yaml) {
+            json(out, value);
+            return;
+        }
+        try {
+            out.print(Yaml.MAPPER.writeValueAsString(OrchestratorClient.MAPPER.valueToTree(value)));
+            out.flush();
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot render YAML", e);
+        }
+    }
+
+    /** Loaded on the first YAML output only: the YAML classes stay off the start-up path. */
+    private static final class Yaml {
+        static final com.fasterxml.jackson.databind.ObjectMapper MAPPER = new com.fasterxml.jackson.dataformat.yaml.YAMLMapper()
+                .disable(com.fasterxml.jackson.dataformat.yaml.YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+                .enable(com.fasterxml.jackson.dataformat.yaml.YAMLGenerator.Feature.MINIMIZE_QUOTES);
     }
 
     /** An aligned table; cells longer than {@value #MAX_CELL} characters are cut, except in the first column. */

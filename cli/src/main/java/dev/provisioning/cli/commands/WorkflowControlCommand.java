@@ -41,7 +41,7 @@ abstract class WorkflowControlCommand extends BaseCommand {
         String state = a.state() == null ? "?" : a.state();
         boolean ended = WorkflowWatcher.terminal(state);
         if (!wait) {
-            if (json()) Output.json(out(), a);
+            if (json()) machine(a);
             else {
                 out().println("workflow " + id + ": " + action() + " accepted; it is " + state + (ended ? "" : " now"));
                 if (!ended) err().println("follow it with: provisioning workflow status " + id);
@@ -51,7 +51,7 @@ abstract class WorkflowControlCommand extends BaseCommand {
         human.println("workflow " + id + ": " + action() + " accepted; it is " + state + (ended ? "" : " now") + "; following it");
         human.flush();
         Api.Workflow w = new WorkflowWatcher(client, main().daemon()::client, human).follow(id, after);
-        if (json()) Output.json(out(), w);
+        if (json()) machine(w);
         if (!goal().equals(w.state())) throw notReached(w);
         return ExitCode.OK;
     }

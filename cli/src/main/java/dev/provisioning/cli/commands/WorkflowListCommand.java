@@ -36,7 +36,7 @@ public final class WorkflowListCommand extends BaseCommand {
         if (offset < 0) throw CliException.usage("--offset must not be negative, got " + offset, "--offset");
         Api.WorkflowPage page = main().connect().listWorkflows(state, limit, offset);
         if (json()) {
-            Output.json(out(), page);
+            machine(page);
             return ExitCode.OK;
         }
         if (page.workflows().isEmpty()) {

@@ -26,7 +26,7 @@ public final class WorkflowStatusCommand extends BaseCommand {
         if (id.isBlank()) throw dev.provisioning.cli.CliException.usage("the workflow ID must not be empty", "ID");
         Api.Workflow w = main().connect().workflow(id);
         if (json()) {
-            Output.json(out(), w);
+            machine(w);
             return ExitCode.OK;
         }
         Map<String, String> kv = new LinkedHashMap<>();

@@ -49,7 +49,7 @@ public final class WorkflowSubmitCommand extends BaseCommand {
         }
         String tasks = s.taskIds().size() + (s.taskIds().size() == 1 ? " task" : " tasks");
         if (!wait) {
-            if (json()) Output.json(out(), s);
+            if (json()) machine(s);
             else {
                 out().println(s.workflowId());
                 err().println("submitted " + doc.source() + " (" + tasks + ") as workflow " + s.workflowId()
@@ -60,7 +60,7 @@ public final class WorkflowSubmitCommand extends BaseCommand {
         (json() ? err() : out()).println("workflow " + s.workflowId() + " " + (s.status() == null ? "submitted" : s.status())
                 + ": " + tasks + " from " + doc.source());
         Api.Workflow w = new WorkflowWatcher(client, main().daemon()::client, json() ? err() : out()).follow(s.workflowId());
-        if (json()) Output.json(out(), w);
+        if (json()) machine(w);
         if (!"Completed".equals(w.state())) throw WorkflowWatcher.failure(w);
         return ExitCode.OK;
     }

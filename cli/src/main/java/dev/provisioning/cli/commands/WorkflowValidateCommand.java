@@ -46,12 +46,12 @@ public final class WorkflowValidateCommand extends BaseCommand {
                 List<String> listed = WorkflowFile.errors(e, doc);
                 if (listed.isEmpty()) errors.add(WorkflowFile.rename(e.getMessage(), doc));
                 else listed.forEach(errors::add);
-                Output.json(out(), n);
+                machine(n);
             }
             throw WorkflowFile.explain(e, doc, "");
         }
         if (json()) {
-            Output.json(out(), plan);
+            machine(plan);
             return ExitCode.OK;
         }
         int tasks = plan.tasks() != null ? plan.tasks() : plan.levels().stream().mapToInt(List::size).sum();

@@ -51,6 +51,21 @@ public final class ConfigLoader {
     }
 
     public static Config load(Sources src) {
+        return explain(src).config();
+    }
+
+    /** What {@link #explain} names as the source of a value no layer set. */
+    public static final String DEFAULTS_SOURCE = "config.defaults.toml (shipped defaults)";
+
+    /**
+     * The loaded config with, for {@code provisioning env}, the merged value of every {@code section.key} (before
+     * defaults such as an empty {@code data_dir} are resolved) and the layer that set it: a file path,
+     * {@code environment PROVISIONING_...}, {@code flags}, or {@link #DEFAULTS_SOURCE}. Pools are
+     * {@code pools.NAME}.
+     */
+    public record Explained(Config config, ObjectNode values, Map<String, String> sources) {}
+
+    public static Explained explain(Sources src) {
         ObjectNode schema = defaults();
         ObjectNode merged = schema.deepCopy();
         Map<String, String> origin = new LinkedHashMap<>();
@@ -62,7 +77,13 @@ public final class ConfigLoader {
         }
         mergeStrings(schema, merged, envLayer(schema, src.env()), "environment", origin);
         mergeStrings(schema, merged, src.flags(), "flags", origin);
-        return new Sealer(origin).seal(merged, src);
+        Config config = new Sealer(origin).seal(merged, src);
+        Map<String, String> sources = new LinkedHashMap<>();
+        merged.fields().forEachRemaining(sec -> sec.getValue().fieldNames().forEachRemaining(k -> {
+            String key = sec.getKey() + "." + k;
+            sources.put(key, origin.getOrDefault(key, DEFAULTS_SOURCE));
+        }));
+        return new Explained(config, merged, java.util.Collections.unmodifiableMap(sources));
     }
 
     static ObjectNode defaults() {

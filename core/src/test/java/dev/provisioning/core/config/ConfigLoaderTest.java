@@ -458,4 +458,24 @@ class ConfigLoaderTest {
                         java.util.List.of(f), java.util.Map.of(), java.util.Map.of(), dir)))
                 .hasMessageContaining("pools.local").hasMessageContaining("capacity");
     }
+
+    @Test
+    void explainNamesTheLayerOfEveryValue() throws IOException {
+        Path etc = write("etc.toml", "[server]\nport = 9191\n[pools]\n\"provider:local\" = 2\n");
+        Path user = write("user.toml", "[server]\nport = 9292\n[executor]\nmax_attempts = 3\n");
+        Map<String, String> env = baseEnv();
+        env.put("PROVISIONING_EXECUTOR_KILL_GRACE_SECONDS", "5");
+        ConfigLoader.Explained x = ConfigLoader.explain(new ConfigLoader.Sources(List.of(etc), List.of(user), env,
+                Map.of("orchestrator.endpoint", "http://127.0.0.1:7"), installRoot()));
+        assertThat(x.sources()).containsEntry("server.port", user.toString())
+                .containsEntry("pools.provider:local", etc.toString())
+                .containsEntry("executor.max_attempts", user.toString())
+                .containsEntry("executor.kill_grace_seconds", "environment PROVISIONING_EXECUTOR_KILL_GRACE_SECONDS")
+                .containsEntry("orchestrator.endpoint", "flags")
+                .containsEntry("server.host", ConfigLoader.DEFAULTS_SOURCE);
+        assertThat(x.values().path("server").path("port").asInt()).isEqualTo(9292);
+        assertThat(x.values().path("executor").path("kill_grace_seconds").asInt()).isEqualTo(5);
+        assertThat(x.config().server().port()).isEqualTo(9292);
+        assertThat(x.sources().keySet()).contains("storage.data_dir", "execution.force_direct", "nushell.env_vars");
+    }
 }
