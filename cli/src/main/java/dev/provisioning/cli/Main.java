@@ -4,6 +4,7 @@ import dev.provisioning.cli.commands.BatchCommand;
 import dev.provisioning.cli.commands.ClusterCommand;
 import dev.provisioning.cli.commands.CompletionCommand;
 import dev.provisioning.cli.commands.EnvCommand;
+import dev.provisioning.cli.commands.HelpCommand;
 import dev.provisioning.cli.commands.OrchestratorCommand;
 import dev.provisioning.cli.commands.ServerCommand;
 import dev.provisioning.cli.commands.TaskservCommand;
@@ -40,7 +41,7 @@ import picocli.CommandLine.ScopeType;
         versionProvider = Main.Version.class,
         subcommands = {OrchestratorCommand.class, ServerCommand.class, TaskservCommand.class, ClusterCommand.class,
                 WorkflowCommand.class, BatchCommand.class, EnvCommand.class, VersionCommand.class, CompletionCommand.class,
-                CommandLine.HelpCommand.class},
+                HelpCommand.class},
         usageHelpAutoWidth = true,
         footerHeading = "%nExamples:%n",
         footer = {
@@ -116,8 +117,6 @@ public final class Main {
         cl.setParameterExceptionHandler(main::onUsageError);
         addExitCodeHelp(cl);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> main.onError(ex));
-        cl.getSubcommands().get("help").getCommandSpec().usageMessage().footerHeading("%nExamples:%n")
-                .footer("  provisioning help", "  provisioning help server create", "  provisioning help workflow");
         return cl;
     }
 
