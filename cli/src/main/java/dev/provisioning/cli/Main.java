@@ -91,6 +91,14 @@ public final class Main {
             description = "Show stack traces of unexpected errors.")
     boolean verbose;
 
+    /** Static: the live progress view of any {@code --wait} reads it; reset to false by every parse. */
+    @Option(names = "--no-color", scope = ScopeType.INHERIT, defaultValue = "false",
+            description = "No colours in live progress (also when NO_COLOR is set or stdout is not a terminal).")
+    static boolean noColor;
+
+    /** {@code --no-color} of this invocation. */
+    public static boolean noColor() { return noColor; }
+
     private PrintWriter out;
     private PrintWriter err;
     private Config config;

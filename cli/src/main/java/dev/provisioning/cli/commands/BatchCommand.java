@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
         subcommands = {BatchStatsCommand.class,
                 WorkflowSubmitCommand.class, WorkflowValidateCommand.class, WorkflowListCommand.class,
                 WorkflowStatusCommand.class, WorkflowCancelCommand.class, WorkflowResumeCommand.class,
-                WorkflowRollbackCommand.class},
+                WorkflowRollbackCommand.class, WorkflowMonitorCommand.class, WorkflowLogsCommand.class},
         footerHeading = "%nExamples:%n",
         footer = {"  provisioning batch submit examples/cluster-local.toml --wait", "  provisioning batch list",
                 "  provisioning batch status 0b6f7c1e-2d1c-4a53-9f0e-4d2c8f1a9b3e", "  provisioning batch stats",

@@ -22,16 +22,75 @@ import java.util.Map;
  * workflow 64c04acc-... Completed: 7 tasks (7 Completed) in 1.2s
  * </pre>
  * Formatting only: what to print and when is the {@link WorkflowWatcher}'s business.
+ *
+ * <p>On a terminal ({@link #forOutput}), the state lines scroll above a live view ({@link ProgressDisplay}): a
+ * progress bar per running task, the counts and the elapsed time, redrawn in place; progress reports then update
+ * the bars instead of printing lines. Elsewhere (a pipe, a file, {@code TERM=dumb}) it prints plain lines only.
  */
-final class WatchPrinter {
+final class WatchPrinter implements AutoCloseable {
     private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
     static final int MIN_KEY_WIDTH = 12;
 
     private final PrintWriter out;
+    private final ProgressBoard board = new ProgressBoard();
+    /** The live view; null when printing plain lines. */
+    private ProgressDisplay live;
     private int keyWidth = MIN_KEY_WIDTH;
 
+    /** Plain lines only. */
     WatchPrinter(PrintWriter out) {
         this.out = out;
+    }
+
+    /** A printer with a live view when {@code out} ends up on a terminal, plain lines otherwise. */
+    static WatchPrinter forOutput(PrintWriter out) {
+        WatchPrinter p = new WatchPrinter(out);
+        p.live = ProgressDisplay.open(out, p.board);
+        return p;
+    }
+
+    /** A printer drawing the live view on {@code display} (tests: a virtual terminal). */
+    static WatchPrinter withDisplay(PrintWriter out, java.util.function.Function<ProgressBoard, ProgressDisplay> display) {
+        WatchPrinter p = new WatchPrinter(out);
+        p.live = display.apply(p.board);
+        return p;
+    }
+
+    boolean isLive() { return live != null; }
+
+    /** The workflow being followed; the elapsed time counts from {@code since}. */
+    void start(String workflowId, String state, Instant since) {
+        board.workflow(workflowId, state);
+        board.since(since);
+        redraw();
+    }
+
+    /** The workflow's state changed. */
+    void workflowState(String state) {
+        board.workflow(null, state);
+        redraw();
+    }
+
+    /** Every task's current state and progress, from {@code GET /workflows/{id}}. */
+    void tasks(Api.Workflow w) {
+        if (w.tasks() == null) return;
+        for (Api.Task t : w.tasks()) {
+            String key = t.key() == null ? t.id() : t.key();
+            board.state(t.id(), key, t.state());
+            if (t.progress() != null && ProgressBoard.running(t.state()))
+                board.progress(t.id(), key, t.progress(), t.progressMessage());
+        }
+        redraw();
+    }
+
+    /** A task's state, including the quiet ones that print no line. */
+    void track(String taskId, String key, String state) {
+        board.state(taskId, key, state);
+        redraw();
+    }
+
+    private void redraw() {
+        if (live != null) live.redraw();
     }
 
     /** Widens the task column to fit these keys (it never narrows, so columns stay put). */
@@ -45,22 +104,45 @@ final class WatchPrinter {
         print(stateLine(keyWidth, key, state, attempt, maxAttempts, took, error, nextAttemptAt));
     }
 
+    /** A progress report of the task whose id is its key. */
     void progress(String key, int percent, String message) {
-        print(progressLine(keyWidth, key, percent, message));
+        progress(key, key, percent, message);
+    }
+
+    /** A progress report: the task's bar moves in the live view; a line otherwise. */
+    void progress(String taskId, String key, int percent, String message) {
+        board.progress(taskId, key, percent, message);
+        if (live != null) live.redraw();
+        else print(progressLine(keyWidth, key, percent, message));
     }
 
     void summary(Api.Workflow w, Duration fallback) {
+        close();
         print(summaryLine(w, fallback));
     }
 
     /** The summary line with {@code took} as its time (how long it was followed), whatever the workflow's times. */
     void summaryOver(Api.Workflow w, Duration took) {
+        close();
         print(summaryLine(w, took, true));
     }
 
     private void print(String line) {
-        out.println(line);
-        out.flush();
+        if (live != null) {
+            live.println(line);
+        } else {
+            out.println(line);
+            out.flush();
+        }
+    }
+
+    /** Erases the live view, if any; later lines are plain. */
+    @Override
+    public void close() {
+        if (live != null) {
+            live.close();
+            live = null;
+        }
     }
 
     // ---- pure formatting ---------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         subcommands = {WorkflowSubmitCommand.class, WorkflowValidateCommand.class, WorkflowListCommand.class,
                 WorkflowStatusCommand.class, WorkflowCancelCommand.class, WorkflowResumeCommand.class,
-                WorkflowRollbackCommand.class},
+                WorkflowRollbackCommand.class, WorkflowMonitorCommand.class, WorkflowLogsCommand.class},
         footerHeading = "%nExamples:%n",
         footer = {"  provisioning workflow validate examples/cluster-local.toml",
                 "  provisioning workflow submit examples/cluster-local.toml --wait", "  provisioning workflow list",

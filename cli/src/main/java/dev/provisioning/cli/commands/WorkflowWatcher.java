@@ -69,9 +69,14 @@ final class WorkflowWatcher {
      *                  {@code --port 0} is found again through its new {@code daemon.json}
      */
     WorkflowWatcher(OrchestratorClient client, Supplier<OrchestratorClient> reconnect, PrintWriter out) {
+        this(client, reconnect, WatchPrinter.forOutput(out));
+    }
+
+    /** Prints through {@code printer}: a live view on a terminal ({@link WatchPrinter#forOutput}), plain lines else. */
+    WorkflowWatcher(OrchestratorClient client, Supplier<OrchestratorClient> reconnect, WatchPrinter printer) {
         this.client = client;
         this.reconnect = reconnect;
-        this.printer = new WatchPrinter(out);
+        this.printer = printer;
     }
 
     /** Follows the workflow until it is terminal, prints the summary line, and returns its final state. */
@@ -86,17 +91,21 @@ final class WorkflowWatcher {
      * created.
      */
     Api.Workflow follow(String id, Long afterEventId) {
-        long t0 = System.nanoTime();
-        workflowId = id;
-        Api.Workflow start = retrying(() -> client.workflow(id), id);
-        learn(start);
-        if (afterEventId != null) resumeFrom(start);
-        Api.Workflow end = stream(id, afterEventId);
-        if (end == null) end = poll(id);
-        Duration followed = Duration.ofNanos(System.nanoTime() - t0);
-        if (afterEventId == null) printer.summary(end, followed);
-        else printer.summaryOver(end, followed);
-        return end;
+        try (WatchPrinter p = printer) {
+            long t0 = System.nanoTime();
+            workflowId = id;
+            Api.Workflow start = retrying(() -> client.workflow(id), id);
+            Instant created = WatchPrinter.instant(start.createdAt());
+            p.start(id, start.state(), afterEventId == null && created != null ? created : Instant.now());
+            learn(start);
+            if (afterEventId != null) resumeFrom(start);
+            Api.Workflow end = stream(id, afterEventId);
+            if (end == null) end = poll(id);
+            Duration followed = Duration.ofNanos(System.nanoTime() - t0);
+            if (afterEventId == null) p.summary(end, followed);
+            else p.summaryOver(end, followed);
+            return end;
+        }
     }
 
     /**
@@ -162,6 +171,7 @@ final class WorkflowWatcher {
             case "task.state" -> taskState(e);
             case "task.progress" -> taskProgress(e);
             case "workflow.state" -> {
+                if (e.to() != null) printer.workflowState(e.to());
                 return e.to() != null && terminal(e.to());
             }
             default -> { /* workflow.submitted, and types this CLI does not know */ }
@@ -189,8 +199,9 @@ final class WorkflowWatcher {
             if (r.perRun() != null)
                 tasks.put(e.taskId(), new TaskInfo(r.key(), r.perRun(), d.get("attemptBase").asInt() + r.perRun()));
         }
-        if (QUIET.contains(to)) return;
         TaskInfo t = task(e.taskId());
+        printer.track(e.taskId(), t.key(), to);
+        if (QUIET.contains(to)) return;
         Integer attempt = d.hasNonNull("attempt") ? d.get("attempt").asInt() : null;
         printer.state(t.key(), to, attempt, t.maxAttempts(), took, text(d, "error"),
                 text(d, "nextAttemptAt") != null ? text(d, "nextAttemptAt") : text(d, "next_attempt_at"));
@@ -201,7 +212,7 @@ final class WorkflowWatcher {
         if (e.taskId() == null || d == null || !d.has("percent")) return;
         Progress p = new Progress(d.get("percent").asInt(), text(d, "message"));
         if (p.equals(lastProgress.put(e.taskId(), p))) return;
-        printer.progress(task(e.taskId()).key(), p.percent(), p.message());
+        printer.progress(e.taskId(), task(e.taskId()).key(), p.percent(), p.message());
     }
 
     private TaskInfo task(String taskId) {
@@ -224,6 +235,7 @@ final class WorkflowWatcher {
         for (Api.Task t : w.tasks())
             tasks.put(t.id(), new TaskInfo(t.key() == null ? t.id() : t.key(), t.maxAttempts(), t.lastAttempt()));
         printer.fit(tasks.values().stream().map(TaskInfo::key).toList());
+        printer.tasks(w);
     }
 
     private static String text(JsonNode d, String field) {
@@ -266,12 +278,12 @@ final class WorkflowWatcher {
                             : !Objects.equals(before.progress(), now.progress()) || !Objects.equals(before.message(), now.message()));
             // within one poll: a task starts, then progresses; or progresses, then ends
             boolean ended = stateChanged && terminalTask(now.state());
-            if (progressed && ended) printer.progress(key, t.progress(), t.progressMessage());
+            if (progressed && ended) printer.progress(t.id(), key, t.progress(), t.progressMessage());
             if (stateChanged && !QUIET.contains(t.state())) {
                 Duration took = ended ? WatchPrinter.between(t.startedAt(), t.finishedAt()) : null;
                 printer.state(key, t.state(), t.attempt(), t.lastAttempt(), took, t.error(), t.nextAttemptAt());
             }
-            if (progressed && !ended) printer.progress(key, t.progress(), t.progressMessage());
+            if (progressed && !ended) printer.progress(t.id(), key, t.progress(), t.progressMessage());
             seen.put(t.id(), now);
         }
     }
