@@ -97,6 +97,8 @@ public final class JdbcStore implements Store {
             + "CASE WHEN request_json IS NULL THEN 1 ELSE 0 END AS no_request, created_at, updated_at, finished_at";
     /** Bound of {@link #requests}, in characters of request_json (a parsed tree takes several times that). */
     static final int REQUEST_CACHE_CHARS = 4 << 20;
+    /** Task definitions kept parsed ({@link Definitions}); a scheduling round reads the head of the ready queue. */
+    static final int DEFINITION_CACHE_TASKS = 20_000;
     private static final String ATTEMPT_COLS = "task_id, attempt_no, state, owner, pid, run_dir, exit_code, error, "
             + "stderr_tail, started_at, finished_at";
     private static final String EVENT_COLS = "id, workflow_id, task_id, type, from_state, to_state, data_json, at";
@@ -117,6 +119,8 @@ public final class JdbcStore implements Store {
      * caller its own deep copy (the trees are mutable); parsing a 500-task document costs about 4× the copy.
      */
     private final RequestCache requests = new RequestCache(REQUEST_CACHE_CHARS);
+    /** Parsed task definitions by task id: the parts of a task row that never change after insert. */
+    private final Definitions definitions = new Definitions(DEFINITION_CACHE_TASKS);
 
     private JdbcStore(DataSource dataSource, AutoCloseable owned, Dialect dialect, Clock clock) {
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
@@ -598,7 +602,7 @@ public final class JdbcStore implements Store {
     @Override
     public List<Task> rollbackCandidates(int limit) {
         return read(c -> withDeps(c, Sql.query(c, "SELECT " + TASK_COLS + " FROM tasks WHERE state = ? "
-                + "AND rollback_running = FALSE ORDER BY seq LIMIT ?", JdbcStore::mapTask, TaskState.RollingBack, limit)));
+                + "AND rollback_running = FALSE ORDER BY seq LIMIT ?", this::mapTask, TaskState.RollingBack, limit)));
     }
 
     /**
@@ -921,6 +925,36 @@ public final class JdbcStore implements Store {
     }
 
     /** A bounded LRU of parsed request documents (weighed by their JSON length); thread-safe. */
+    /** What a task row holds that insert writes once: parsed once per process. {@code dependsOn} null: not read yet. */
+    private record Definition(Action action, Action rollback, RetrySpec retry, List<String> pools,
+                              List<Dependency> dependsOn) {
+        Definition withDependsOn(List<Dependency> deps) {
+            return new Definition(action, rollback, retry, pools, deps);
+        }
+    }
+
+    /** A bounded LRU map of {@link Definition}s; the actions' argument trees are shared: treat them as read-only. */
+    private static final class Definitions {
+        private final Map<String, Definition> map;
+
+        Definitions(int max) {
+            map = java.util.Collections.synchronizedMap(new LinkedHashMap<>(256, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, Definition> e) {
+                    return size() > max;
+                }
+            });
+        }
+
+        Definition get(String id) { return map.get(id); }
+
+        void put(String id, Definition d) { map.put(id, d); }
+
+        void computeIfPresent(String id, java.util.function.BiFunction<String, Definition, Definition> f) {
+            map.computeIfPresent(id, f);
+        }
+    }
+
     private static final class RequestCache {
         private record Entry(Instant createdAt, JsonNode tree, int chars) {}
 
@@ -950,7 +984,7 @@ public final class JdbcStore implements Store {
     @Override
     public Optional<Task> task(String id) {
         return read(c -> withDeps(c, Sql.query(c, "SELECT " + TASK_COLS + " FROM tasks WHERE id = ?",
-                JdbcStore::mapTask, id))).stream().findFirst();
+                this::mapTask, id))).stream().findFirst();
     }
 
     @Override
@@ -962,7 +996,7 @@ public final class JdbcStore implements Store {
         sql.append(" ORDER BY seq LIMIT ? OFFSET ?");
         args.add(limit);
         args.add(offset);
-        return read(c -> withDeps(c, Sql.query(c, sql.toString(), JdbcStore::mapTask, args.toArray())));
+        return read(c -> withDeps(c, Sql.query(c, sql.toString(), this::mapTask, args.toArray())));
     }
 
     @Override
@@ -974,13 +1008,14 @@ public final class JdbcStore implements Store {
     @Override
     public List<Task> readyTasks(int limit) {
         return read(c -> withDeps(c, Sql.query(c, "SELECT " + TASK_COLS + " FROM tasks WHERE state = ? "
-                + "ORDER BY priority DESC, seq ASC LIMIT ?", JdbcStore::mapTask, TaskState.Ready, limit)));
+                + "ORDER BY priority DESC, seq ASC LIMIT ?", this::mapTask, TaskState.Ready, limit)));
     }
 
     @Override
     public Optional<Instant> nextRetryAt() {
         return read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT MIN(next_attempt_at) FROM tasks WHERE state = ?")) {
+            try (StatementCache.Lease l = StatementCache.lease(c, "SELECT MIN(next_attempt_at) FROM tasks WHERE state = ?")) {
+                PreparedStatement ps = l.statement();
                 Sql.bind(ps, TaskState.RetryWait);
                 try (ResultSet rs = ps.executeQuery()) {
                     if (!rs.next()) return Optional.empty();
@@ -994,7 +1029,7 @@ public final class JdbcStore implements Store {
     @Override
     public List<Task> runningTasks() {
         return read(c -> withDeps(c, Sql.query(c, "SELECT " + TASK_COLS + " FROM tasks WHERE state = ? ORDER BY seq",
-                JdbcStore::mapTask, TaskState.Running)));
+                this::mapTask, TaskState.Running)));
     }
 
     @Override
@@ -1013,26 +1048,35 @@ public final class JdbcStore implements Store {
                 rs.getInt("no_request") == 1);
     }
 
-    private static Task mapTask(ResultSet rs) throws SQLException {
+    /**
+     * A task's row. Its definition (action, rollback, retry policy, pools) never changes after insert, so it is
+     * parsed once per process ({@link #definitions}); the scheduler reads the ready queue every round.
+     */
+    private Task mapTask(ResultSet rs) throws SQLException {
         String id = rs.getString("id");
-        String retryJson = rs.getString("retry_json");
-        // rows written before V2 have no retry_json: their max_attempts with the default backoff
-        RetrySpec retry = retryJson == null ? RetrySpec.DEFAULT.withMaxAttempts(rs.getInt("max_attempts"))
-                : RetrySpec.fromJson(Json.read(retryJson));
-        String rollbackJson = rs.getString("rollback_json");
-        Action rollback = rollbackJson == null ? null
-                : Actions.fromJson(Json.read(rollbackJson), "task " + id + ".rollback");
-        List<String> pools = new ArrayList<>();
-        JsonNode poolsJson = Json.read(rs.getString("pools_json"));
-        if (poolsJson != null) poolsJson.forEach(p -> pools.add(p.asText()));
-        return new Task(id, rs.getString("workflow_id"), rs.getString("task_key"),
-                Actions.fromJson(Json.read(rs.getString("action_json")), "task " + id + ".action"),
+        Definition def = definitions.get(id);
+        if (def == null) {
+            String retryJson = rs.getString("retry_json");
+            // rows written before V2 have no retry_json: their max_attempts with the default backoff
+            RetrySpec retry = retryJson == null ? RetrySpec.DEFAULT.withMaxAttempts(rs.getInt("max_attempts"))
+                    : RetrySpec.fromJson(Json.read(retryJson));
+            String rollbackJson = rs.getString("rollback_json");
+            Action rollback = rollbackJson == null ? null
+                    : Actions.fromJson(Json.read(rollbackJson), "task " + id + ".rollback");
+            List<String> pools = new ArrayList<>();
+            JsonNode poolsJson = Json.read(rs.getString("pools_json"));
+            if (poolsJson != null) poolsJson.forEach(p -> pools.add(p.asText()));
+            def = new Definition(Actions.fromJson(Json.read(rs.getString("action_json")), "task " + id + ".action"),
+                    rollback, retry, List.copyOf(pools), null);
+            definitions.put(id, def);
+        }
+        return new Task(id, rs.getString("workflow_id"), rs.getString("task_key"), def.action(),
                 TaskState.valueOf(rs.getString("state")), Priority.fromWeight(rs.getInt("priority")),
-                rs.getInt("attempt"), retry, rs.getLong("timeout_ms"),
+                rs.getInt("attempt"), def.retry(), rs.getLong("timeout_ms"),
                 rs.getString("idempotency_key"), Sql.instant(rs, "next_attempt_at"), rs.getInt("progress"),
                 rs.getString("progress_message"), Json.read(rs.getString("result_json")),
                 Sql.intOrNull(rs, "exit_code"), rs.getString("error"), rs.getString("stderr_tail"), List.of(),
-                rollback, pools, Json.read(rs.getString("checkpoint_json")), rs.getInt("attempt_base"),
+                def.rollback(), def.pools(), Json.read(rs.getString("checkpoint_json")), rs.getInt("attempt_base"),
                 rs.getBoolean("rollback_running"),
                 rs.getLong("seq"), Sql.instant(rs, "created_at"), Sql.instant(rs, "updated_at"),
                 Sql.instant(rs, "started_at"), Sql.instant(rs, "finished_at"));
@@ -1051,24 +1095,39 @@ public final class JdbcStore implements Store {
                 Sql.instant(rs, "at"));
     }
 
-    /** Fills {@link Task#dependsOn()} (in submitted order) for the given tasks. */
-    private static List<Task> withDeps(Connection c, List<Task> tasks) throws SQLException {
+    /**
+     * Fills {@link Task#dependsOn()} (in submitted order) for the given tasks. Dependencies never change after
+     * insert: only tasks whose dependencies this process has not read yet are queried.
+     */
+    private List<Task> withDeps(Connection c, List<Task> tasks) throws SQLException {
         if (tasks.isEmpty()) return tasks;
         Map<String, List<Dependency>> deps = new HashMap<>();
-        for (int from = 0; from < tasks.size(); from += IN_CHUNK) {
-            List<Task> chunk = tasks.subList(from, Math.min(tasks.size(), from + IN_CHUNK));
+        List<String> unknown = new ArrayList<>();
+        for (Task t : tasks) {
+            Definition def = definitions.get(t.id());
+            if (def != null && def.dependsOn() != null) deps.put(t.id(), def.dependsOn());
+            else unknown.add(t.id());
+        }
+        for (int from = 0; from < unknown.size(); from += IN_CHUNK) {
+            List<String> chunk = unknown.subList(from, Math.min(unknown.size(), from + IN_CHUNK));
+            Map<String, List<Dependency>> read = new HashMap<>();
+            for (String id : chunk) read.put(id, new ArrayList<>());
             for (String[] r : Sql.query(c, "SELECT task_id, depends_on, kind FROM task_deps WHERE task_id IN ("
                             + Sql.placeholders(chunk.size()) + ") ORDER BY task_id, pos",
-                    rs -> new String[] {rs.getString(1), rs.getString(2), rs.getString(3)},
-                    chunk.stream().map(Task::id).toArray()))
-                deps.computeIfAbsent(r[0], k -> new ArrayList<>()).add(new Dependency(r[1], DependencyKind.valueOf(r[2])));
+                    rs -> new String[] {rs.getString(1), rs.getString(2), rs.getString(3)}, chunk.toArray()))
+                read.get(r[0]).add(new Dependency(r[1], DependencyKind.valueOf(r[2])));
+            read.forEach((id, d) -> {
+                List<Dependency> frozen = List.copyOf(d);
+                deps.put(id, frozen);
+                definitions.computeIfPresent(id, (k, def) -> def.withDependsOn(frozen));
+            });
         }
         List<Task> out = new ArrayList<>(tasks.size());
         for (Task t : tasks) {
             List<Dependency> d = deps.get(t.id());
-            out.add(d == null ? t : new Task(t.id(), t.workflowId(), t.key(), t.action(), t.state(), t.priority(),
+            out.add(d == null || d.isEmpty() ? t : new Task(t.id(), t.workflowId(), t.key(), t.action(), t.state(), t.priority(),
                     t.attempt(), t.retry(), t.timeoutMs(), t.idempotencyKey(), t.nextAttemptAt(), t.progress(),
-                    t.progressMessage(), t.result(), t.exitCode(), t.error(), t.stderrTail(), List.copyOf(d),
+                    t.progressMessage(), t.result(), t.exitCode(), t.error(), t.stderrTail(), d,
                     t.rollback(), t.pools(), t.checkpoint(), t.attemptBase(), t.rollbackRunning(), t.seq(),
                     t.createdAt(), t.updatedAt(), t.startedAt(), t.finishedAt()));
         }
@@ -1179,8 +1238,9 @@ public final class JdbcStore implements Store {
                 try (PreparedStatement ps = c.prepareStatement(dialect.eventOrderLock())) {
                     ps.execute();
                 }
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO events (workflow_id, task_id, type, from_state, "
-                    + "to_state, data_json, at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id")) {
+            try (StatementCache.Lease l = StatementCache.lease(c, "INSERT INTO events (workflow_id, task_id, type, "
+                    + "from_state, to_state, data_json, at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id")) {
+                PreparedStatement ps = l.statement();
                 for (Object[] e : events) {
                     Sql.bind(ps, e);
                     try (ResultSet rs = ps.executeQuery()) {

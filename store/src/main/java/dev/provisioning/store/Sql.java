@@ -20,14 +20,16 @@ final class Sql {
     }
 
     static int update(Connection c, String sql, Object... args) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
+        try (StatementCache.Lease l = StatementCache.lease(c, sql)) {
+            PreparedStatement ps = l.statement();
             bind(ps, args);
             return ps.executeUpdate();
         }
     }
 
     static <T> List<T> query(Connection c, String sql, RowMapper<T> mapper, Object... args) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
+        try (StatementCache.Lease l = StatementCache.lease(c, sql)) {
+            PreparedStatement ps = l.statement();
             bind(ps, args);
             try (ResultSet rs = ps.executeQuery()) {
                 List<T> out = new ArrayList<>();
