@@ -1,7 +1,6 @@
 package dev.provisioning.runner;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -83,14 +82,10 @@ final class ProcessGroups {
         }
         long last = lastPid();
         boolean bounded = last >= pgid;
-        String group = Long.toString(pgid);
         for (long pid : pids) {
             if (bounded && (pid < pgid || pid > last)) continue;
-            String[] f = statFields(PROC.resolve(Long.toString(pid)).resolve("stat"));
-            // f[0] = state (field 3), f[2] = pgrp (field 5)
-            if (f == null || f.length < 3) continue;
-            if (f[0].equals("Z") || f[0].equals("X")) continue;
-            if (f[2].equals(group)) out.add(pid);
+            Stat st = stat(pid);
+            if (st != null && st.alive() && st.pgrp() == pgid) out.add(pid);
         }
         return out;
     }
@@ -103,8 +98,8 @@ final class ProcessGroups {
                 if (name.isEmpty() || !Character.isDigit(name.charAt(0))) continue;
                 try {
                     if (Files.readSymbolicLink(p.resolve("cwd")).equals(dir)) {
-                        String[] f = statFields(p.resolve("stat"));
-                        if (f != null && f.length > 0 && !f[0].equals("Z") && !f[0].equals("X")) return true;
+                        Stat st = stat(Long.parseLong(name));
+                        if (st != null && st.alive()) return true;
                     }
                 } catch (IOException | RuntimeException ignored) {
                     // gone, or not ours to read
@@ -128,33 +123,69 @@ final class ProcessGroups {
 
     /** Whether {@code pid} is a live (non-zombie) process that started at {@code startTime} clock ticks. */
     static boolean isAlive(long pid, long startTime) {
-        String[] f = statFields(PROC.resolve(Long.toString(pid)).resolve("stat"));
-        if (f == null || f.length < 20) return false;
-        if (f[0].equals("Z") || f[0].equals("X")) return false;
-        return f[19].equals(Long.toString(startTime));
+        Stat st = stat(pid);
+        return st != null && st.alive() && st.startTime() == startTime;
     }
 
     /** Start time of a process in clock ticks since boot (field 22 of {@code /proc/<pid>/stat}). */
     static OptionalLong startTime(long pid) {
-        String[] f = statFields(PROC.resolve(Long.toString(pid)).resolve("stat"));
-        if (f == null || f.length < 20) return OptionalLong.empty();
-        try {
-            return OptionalLong.of(Long.parseLong(f[19]));
-        } catch (NumberFormatException e) {
-            return OptionalLong.empty();
+        Stat st = stat(pid);
+        return st == null ? OptionalLong.empty() : OptionalLong.of(st.startTime());
+    }
+
+    /**
+     * What the runner reads of {@code /proc/<pid>/stat}: field 3 (state), field 5 (process group) and field 22
+     * (start time in clock ticks since boot).
+     */
+    record Stat(char state, long pgrp, long startTime) {
+        /** Zombies (Z) and dead tasks (X) can neither run nor be signalled usefully. */
+        boolean alive() {
+            return state != 'Z' && state != 'X';
         }
     }
 
-    /** The fields after {@code comm} (which may contain spaces and parentheses): index 0 is field 3 (state). */
-    static String[] statFields(Path stat) {
-        String s;
-        try {
-            s = Files.readString(stat, StandardCharsets.ISO_8859_1);
+    /**
+     * Reads and parses {@code /proc/<pid>/stat} with one read into a small buffer, parsing bytes in place: group
+     * scans read one such file per candidate process, so this is on the path from a task's exit to its completion.
+     * Null if the process is gone or the file cannot be parsed.
+     */
+    static Stat stat(long pid) {
+        byte[] b = new byte[1024];
+        int n = 0;
+        try (java.io.FileInputStream in = new java.io.FileInputStream("/proc/" + pid + "/stat")) {
+            for (int r; n < b.length && (r = in.read(b, n, b.length - n)) > 0; ) n += r;
         } catch (IOException | RuntimeException e) {
             return null;
         }
-        int i = s.lastIndexOf(')');
-        if (i < 0 || i + 2 > s.length()) return null;
-        return s.substring(i + 2).trim().split(" ");
+        return parseStat(b, n);
+    }
+
+    /** Parses a stat line; {@code comm} (field 2) may hold spaces and parentheses, so fields start after the last ')'. */
+    static Stat parseStat(byte[] b, int n) {
+        int i = n - 1;
+        while (i >= 0 && b[i] != ')') i--;
+        if (i < 0 || i + 2 >= n) return null;
+        int pos = i + 2; // field 3
+        char state = (char) b[pos];
+        long pgrp = -1, start = -1;
+        for (int field = 3; pos < n && field <= 22; field++) {
+            int end = pos;
+            while (end < n && b[end] != ' ' && b[end] != '\n') end++;
+            if (field == 5) pgrp = parseLong(b, pos, end);
+            else if (field == 22) start = parseLong(b, pos, end);
+            pos = end + 1;
+        }
+        return pgrp < 0 || start < 0 ? null : new Stat(state, pgrp, start);
+    }
+
+    private static long parseLong(byte[] b, int from, int to) {
+        if (from >= to) return -1;
+        long v = 0;
+        for (int k = from; k < to; k++) {
+            int d = b[k] - '0';
+            if (d < 0 || d > 9) return -1;
+            v = v * 10 + d;
+        }
+        return v;
     }
 }

@@ -279,23 +279,32 @@ public final class ProcessRunner implements Runner {
         env.put(key, v);
     }
 
+    private static final java.nio.file.attribute.FileAttribute<?> PRIVATE_DIR =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
+
+    /**
+     * Creates the attempt's run dir, private to the daemon's user, with one {@code mkdir} in the common case (its
+     * task dir exists). A dir that exists already is accepted only if no attempt used it ({@code pid}, {@code exit}).
+     */
     private static void prepareRunDir(RunDir rd, String where) {
         try {
-            Files.createDirectories(rd.dir());
             try {
-                Files.setPosixFilePermissions(rd.dir(), PosixFilePermissions.fromString("rwx------"));
-            } catch (UnsupportedOperationException ignored) {
-                // not a POSIX file system
+                Files.createDirectory(rd.dir(), PRIVATE_DIR);
+            } catch (java.nio.file.NoSuchFileException e) {
+                Files.createDirectories(rd.dir().getParent());
+                Files.createDirectory(rd.dir(), PRIVATE_DIR);
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                for (String f : List.of(RunDir.PID, RunDir.EXIT))
+                    if (Files.exists(rd.file(f)))
+                        throw new ProvisioningException(ErrorCode.RUNNER_FAILURE, "run dir " + rd.dir()
+                                + " was already used by an attempt (it has a '" + f + "' file); use a new run dir per attempt",
+                                where);
+                if (!Files.isDirectory(rd.dir())) throw e;
             }
-        } catch (IOException e) {
+        } catch (IOException | UnsupportedOperationException e) {
             throw new ProvisioningException(ErrorCode.RUNNER_FAILURE, "cannot create run dir " + rd.dir() + ": "
                     + e.getMessage(), where, List.of(), e);
         }
-        for (String f : List.of(RunDir.PID, RunDir.EXIT))
-            if (Files.exists(rd.file(f)))
-                throw new ProvisioningException(ErrorCode.RUNNER_FAILURE, "run dir " + rd.dir()
-                        + " was already used by an attempt (it has a '" + f + "' file); use a new run dir per attempt",
-                        where);
     }
 
     private void tick() {

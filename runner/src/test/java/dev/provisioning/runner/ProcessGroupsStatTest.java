@@ -1,0 +1,44 @@
+package dev.provisioning.runner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The byte-level {@code /proc/<pid>/stat} parser, against the kernel's own files and awkward command names. */
+class ProcessGroupsStatTest {
+    @Test
+    void readsStateGroupAndStartTimeOfARealProcessAsTheTextFieldsSay() throws Exception {
+        Process p = new ProcessBuilder("sleep", "5").start();
+        try {
+            String text = Files.readString(Path.of("/proc/" + p.pid() + "/stat"), StandardCharsets.ISO_8859_1);
+            String[] f = text.substring(text.lastIndexOf(')') + 2).trim().split(" ");
+            ProcessGroups.Stat st = ProcessGroups.stat(p.pid());
+            assertThat(st).isNotNull();
+            assertThat(st.pgrp()).isEqualTo(Long.parseLong(f[2]));
+            assertThat(st.startTime()).isEqualTo(Long.parseLong(f[19]));
+            assertThat(st.alive()).isTrue();
+            assertThat(ProcessGroups.isAlive(p.pid(), st.startTime())).isTrue();
+            assertThat(ProcessGroups.isAlive(p.pid(), st.startTime() + 1)).isFalse();
+        } finally {
+            p.destroyForcibly();
+            p.waitFor(5, TimeUnit.SECONDS);
+        }
+        assertThat(ProcessGroups.stat(p.pid())).isNull();
+    }
+
+    @Test
+    void commandNamesWithSpacesAndParenthesesDoNotShiftTheFields() {
+        String line = "4242 (a) (b ) c) Z 1 777 777 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 123456 0 0\n";
+        byte[] b = line.getBytes(StandardCharsets.ISO_8859_1);
+        ProcessGroups.Stat st = ProcessGroups.parseStat(b, b.length);
+        assertThat(st).isEqualTo(new ProcessGroups.Stat('Z', 777, 123456));
+        assertThat(st.alive()).isFalse();
+        assertThat(ProcessGroups.parseStat(b, 10)).isNull();
+        byte[] junk = "12 (x) R 1 notanumber".getBytes(StandardCharsets.ISO_8859_1);
+        assertThat(ProcessGroups.parseStat(junk, junk.length)).isNull();
+    }
+}
