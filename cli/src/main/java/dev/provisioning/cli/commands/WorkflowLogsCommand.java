@@ -203,9 +203,15 @@ public final class WorkflowLogsCommand extends BaseCommand {
             if (offset <= text.length() && offset >= anchor.length() && text.startsWith(anchor, offset - anchor.length())) {
                 from = offset;
             } else {
-                int i = anchor.isEmpty() ? -1 : text.lastIndexOf(anchor);
-                from = i < 0 ? 0 : i + anchor.length();
-                dropped = i < 0 && !anchor.isEmpty();
+                // the window slid forward: what was printed last now ends at or before the old offset; look for
+                // ever shorter ends of it, as the start of the anchor may have slid out too
+                from = -1;
+                for (int len = anchor.length(); len >= Math.min(3, anchor.length()) && len > 0 && from < 0; len /= 2) {
+                    int i = text.lastIndexOf(anchor.substring(anchor.length() - len), offset - len);
+                    if (i >= 0) from = i + len;
+                }
+                dropped = from < 0 && !anchor.isEmpty();
+                if (from < 0) from = 0;
             }
             int to = all ? text.length() : text.lastIndexOf('\n') + 1;
             offset = Math.max(from, to);
