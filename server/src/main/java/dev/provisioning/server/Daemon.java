@@ -15,11 +15,13 @@ import dev.provisioning.server.api.ApiRoutes;
 import dev.provisioning.server.api.Auth;
 import dev.provisioning.server.api.Http;
 import dev.provisioning.server.api.RateLimit;
+import dev.provisioning.server.api.SlowClients;
 import dev.provisioning.server.api.Submissions;
 import dev.provisioning.server.api.SystemService;
 import dev.provisioning.server.api.TaskService;
 import dev.provisioning.server.api.WorkflowService;
 import dev.provisioning.store.JdbcStore;
+import dev.provisioning.store.fault.RetryingStore;
 import io.helidon.webserver.WebServer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -40,16 +42,27 @@ public final class Daemon implements AutoCloseable {
 
     private final Config config;
     private final Clock clock;
+    private final java.util.function.UnaryOperator<javax.sql.DataSource> storeWrap;
     private DataDir dataDir;
     private Store store;
     private Runner runner;
     private Scheduler scheduler;
     private WebServer server;
+    private SlowClients slowClients;
     private String token;
 
     public Daemon(Config config, Clock clock) {
+        this(config, clock, ds -> ds);
+    }
+
+    /**
+     * With the SQLite store's transactions going through {@code storeWrap(pool)}: the seam for
+     * {@link dev.provisioning.store.fault.FaultInjectingDataSource} in tests.
+     */
+    public Daemon(Config config, Clock clock, java.util.function.UnaryOperator<javax.sql.DataSource> storeWrap) {
         this.config = config;
         this.clock = clock;
+        this.storeWrap = storeWrap;
     }
 
     public Daemon start() {
@@ -60,10 +73,11 @@ public final class Daemon implements AutoCloseable {
             Store jdbc = switch (config.storage().backend()) {
                 case "postgres" -> JdbcStore.postgres(config.storage().postgresUrl(), config.storage().postgresUser(),
                         config.storage().postgresPassword(), clock);
-                default -> JdbcStore.sqlite(dataDir.path(), clock);
+                default -> JdbcStore.sqlite(dataDir.path(), clock, storeWrap);
             };
             ChangeSignal changes = new ChangeSignal();
-            store = new NotifyingStore(jdbc, changes);
+            // A failed or ambiguous commit is read back and retried (D14).
+            store = new NotifyingStore(new RetryingStore(jdbc), changes);
             ActionValidator validator = new ActionValidator(config.nushell().libDirs());
             String host = config.server().host();
             PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -87,17 +101,18 @@ public final class Daemon implements AutoCloseable {
                     config.server().maxWorkflowBytes(), Duration.ofSeconds(config.server().sseKeepaliveSeconds()));
             TaskService tasks = new TaskService(store, http);
 
+            slowClients = new SlowClients(Duration.ofSeconds(config.server().readTimeoutSeconds()));
             server = WebServer.builder()
                     .host(host)
                     .port(config.server().port())
                     .maxPayloadSize(Math.max(config.server().maxBodyBytes(), config.server().maxWorkflowBytes()) * 2)
                     .shutdownHook(false)
                     .maxTcpConnections(config.server().maxConnections())
-                    .connectionOptions(io.helidon.common.socket.SocketOptions.builder()
-                            .readTimeout(Duration.ofSeconds(config.server().readTimeoutSeconds())).build())
+                    .connectionOptions(slowClients.socketOptions(io.helidon.common.socket.SocketOptions.builder()
+                            .readTimeout(Duration.ofSeconds(config.server().readTimeoutSeconds())).build()))
                     .idleConnectionTimeout(Duration.ofSeconds(config.server().readTimeoutSeconds()))
                     .idleConnectionPeriod(Duration.ofSeconds(1))
-                    .routing(r -> ApiRoutes.configure(r, new RateLimit(config.server().writeRatePerSecond()), auth, system, workflows, tasks))
+                    .routing(r -> ApiRoutes.configure(r.addFilter(slowClients::filter), new RateLimit(config.server().writeRatePerSecond()), auth, system, workflows, tasks))
                     .build()
                     .start();
             String callbackHost = host.equals("0.0.0.0") || host.equals("::") ? "127.0.0.1" : host;
@@ -137,6 +152,7 @@ public final class Daemon implements AutoCloseable {
     @Override
     public void close() {
         if (server != null) server.stop();
+        if (slowClients != null) slowClients.close();
         if (scheduler != null) scheduler.close();
         if (runner != null) runner.close();
         if (store != null) store.close();

@@ -30,6 +30,11 @@ final class TestDaemon implements AutoCloseable {
     }
 
     TestDaemon(Path dataDir, Map<String, String> extraFlags, Path configFile) {
+        this(dataDir, extraFlags, configFile, ds -> ds);
+    }
+
+    /** With the store's transactions going through {@code storeWrap} (fault injection). */
+    TestDaemon(Path dataDir, Map<String, String> extraFlags, Path configFile, java.util.function.UnaryOperator<javax.sql.DataSource> storeWrap) {
         this.dataDir = dataDir;
         Map<String, String> flags = new HashMap<>();
         flags.put("server.port", "0");
@@ -38,7 +43,7 @@ final class TestDaemon implements AutoCloseable {
         flags.putAll(extraFlags);
         Config config = ConfigLoader.load(new ConfigLoader.Sources(List.of(), configFile == null ? List.of() : List.of(configFile),
                 Map.of(), flags, ROOT));
-        this.daemon = new Daemon(config, Clock.systemUTC()).start();
+        this.daemon = new Daemon(config, Clock.systemUTC(), storeWrap).start();
     }
 
     static String nu() {

@@ -80,6 +80,8 @@ public final class Scheduler implements AutoCloseable {
     private boolean woken;
     private volatile boolean closed;
     private volatile boolean draining;
+    /** Set when a round failed (the store, usually): the next round first looks for claims that committed unseen. */
+    private boolean failedRound;
     private Thread thread;
 
     public Scheduler(Store store, Runner runner, Clock clock, Settings settings, Metrics metrics) {
@@ -148,17 +150,24 @@ public final class Scheduler implements AutoCloseable {
     }
 
     private void runUntilShutdown() {
+        int failures = 0;
         while (!closed) {
             try {
+                if (failedRound) adoptOrphans();
+                failedRound = false;
                 round();
+                failures = 0;
                 awaitWork();
             } catch (InterruptedException e) {
                 if (closed) return;
             } catch (Throwable t) {
                 metrics.schedulerError();
-                log.error("scheduler round failed; continuing", t);
+                failedRound = true;
+                failures++;
+                if (failures == 1) log.error("scheduler round failed; retrying", t);
+                else log.warn("scheduler round failed again ({} in a row): {}", failures, t.toString());
                 try {
-                    awaitFor(Duration.ofMillis(200));
+                    awaitFor(Duration.ofMillis(Math.min(200L << Math.min(failures - 1, 5), 5_000L)));
                 } catch (InterruptedException e) {
                     if (closed) return;
                 }
@@ -253,11 +262,9 @@ public final class Scheduler implements AutoCloseable {
 
     private void launch(Task task, int attemptNo, Runner.AttemptSpec spec, Runner.AttemptListener listener, boolean rollback) {
         reserve(task);
+        Runner.RunHandle handle;
         try {
-            Runner.RunHandle handle = runner.start(spec, listener);
-            attach(task.id(), handle);
-            store.attemptStarted(task.id(), attemptNo, handle.pid());
-            metrics.attemptStarted();
+            handle = runner.start(spec, listener);
         } catch (RuntimeException e) {
             running.remove(task.id());
             String msg = e instanceof ProvisioningException pe ? pe.code().code() + ": " + pe.getMessage() : "could not start: " + e;
@@ -265,6 +272,58 @@ public final class Scheduler implements AutoCloseable {
             if (rollback) store.completeRollback(task.id(), attemptNo, false, null, msg, null);
             else store.completeAttempt(new AttemptOutcome(task.id(), attemptNo, TaskState.Failed, null, null, msg, null, null));
             metrics.attemptEnded(TaskState.Failed, 0);
+            return;
+        }
+        attach(task.id(), handle);
+        metrics.attemptStarted();
+        try {
+            store.attemptStarted(task.id(), attemptNo, handle.pid());
+        } catch (RuntimeException e) {
+            // The process runs; only the attempt row's pid is missing (recovery reads the run dir's pid file).
+            log.warn("task {} attempt {} started (pid {}) but its pid was not recorded: {}", task.id(), attemptNo, handle.pid(), e.toString());
+        }
+    }
+
+    /**
+     * After a store failure a claim may have committed although the scheduler saw an error: its task is Running in
+     * the store, under this owner, with no process. Such an attempt is picked up as at start (D11): run as the same
+     * attempt when it never started. Only called after a failed round, so it costs nothing otherwise.
+     */
+    private void adoptOrphans() {
+        for (Task t : store.runningTasks()) {
+            if (running.containsKey(t.id()) || closed) continue;
+            // Re-read after looking at the map: an attempt that just ended left the map only after its completion committed.
+            Task now = store.task(t.id()).orElse(null);
+            if (now == null || now.state() != TaskState.Running || now.attempt() != t.attempt() || running.containsKey(t.id())) continue;
+            boolean ours = store.attempts(t.id()).stream()
+                    .anyMatch(a -> a.attemptNo() == now.attempt() && settings.owner().equals(a.owner()) && a.finishedAt() == null);
+            if (!ours) continue;
+            log.warn("task {} attempt {} is Running in the store with no process here (a claim committed through a store "
+                    + "failure); recovering it", now.id(), now.attempt());
+            recoverAttempt(now, false);
+        }
+    }
+
+    /**
+     * Writes what must not be lost (an attempt's end) until the store takes it, pausing longer after each store
+     * failure. Gives up only when the scheduler closes: the attempt stays Running in the store and the next start
+     * records it from the run dir's exit file.
+     */
+    private <T> T persist(String what, java.util.function.Supplier<T> write) {
+        for (int failures = 1; ; failures++) {
+            try {
+                return write.get();
+            } catch (ProvisioningException e) {
+                if (e.code() != dev.provisioning.core.error.ErrorCode.STORE_FAILURE || closed) throw e;
+                metrics.schedulerError();
+                log.warn("{} not recorded yet (store failure {}); retrying: {}", what, failures, e.getMessage());
+                try {
+                    Thread.sleep(Math.min(100L << Math.min(failures, 6), 5_000L));
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
         }
     }
 
@@ -378,7 +437,7 @@ public final class Scheduler implements AutoCloseable {
         private void recordExit(Runner.AttemptExit exit) {
             try {
                 AttemptOutcome outcome = Outcomes.decide(task, attemptNo, exit, clock.instant(), () -> ThreadLocalRandom.current().nextDouble());
-                if (!store.completeAttempt(outcome))
+                if (!persist("the end of task " + task.id() + " attempt " + attemptNo, () -> store.completeAttempt(outcome)))
                     log.warn("task {} attempt {} ended but is no longer ours; outcome dropped", task.id(), attemptNo);
                 metrics.attemptEnded(outcome.next(), Duration.between(startedAt, clock.instant()).toMillis());
             } catch (RuntimeException e) {
@@ -410,7 +469,8 @@ public final class Scheduler implements AutoCloseable {
         private void recordExit(Runner.AttemptExit exit) {
             try {
                 String error = exit.succeeded() ? null : "rollback " + Outcomes.describe(task, exit);
-                store.completeRollback(task.id(), attemptNo, exit.succeeded(), exit.exitCode(), error, exit.stderrTail());
+                persist("the end of the rollback of task " + task.id(),
+                        () -> store.completeRollback(task.id(), attemptNo, exit.succeeded(), exit.exitCode(), error, exit.stderrTail()));
             } catch (RuntimeException e) {
                 log.error("could not record the end of the rollback of task {}", task.id(), e);
             } finally {

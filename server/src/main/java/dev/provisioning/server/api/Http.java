@@ -43,6 +43,7 @@ public final class Http {
                 if (total > limit) throw tooLarge(total, limit, key);
                 out.write(buf, 0, n);
             }
+            SlowClients.bodyRead(req);
             return out.toByteArray();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

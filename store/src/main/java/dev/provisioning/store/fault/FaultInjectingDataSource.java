@@ -80,6 +80,7 @@ public final class FaultInjectingDataSource implements DataSource {
         final Duration hang;
         private int remaining;
         private int fired;
+        private volatile Duration outageAfter = Duration.ZERO;
 
         Rule(Kind kind, Predicate<Transaction> match, int times, Duration hang) {
             this.kind = kind;
@@ -89,6 +90,15 @@ public final class FaultInjectingDataSource implements DataSource {
         }
 
         public synchronized int fired() { return fired; }
+
+        /**
+         * After this fault fires, the database is unreachable for {@code d}: every {@code getConnection()}, for reads
+         * too, fails. A caller then cannot read back what its commit did until the outage ends.
+         */
+        public Rule thenOutage(Duration d) {
+            outageAfter = d;
+            return this;
+        }
 
         synchronized boolean take(Transaction tx) {
             if (remaining <= 0 || !match.test(tx)) return false;
@@ -102,6 +112,8 @@ public final class FaultInjectingDataSource implements DataSource {
     private final List<Rule> rules = new CopyOnWriteArrayList<>();
     private final Map<Kind, Integer> injected = new EnumMap<>(Kind.class);
     private volatile Duration defaultHang = Duration.ofSeconds(1);
+    private volatile long outageUntilNanos;
+    private volatile boolean inOutage;
 
     public FaultInjectingDataSource(DataSource delegate) {
         this.delegate = Objects.requireNonNull(delegate, "delegate");
@@ -116,6 +128,12 @@ public final class FaultInjectingDataSource implements DataSource {
         Rule r = new Rule(kind, match, times, hang);
         rules.add(r);
         return r;
+    }
+
+    /** Makes every {@code getConnection()} fail for {@code d}, as if the database were unreachable. */
+    public void outage(Duration d) {
+        outageUntilNanos = System.nanoTime() + d.toNanos();
+        inOutage = true;
     }
 
     /** Disarms every rule. */
@@ -146,12 +164,20 @@ public final class FaultInjectingDataSource implements DataSource {
 
     @Override
     public Connection getConnection() throws SQLException {
+        checkOutage();
         return wrap(delegate.getConnection());
     }
 
     @Override
     public Connection getConnection(String user, String password) throws SQLException {
+        checkOutage();
         return wrap(delegate.getConnection(user, password));
+    }
+
+    private void checkOutage() throws SQLException {
+        if (!inOutage) return;
+        if (System.nanoTime() - outageUntilNanos < 0) throw new SQLException("injected fault: database unreachable", "08001");
+        inOutage = false;
     }
 
     @Override public PrintWriter getLogWriter() throws SQLException { return delegate.getLogWriter(); }
@@ -197,6 +223,11 @@ public final class FaultInjectingDataSource implements DataSource {
                 case "createStatement" -> {
                     return wrapStatement((Statement) call(m, args), Statement.class);
                 }
+                case "isWrapperFor" -> {
+                    // Say no, so the store prepares its statements through this connection (where they are seen)
+                    // rather than on the unwrapped driver connection (its statement cache); only under fault injection.
+                    return false;
+                }
                 case "equals" -> {
                     return proxy == args[0];
                 }
@@ -230,6 +261,7 @@ public final class FaultInjectingDataSource implements DataSource {
                 return;
             }
             count(rule.kind);
+            if (!rule.outageAfter.isZero()) outage(rule.outageAfter);
             switch (rule.kind) {
                 case FAIL -> {
                     real.rollback();
