@@ -45,7 +45,8 @@ final class DataDir implements AutoCloseable {
                 lock = null; // held by this very JVM (another daemon in-process)
             }
         } catch (IOException e) {
-            throw new ProvisioningException(ErrorCode.CONFIG_INVALID, "cannot use data dir " + dir + ": " + e.getMessage(), "storage.data_dir");
+            throw new ProvisioningException(ErrorCode.CONFIG_INVALID, "cannot use data dir " + dir + " (" + e.getClass().getSimpleName()
+                    + ": " + e.getMessage() + "); it must be a writable directory", "storage.data_dir");
         }
         if (lock == null) {
             String holder;
@@ -63,8 +64,21 @@ final class DataDir implements AutoCloseable {
             lockChannel.truncate(0);
             lockChannel.write(java.nio.ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.UTF_8)), 0);
             lockChannel.force(false);
+            probe();
         } catch (IOException e) {
-            throw new ProvisioningException(ErrorCode.CONFIG_INVALID, "cannot write " + dir.resolve("daemon.lock") + ": " + e.getMessage(), "storage.data_dir");
+            throw new ProvisioningException(ErrorCode.CONFIG_INVALID, "data dir " + dir + " is not writable or is full ("
+                    + e.getClass().getSimpleName() + ": " + e.getMessage() + "); free space or fix its permissions", "storage.data_dir");
+        }
+    }
+
+    /** Writes, syncs and removes 64 KiB, so a full or read-only disk stops the start here rather than mid-migration. */
+    private void probe() throws IOException {
+        Path p = dir.resolve(".write-probe");
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            ch.write(java.nio.ByteBuffer.allocate(64 * 1024));
+            ch.force(true);
+        } finally {
+            Files.deleteIfExists(p);
         }
     }
 
