@@ -10,6 +10,7 @@ import dev.provisioning.core.model.Json;
 import dev.provisioning.core.model.Task;
 import dev.provisioning.core.model.TaskState;
 import dev.provisioning.core.port.Store;
+import dev.provisioning.runner.RunDir;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
@@ -19,16 +20,30 @@ import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /** {@code /tasks}: list and inspect tasks, their attempts and logs; scripts report progress here. */
 public final class TaskService implements HttpService {
     private static final Set<String> PROGRESS_FIELDS = Set.of("percent", "progress", "message", "attempt", "status");
     private static final long MAX_LOG_BYTES = 1 << 20;
+    /** The log files a client may read, by stream name: nothing else of the run dir is served. */
+    private static final Map<String, String> LOG_FILES = Map.of("stdout", RunDir.STDOUT, "stderr", RunDir.STDERR);
+    /** Headers of a read by offset: the file's size when read, where the next read starts, the attempt, and
+     *  whether that attempt had ended (its log no longer grows). */
+    public static final String LOG_SIZE = "X-Log-Size";
+    public static final String NEXT_OFFSET = "X-Next-Offset";
+    public static final String ATTEMPT = "X-Attempt";
+    public static final String LOG_COMPLETE = "X-Log-Complete";
 
     private final Store store;
     private final Http http;
@@ -76,22 +91,80 @@ public final class TaskService implements HttpService {
         Http.json(res, Status.OK_200, body);
     }
 
-    /** {@code ?stream=stdout|stderr&attempt=N}: the last MiB of that attempt's log as text. */
+    /**
+     * {@code ?stream=stdout|stderr&attempt=N}: the last MiB of that attempt's log as text. With {@code offset=N}
+     * (and optionally {@code limit=BYTES}, at most a MiB): the log's raw bytes from that offset, with the headers
+     * {@link #LOG_SIZE}, {@link #NEXT_OFFSET}, {@link #ATTEMPT} and {@link #LOG_COMPLETE}. The file is one of a
+     * fixed set in the attempt's run dir, chosen by the stream's name, never a path from the request.
+     */
     private void getLogs(ServerRequest req, ServerResponse res) {
         Task t = task(req);
         String stream = Http.query(req, "stream").orElse("stdout");
-        if (!stream.equals("stdout") && !stream.equals("stderr"))
-            throw ApiException.invalid("query.stream", "must be stdout or stderr");
+        String fileName = LOG_FILES.get(stream);
+        if (fileName == null) throw ApiException.invalid("query.stream", "must be stdout or stderr, got '" + stream + "'");
+        Optional<Long> offset = Http.query(req, "offset").map(v -> longQuery("offset", v, 0, Long.MAX_VALUE));
+        Optional<Long> limit = Http.query(req, "limit").map(v -> longQuery("limit", v, 1, MAX_LOG_BYTES));
+        if (limit.isPresent() && offset.isEmpty()) throw ApiException.invalid("query.limit", "needs offset");
         List<Attempt> attempts = store.attempts(t.id());
         if (attempts.isEmpty()) throw ApiException.notFound("attempt of task", t.id());
         int n = Http.intQuery(req, "attempt", attempts.get(attempts.size() - 1).attemptNo(), 1, 10_000);
         Attempt a = attempts.stream().filter(x -> x.attemptNo() == n).findFirst()
                 .orElseThrow(() -> ApiException.notFound("attempt " + n + " of task", t.id()));
-        Path file = Path.of(a.runDir()).resolve(Integer.toString(a.attemptNo())).resolve(stream + ".log");
-        String text = Files.exists(file) ? tail(file) : "";
+        Path file = Path.of(a.runDir()).resolve(Integer.toString(a.attemptNo())).resolve(fileName);
+        if (offset.isEmpty()) {
+            String text = Files.exists(file) ? tail(file) : "";
+            res.status(Status.OK_200);
+            res.header(HeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+            res.send(text);
+            return;
+        }
+        // read the state before the bytes: an attempt that had ended then has all its output in the file
+        boolean complete = a.state() != TaskState.Running;
+        Chunk c = chunk(file, offset.get(), limit.orElse(MAX_LOG_BYTES));
         res.status(Status.OK_200);
-        res.header(HeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
-        res.send(text);
+        res.header(HeaderNames.CONTENT_TYPE, "application/octet-stream");
+        res.header(LOG_SIZE, Long.toString(c.size));
+        res.header(NEXT_OFFSET, Long.toString(offset.get() + c.bytes.length));
+        res.header(ATTEMPT, Integer.toString(a.attemptNo()));
+        res.header(LOG_COMPLETE, Boolean.toString(complete));
+        res.send(c.bytes);
+    }
+
+    private record Chunk(long size, byte[] bytes) {}
+
+    /** Up to {@code limit} bytes of {@code file} from {@code offset}; a missing file is an empty log. */
+    private static Chunk chunk(Path file, long offset, long limit) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = ch.size();
+            if (offset > size) throw beyond(offset, size);
+            ByteBuffer buf = ByteBuffer.allocate((int) Math.min(limit, size - offset));
+            while (buf.hasRemaining()) {
+                int r = ch.read(buf, offset + buf.position());
+                if (r <= 0) break;
+            }
+            byte[] b = new byte[buf.position()];
+            buf.flip().get(b);
+            return new Chunk(size, b);
+        } catch (NoSuchFileException e) {
+            if (offset > 0) throw beyond(offset, 0);
+            return new Chunk(0, new byte[0]);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static ProvisioningException beyond(long offset, long size) {
+        return ApiException.invalid("query.offset", "is " + offset + ", beyond the log's size of " + size + " bytes");
+    }
+
+    private static long longQuery(String name, String v, long min, long max) {
+        try {
+            long l = Long.parseLong(v);
+            if (l < min || l > max) throw ApiException.invalid("query." + name, "must be between " + min + " and " + max + ", got " + l);
+            return l;
+        } catch (NumberFormatException e) {
+            throw ApiException.invalid("query." + name, "must be an integer, got '" + v + "'");
+        }
     }
 
     private static String tail(Path file) {
