@@ -30,7 +30,7 @@ import java.util.stream.Stream;
  * (and no other marker may exist), else the run fails. For the chain, the orchestrator's per-link latency is
  * broken down from its events and run dirs (see {@link LinkBreakdown}).
  *
- * <pre>bench/run-dag [--reps N] [--only LABEL-PREFIX] [--runners baseline,make,ninja,orchestrator] [--poll MS] [--keep]</pre>
+ * <pre>bench/run-dag [--reps N] [--only LABEL-PREFIX] [--runners baseline,make,ninja,orchestrator] [--poll MS] [--warmup N] [--keep]</pre>
  */
 public final class DagBench {
     record Case(String label, String shape, int p, int sleepMs) {}
@@ -52,6 +52,7 @@ public final class DagBench {
     final Path work;
     int reps = 3;
     long pollMs = 0; // 0 = follow the SSE stream
+    int warmupTasks = 0; // 0 = the 10-task chain
     List<String> runners = ALL_RUNNERS;
 
     DagBench(Path root, Path nu, Path work) throws IOException {
@@ -83,6 +84,7 @@ public final class DagBench {
         boolean keep = false;
         int reps = 3;
         long poll = 0;
+        int warmup = 0;
         List<String> runners = ALL_RUNNERS;
         Path workArg = null;
         for (int i = 0; i < args.length; i++) {
@@ -91,6 +93,7 @@ public final class DagBench {
                 case "--only" -> only = args[++i];
                 case "--keep" -> keep = true;
                 case "--poll" -> poll = Long.parseLong(args[++i]);
+                case "--warmup" -> warmup = Integer.parseInt(args[++i]);
                 case "--work" -> workArg = Path.of(args[++i]);
                 case "--runners" -> runners = List.of(args[++i].split(","));
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
@@ -100,6 +103,7 @@ public final class DagBench {
         DagBench b = new DagBench(root, nu.toRealPath(), work);
         b.reps = reps;
         b.pollMs = poll;
+        b.warmupTasks = warmup;
         b.runners = runners;
         System.out.printf(Locale.ROOT, "DAG benchmark: nu %s, %d cores, load average %s, work dir %s, %d repetition(s), orchestrator timed to %s%n",
                 b.nu, Runtime.getRuntime().availableProcessors(), loadavg(), work, reps, poll > 0 ? "polling every " + poll + " ms" : "the end of its SSE stream");
@@ -215,15 +219,16 @@ public final class DagBench {
                 + "[nushell]\nbinary = \"" + nu + "\"\nprovisioning_lib = \"" + libDir + "\"\n";
         long t0 = System.nanoTime();
         OrchestratorProcess d = OrchestratorProcess.start(root, dir, config);
-        // warm-up: a 10-task chain, so the first measured run does not pay class loading and the first SQLite pages
-        Dag warm = Dag.chain(10);
+        // warm-up: a 10-task chain, so the first measured run does not pay class loading and the first SQLite pages;
+        // with --warmup N, a flat N-task workflow instead, so the JIT has compiled the hot path (a long-lived daemon's state)
+        Dag warm = warmupTasks > 0 ? Dag.flat(warmupTasks) : Dag.chain(10);
         Path markers = Files.createDirectories(dir.resolve("warmup-markers"));
         String id = d.submit(DagFiles.workflowJson(warm, markers, 0, 0));
         d.followEvents(id);
         checkCompleted(d.workflow(id), warm);
         verifyMarkers(markers, warm, "warm-up");
-        System.out.printf(Locale.ROOT, "  daemon started and warmed up (10-task chain) in %.1f s: %s, max_concurrent_tasks=%d%n",
-                (System.nanoTime() - t0) / 1e9, d.endpoint, c.p());
+        System.out.printf(Locale.ROOT, "  daemon started and warmed up (%s) in %.1f s: %s, max_concurrent_tasks=%d%n",
+                warmupTasks > 0 ? "flat " + warmupTasks : "10-task chain", (System.nanoTime() - t0) / 1e9, d.endpoint, c.p());
         return d;
     }
 

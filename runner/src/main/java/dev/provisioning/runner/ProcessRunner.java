@@ -121,12 +121,10 @@ public final class ProcessRunner implements Runner {
         RunDir rd = new RunDir(spec.runDir().toAbsolutePath().normalize());
 
         List<String> argv;
-        String wrapper = null;
         switch (action) {
             case Action.Nu n -> {
                 Path module = validator.resolve(n.module(), where + ".action.module");
-                wrapper = nuWrapper(module, n.function());
-                argv = List.of(nu, "--no-config-file", "-c", wrapper);
+                argv = List.of(nu, "--no-config-file", "-c", nuWrapper(module, n.function()));
             }
             case Action.Script s -> {
                 Path script = validator.resolve(s.path(), where + ".action.path");
@@ -144,15 +142,10 @@ public final class ProcessRunner implements Runner {
         ProcessBuilder pb = new ProcessBuilder(Launcher.command(setsid, rd.dir(), argv))
                 .directory(rd.dir().toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(rd.file(RunDir.LAUNCHER_LOG).toFile()))
+                // the launcher's own errors (normally none) go where the task's stderr goes
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(rd.file(RunDir.STDERR).toFile()))
                 .redirectErrorStream(true);
         environment(pb.environment(), spec, rd, action, where);
-        try {
-            if (wrapper != null) Files.writeString(rd.file(RunDir.WRAPPER), wrapper, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new ProvisioningException(ErrorCode.RUNNER_FAILURE, "cannot write " + rd.file(RunDir.WRAPPER)
-                    + ": " + e.getMessage(), where, List.of(), e);
-        }
 
         Process p;
         try {

@@ -19,8 +19,9 @@ import java.util.OptionalInt;
 
 /**
  * The files of one attempt's run dir ({@code runs/<workflow>/<task>/<attempt>/}):
- * {@code pid}, {@code exit}, {@code stdout.log}, {@code stderr.log}, {@code result.json}, {@code wrapper.nu}
- * (nu actions) and {@code launcher.log} (the launcher's own errors, normally empty).
+ * {@code pid}, {@code exit}, {@code stdout.log}, {@code stderr.log} (which also gets the launcher's own errors,
+ * normally none) and {@code result.json}. Each file costs a create on the path to the task's start or end, so there
+ * are no others: a nu action's wrapper is visible in the process's argv and is {@link ProcessRunner#nuWrapper}.
  */
 public record RunDir(Path dir) {
     public static final String PID = "pid";
@@ -28,8 +29,6 @@ public record RunDir(Path dir) {
     public static final String STDOUT = "stdout.log";
     public static final String STDERR = "stderr.log";
     public static final String RESULT = "result.json";
-    public static final String WRAPPER = "wrapper.nu";
-    public static final String LAUNCHER_LOG = "launcher.log";
     /** How much of stderr.log the exit report carries. */
     public static final int STDERR_TAIL_BYTES = 4096;
     /** Larger result files are refused. */

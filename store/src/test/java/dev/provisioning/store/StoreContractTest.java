@@ -407,6 +407,21 @@ abstract class StoreContractTest {
     }
 
     @Test
+    void resultsByKeyGivesDependencyResultsInTheOrderAskedWithNullForNoneAndSkipsUnknownIds() {
+        store.insertWorkflow(workflow("w1", task("w1.a"), task("w1.b"), task("w1.c", hard("w1.b"), hard("w1.a"))));
+        Attempt a = claim("w1.a");
+        assertThat(store.completeAttempt(new AttemptOutcome("w1.a", a.attemptNo(), TaskState.Completed, 0,
+                Json.read("{\"ip\":\"10.0.0.1\"}"), null, "", null))).isTrue();
+        runToEnd("w1.b", TaskState.Completed);
+
+        Map<String, JsonNode> inputs = store.resultsByKey(List.of("w1.b", "ghost", "w1.a"));
+        assertThat(inputs.keySet()).containsExactly(store.task("w1.b").orElseThrow().key(), store.task("w1.a").orElseThrow().key());
+        assertThat(inputs.get(store.task("w1.a").orElseThrow().key())).isEqualTo(Json.read("{\"ip\":\"10.0.0.1\"}"));
+        assertThat(inputs.get(store.task("w1.b").orElseThrow().key()).isNull()).isTrue();
+        assertThat(store.resultsByKey(List.of())).isEmpty();
+    }
+
+    @Test
     void failedHardDependencySkipsDependentsTransitivelyAndWorkflowFails() {
         // continue: only the failure's hard dependents are skipped (on_failure=fail would skip d and e too)
         store.insertWorkflow(workflow("w1", OnFailure.CONTINUE, task("w1.a"), task("w1.b", hard("w1.a")),

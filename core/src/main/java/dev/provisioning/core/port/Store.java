@@ -11,6 +11,7 @@ import dev.provisioning.core.model.WorkflowState;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -32,6 +33,17 @@ public interface Store extends AutoCloseable {
     List<Workflow> workflows(WorkflowState state, int limit, int offset);
 
     Optional<Task> task(String id);
+
+    /**
+     * The results of the given tasks (JSON null for a task without one), keyed by task key, in the order of
+     * {@code taskIds}; ids that do not exist are left out. What a task's dependencies hand it as its inputs.
+     */
+    default Map<String, JsonNode> resultsByKey(List<String> taskIds) {
+        Map<String, JsonNode> out = new java.util.LinkedHashMap<>();
+        for (String id : taskIds)
+            task(id).ifPresent(t -> out.put(t.key(), t.result() == null ? com.fasterxml.jackson.databind.node.NullNode.getInstance() : t.result()));
+        return out;
+    }
 
     /** Oldest first (submission order). {@code state} and {@code workflowId} may be null. */
     List<Task> tasks(TaskState state, String workflowId, int limit, int offset);

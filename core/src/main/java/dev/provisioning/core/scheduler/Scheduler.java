@@ -390,9 +390,8 @@ public final class Scheduler implements AutoCloseable {
     /** Results of the task's dependencies, keyed by their task key. */
     private JsonNode inputsOf(Task task) {
         ObjectNode inputs = Json.MAPPER.createObjectNode();
-        for (NewTask.Dependency d : task.dependsOn()) {
-            store.task(d.taskId()).ifPresent(dep -> inputs.set(dep.key(), dep.result() == null ? Json.MAPPER.nullNode() : dep.result()));
-        }
+        if (task.dependsOn().isEmpty()) return inputs;
+        store.resultsByKey(task.dependsOn().stream().map(NewTask.Dependency::taskId).toList()).forEach(inputs::set);
         return inputs;
     }
 

@@ -252,6 +252,7 @@ public final class RetryingStore implements Store {
     @Override public Optional<Workflow> workflow(String id) { return d.workflow(id); }
     @Override public List<Workflow> workflows(WorkflowState state, int limit, int offset) { return d.workflows(state, limit, offset); }
     @Override public Optional<Task> task(String id) { return d.task(id); }
+    @Override public java.util.Map<String, com.fasterxml.jackson.databind.JsonNode> resultsByKey(List<String> taskIds) { return d.resultsByKey(taskIds); }
     @Override public List<Task> tasks(TaskState state, String workflowId, int limit, int offset) { return d.tasks(state, workflowId, limit, offset); }
     @Override public List<Attempt> attempts(String taskId) { return d.attempts(taskId); }
     @Override public List<Task> readyTasks(int limit) { return d.readyTasks(limit); }
