@@ -19,8 +19,8 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code provisioning workflow logs ID [TASK] [-f]}: a task's stdout (to stdout) and stderr (to stderr), from
  * {@code GET /tasks/{id}/logs}. Without TASK, every task of the workflow, each line prefixed by the task's key.
- * {@code -f} polls the logs until the task (or workflow) ends: the daemon answers the last MiB of an attempt's log
- * and takes no offset, so the CLI keeps its own place in the text and prints only what is new.
+ * {@code -f} polls the logs until the task (or workflow) ends, reading each log from the offset where the last read
+ * ended ({@code ?offset=N}): nothing is fetched twice and nothing is skipped, however long the log.
  */
 @Command(name = "logs",
         description = {"Print a task's stdout and stderr (its current attempt's; see --attempt). The task's stdout "
@@ -38,8 +38,6 @@ import picocli.CommandLine.Parameters;
 public final class WorkflowLogsCommand extends BaseCommand {
     /** How often {@code -f} asks for new output. */
     static Duration poll = Duration.ofMillis(500);
-    /** The daemon's log window: earlier output of a longer log is not served. */
-    private static final String DROPPED = "[... earlier output dropped: the orchestrator serves the last MiB of a log]";
 
     @Parameters(index = "0", paramLabel = "ID", description = "The workflow id.")
     String id;
@@ -111,39 +109,31 @@ public final class WorkflowLogsCommand extends BaseCommand {
         logs.log(t.id(), "stderr", n).ifPresent(text -> emit(t, text, err()));
     }
 
-    /** With {@code -f}: prints what is new in the task's logs; {@code over}: the last look, print partial lines too. */
+    /**
+     * With {@code -f}: prints what is new in the task's logs, read from where the last read ended. An attempt
+     * that gave way to the next one is read to its end first; {@code over}: the last look, print partial lines too.
+     */
     private void pump(Api.Task t, boolean over) {
         Integer n = t.attempt();
         if (n == null || n < 1) return;
         Follower f = followers.get(t.id());
-        if (f != null && f.attempt != n) {
-            drain(t, f); // the rest of the previous attempt
-            emit(t, "--- attempt " + n + " ---\n", err());
-            f = null;
-        }
         if (f == null) followers.put(t.id(), f = new Follower(n));
-        boolean attemptOver = over || !ProgressBoard.running(t.state());
-        if (f.drained) return;
-        read(t, f, attemptOver);
-        f.drained = attemptOver;
-    }
-
-    private void drain(Api.Task t, Follower f) {
-        if (!f.drained) read(t, f, true);
-    }
-
-    private void read(Api.Task t, Follower f, boolean all) {
-        logs.log(t.id(), "stdout", f.attempt).ifPresent(text -> show(t, f.out, text, all, out()));
-        logs.log(t.id(), "stderr", f.attempt).ifPresent(text -> show(t, f.err, text, all, err()));
-    }
-
-    private void show(Api.Task t, Window w, String text, boolean all, PrintWriter to) {
-        String chunk = w.next(text, all);
-        if (w.dropped) {
-            w.dropped = false;
-            emit(t, DROPPED + "\n", err());
+        while (f.attempt < n) { // an attempt has ended once the next one exists (also one skipped between two polls)
+            read(t, f, true);
+            followers.put(t.id(), f = new Follower(f.attempt + 1));
+            emit(t, "--- attempt " + f.attempt + " ---\n", err());
         }
-        emit(t, chunk, to);
+        read(t, f, over);
+    }
+
+    /** Reads both logs of the follower's attempt from their offsets; {@code last}: print a partial last line too. */
+    private void read(Api.Task t, Follower f, boolean last) {
+        if (f.done) return;
+        boolean outDone = f.out.read(t.id(), "stdout", f.attempt, last);
+        boolean errDone = f.err.read(t.id(), "stderr", f.attempt, last);
+        emit(t, f.out.take(outDone || last), out());
+        emit(t, f.err.take(errDone || last), err());
+        f.done = outDone && errDone;
     }
 
     /** Prints {@code text} line by line, each prefixed by the task's key when showing every task. */
@@ -176,49 +166,44 @@ public final class WorkflowLogsCommand extends BaseCommand {
         }
     }
 
-    /** One attempt of a task being followed: where its two logs were printed up to. */
-    private static final class Follower {
+    /** One attempt of a task being followed: where each of its two logs has been read to. */
+    private final class Follower {
         final int attempt;
-        final Window out = new Window();
-        final Window err = new Window();
-        boolean drained;
+        final Tail out = new Tail();
+        final Tail err = new Tail();
+        /** Both logs were read to their end after the attempt ended. */
+        boolean done;
 
         Follower(int attempt) { this.attempt = attempt; }
     }
 
     /**
-     * The place reached in a log the daemon serves whole each time (its last MiB). {@link #next} gives the text
-     * not printed yet: complete lines only, unless {@code all}. When the window has moved (the log grew past a
-     * MiB), the place is found again from the last characters printed; failing that, {@link #dropped} is set and
-     * the whole window follows.
+     * One log read by offset: the bytes not printed yet (a partial last line waits for its end, so a multi-byte
+     * character split between two reads is whole again).
      */
-    static final class Window {
-        static final int ANCHOR = 200;
-        private int offset;
-        private String anchor = "";
-        boolean dropped;
+    private final class Tail {
+        private long offset;
+        private final java.io.ByteArrayOutputStream pending = new java.io.ByteArrayOutputStream();
 
-        String next(String text, boolean all) {
-            int from;
-            if (offset <= text.length() && offset >= anchor.length() && text.startsWith(anchor, offset - anchor.length())) {
-                from = offset;
-            } else {
-                // the window slid forward: what was printed last now ends at or before the old offset; look for
-                // ever shorter ends of it, as the start of the anchor may have slid out too
-                from = -1;
-                for (int len = anchor.length(); len >= Math.min(3, anchor.length()) && len > 0 && from < 0; len /= 2) {
-                    int i = text.lastIndexOf(anchor.substring(anchor.length() - len), offset - len);
-                    if (i >= 0) from = i + len;
-                }
-                dropped = from < 0 && !anchor.isEmpty();
-                if (from < 0) from = 0;
+        /** Reads to the log's end (as of the read); true when the attempt had ended, so the log is whole. */
+        boolean read(String taskId, String stream, int attempt, boolean toTheEnd) {
+            while (true) {
+                Optional<LogsClient.Chunk> c = logs.read(taskId, stream, attempt, offset);
+                if (c.isEmpty()) return toTheEnd; // no such attempt (yet)
+                pending.writeBytes(c.get().bytes());
+                offset = c.get().next();
+                if (c.get().atEnd() || c.get().bytes().length == 0) return c.get().complete();
             }
-            int to = all ? text.length() : text.lastIndexOf('\n') + 1;
-            offset = Math.max(from, to);
-            if (to <= from) return "";
-            String printed = anchor + text.substring(from, to);
-            anchor = printed.substring(Math.max(0, printed.length() - ANCHOR));
-            return text.substring(from, to);
+        }
+
+        /** The complete lines read so far, or everything when {@code all}. */
+        String take(boolean all) {
+            byte[] b = pending.toByteArray();
+            int end = b.length;
+            if (!all) while (end > 0 && b[end - 1] != '\n') end--;
+            pending.reset();
+            pending.write(b, end, b.length - end);
+            return new String(b, 0, end, java.nio.charset.StandardCharsets.UTF_8);
         }
     }
 }

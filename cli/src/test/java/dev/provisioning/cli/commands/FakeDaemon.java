@@ -11,6 +11,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -19,7 +21,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * {@code POST /workflows/batch/submit} and {@code /batch/validate}, {@code POST /workflows/w1/cancel|resume|rollback},
  * {@code GET /workflows/w1/events} as JSON (the {@link #history}), {@code GET /workflows/{id}} (a scripted sequence of answers, the last one
  * repeating) and {@code GET /workflows/{id}/events} (one scripted list of events per connection; 404 when
- * {@link #sse} is false, like a daemon without the route).
+ * {@link #sse} is false, like a daemon without the route), and {@code GET /tasks/{id}/logs} from the {@link #logs}
+ * map, by offset like the daemon (see {@link #logs(HttpExchange, String)}).
  */
 final class FakeDaemon implements AutoCloseable {
     final HttpServer server;
@@ -45,6 +48,17 @@ final class FakeDaemon implements AutoCloseable {
     /** The events {@code GET /workflows/w1/events} answers as JSON (not SSE), paged by {@code after} and {@code limit}. */
     final List<String> history = new CopyOnWriteArrayList<>();
 
+    /** {@code "taskId/stream/attempt"} → the log's bytes so far; an attempt exists when either of its logs does. */
+    final Map<String, byte[]> logs = new ConcurrentHashMap<>();
+    /** The most bytes one read by offset answers (the daemon's is a MiB). */
+    volatile int maxChunk = 1 << 20;
+    /** Answer like a daemon older than the offset API: the last MiB as text, offset ignored, no headers. */
+    volatile boolean logsWithoutOffsets;
+    /** The raw query of every logs request, in order. */
+    final List<String> logReads = new CopyOnWriteArrayList<>();
+    /** {@code "taskId/stream/attempt"} → the bytes of that log sent so far (to show nothing is fetched twice). */
+    final Map<String, Long> logBytesSent = new ConcurrentHashMap<>();
+
     FakeDaemon() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/", this::handle);
@@ -61,6 +75,10 @@ final class FakeDaemon implements AutoCloseable {
         String path = ex.getRequestURI().getRawPath();
         requests.add(ex.getRequestMethod() + " " + path);
         byte[] body = ex.getRequestBody().readAllBytes();
+        if (ex.getRequestMethod().equals("GET") && path.startsWith("/tasks/") && path.endsWith("/logs")) {
+            logs(ex, path.substring("/tasks/".length(), path.length() - "/logs".length()));
+            return;
+        }
         switch (ex.getRequestMethod() + " " + path) {
             case "GET /health" -> reply(ex, 200, "{\"status\":\"healthy\"}");
             case "POST /workflows/batch/submit" -> {
@@ -132,6 +150,93 @@ final class FakeDaemon implements AutoCloseable {
         ObjectNode body = Json.MAPPER.createObjectNode();
         body.set("events", arr);
         reply(ex, 200, body.toString());
+    }
+
+    /**
+     * {@code GET /tasks/{id}/logs?stream=&attempt=&offset=&limit=} as the daemon answers it: without offset, the
+     * last MiB as text; with one, the bytes from it (at most {@link #maxChunk} or {@code limit}) with
+     * {@code X-Log-Size}, {@code X-Next-Offset}, {@code X-Attempt} and {@code X-Log-Complete} (true once the
+     * current workflow document shows the task past that attempt or no longer Running). A bad stream, offset or
+     * limit is 400 E_INVALID_VALUE; an unknown attempt 404 E_NOT_FOUND.
+     */
+    private void logs(HttpExchange ex, String taskId) throws IOException {
+        Map<String, String> q = new java.util.HashMap<>();
+        String raw = ex.getRequestURI().getRawQuery();
+        logReads.add(String.valueOf(raw));
+        if (raw != null) for (String kv : raw.split("&")) q.put(kv.substring(0, Math.max(0, kv.indexOf('='))), kv.substring(kv.indexOf('=') + 1));
+        String stream = q.getOrDefault("stream", "stdout");
+        if (!stream.equals("stdout") && !stream.equals("stderr")) {
+            invalid(ex, "query.stream", "must be stdout or stderr");
+            return;
+        }
+        int attempt = 0;
+        for (String k : logs.keySet())
+            if (k.startsWith(taskId + "/")) attempt = Math.max(attempt, Integer.parseInt(k.substring(k.lastIndexOf('/') + 1)));
+        if (q.containsKey("attempt")) attempt = Integer.parseInt(q.get("attempt"));
+        String key = taskId + "/" + stream + "/" + attempt;
+        if (!logs.containsKey(taskId + "/stdout/" + attempt) && !logs.containsKey(taskId + "/stderr/" + attempt)) {
+            reply(ex, 404, "{\"error\":{\"code\":\"E_NOT_FOUND\",\"message\":\"attempt " + attempt + " of task '" + taskId
+                    + "' not found\",\"where\":\"" + taskId + "\"}}");
+            return;
+        }
+        byte[] log = logs.getOrDefault(key, new byte[0]);
+        if (logsWithoutOffsets || !q.containsKey("offset")) {
+            byte[] last = java.util.Arrays.copyOfRange(log, Math.max(0, log.length - (1 << 20)), log.length);
+            sendLog(ex, key, "text/plain; charset=utf-8", last);
+            return;
+        }
+        long offset, limit;
+        try {
+            offset = Long.parseLong(q.get("offset"));
+            limit = Long.parseLong(q.getOrDefault("limit", Integer.toString(maxChunk)));
+        } catch (NumberFormatException e) {
+            invalid(ex, "query.offset", "must be an integer");
+            return;
+        }
+        if (offset < 0 || offset > log.length) {
+            invalid(ex, "query.offset", "is " + offset + ", beyond the log's size of " + log.length + " bytes");
+            return;
+        }
+        byte[] chunk = java.util.Arrays.copyOfRange(log, (int) offset, (int) Math.min(log.length, offset + Math.min(limit, maxChunk)));
+        ex.getResponseHeaders().add("X-Log-Size", Integer.toString(log.length));
+        ex.getResponseHeaders().add("X-Next-Offset", Long.toString(offset + chunk.length));
+        ex.getResponseHeaders().add("X-Attempt", Integer.toString(attempt));
+        ex.getResponseHeaders().add("X-Log-Complete", Boolean.toString(attemptEnded(taskId, attempt)));
+        sendLog(ex, key, "application/octet-stream", chunk);
+    }
+
+    /** Whether the current workflow document shows the task past {@code attempt}, or that attempt not running. */
+    private boolean attemptEnded(String taskId, int attempt) {
+        String w = workflows.peekFirst();
+        if (w == null) return false;
+        for (var t : Json.read(w).path("tasks"))
+            if (t.path("id").asText().equals(taskId))
+                return t.path("attempt").asInt() > attempt || !t.path("state").asText().equals("Running");
+        return false;
+    }
+
+    private void sendLog(HttpExchange ex, String key, String type, byte[] b) throws IOException {
+        logBytesSent.merge(key, (long) b.length, Long::sum);
+        ex.getResponseHeaders().add("Content-Type", type);
+        ex.sendResponseHeaders(200, b.length == 0 ? -1 : b.length);
+        ex.getResponseBody().write(b);
+        ex.close();
+    }
+
+    private static void invalid(HttpExchange ex, String where, String message) throws IOException {
+        reply(ex, 400, "{\"error\":{\"code\":\"E_INVALID_VALUE\",\"message\":\"" + where + ": " + message
+                + "\",\"where\":\"" + where + "\"}}");
+    }
+
+    /** Sets the log {@code "taskId/stream/attempt"} to {@code text}. */
+    void log(String key, String text) {
+        logs.put(key, text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Workflow w1 answers {@code doc} from now on. */
+    void workflowNow(String doc) {
+        workflows.addLast(doc);
+        while (workflows.size() > 1) workflows.pollFirst();
     }
 
     private static void sleep(long ms) {

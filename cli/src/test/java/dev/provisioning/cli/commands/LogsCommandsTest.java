@@ -3,16 +3,12 @@ package dev.provisioning.cli.commands;
 import static dev.provisioning.cli.TestSupport.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dev.provisioning.cli.ExitCode;
 import dev.provisioning.cli.Main;
 import dev.provisioning.cli.TestSupport;
 import dev.provisioning.cli.TestSupport.Run;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,42 +16,35 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code workflow logs} against a loopback server that answers {@code GET /workflows/w1} and
- * {@code GET /tasks/{id}/logs} like the daemon (the last MiB of an attempt's log, as text), and
- * {@code orchestrator logs} on a real file.
+ * {@code workflow logs} against the {@link FakeDaemon}, which answers {@code GET /workflows/w1} and
+ * {@code GET /tasks/{id}/logs} like the daemon (raw bytes from an offset, with the log's size and the next offset),
+ * and {@code orchestrator logs} on a real file.
  */
 class LogsCommandsTest {
     @TempDir
     Path tmp;
-    HttpServer server;
+    FakeDaemon d;
     String base;
     Path cfg;
-    volatile String workflow;
-    /** "taskId/stream/attempt" -> the log text served. */
-    final Map<String, String> logs = new ConcurrentHashMap<>();
 
     @BeforeEach
     void setUp() throws Exception {
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        server.createContext("/", this::handle);
-        server.start();
-        base = "http://127.0.0.1:" + server.getAddress().getPort();
+        d = new FakeDaemon();
+        base = d.base;
         cfg = TestSupport.config(tmp, "", "");
-        workflow = FakeDaemon.workflow("Completed", FakeDaemon.task("t1", "server-cp-1", "Completed", 1, 100, null, null),
+        d.workflowNow(FakeDaemon.workflow("Completed", FakeDaemon.task("t1", "server-cp-1", "Completed", 1, 100, null, null),
                 FakeDaemon.task("t2", "kubernetes-cp-1", "Completed", 2, 100, null, null),
-                FakeDaemon.task("t3", "apps", "Pending", 0, 0, null, null));
-        logs.put("t1/stdout/1", "creating cp-1\ndone\n");
-        logs.put("t1/stderr/1", "warning: slow disk\n");
-        logs.put("t2/stdout/1", "first try\n");
-        logs.put("t2/stdout/2", "second try\n");
+                FakeDaemon.task("t3", "apps", "Pending", 0, 0, null, null)));
+        d.log("t1/stdout/1", "creating cp-1\ndone\n");
+        d.log("t1/stderr/1", "warning: slow disk\n");
+        d.log("t2/stdout/1", "first try\n");
+        d.log("t2/stdout/2", "second try\n");
     }
 
     /** Waits up to 10 s for {@code cond} (awaitility is not on the cli module's test classpath). */
@@ -70,32 +59,7 @@ class LogsCommandsTest {
 
     @AfterEach
     void tearDown() {
-        server.stop(0);
-    }
-
-    private void handle(HttpExchange ex) throws IOException {
-        String path = ex.getRequestURI().getRawPath();
-        String q = ex.getRequestURI().getRawQuery();
-        String body;
-        int status = 200;
-        if (path.equals("/health")) body = "{\"status\":\"healthy\"}";
-        else if (path.equals("/workflows/w1")) body = workflow;
-        else if (path.startsWith("/tasks/") && path.endsWith("/logs")) {
-            String id = path.substring(7, path.length() - 5);
-            String stream = q.replaceAll(".*stream=(\\w+).*", "$1");
-            String attempt = q.replaceAll(".*attempt=(\\d+).*", "$1");
-            String text = logs.get(id + "/" + stream + "/" + attempt);
-            boolean known = text != null || logs.containsKey(id + "/stdout/" + attempt);
-            body = known ? (text == null ? "" : text) : "{\"error\":{\"code\":\"E_NOT_FOUND\",\"message\":\"no attempt\"}}";
-            status = known ? 200 : 404;
-        } else {
-            status = 404;
-            body = "{\"error\":{\"code\":\"E_NOT_FOUND\",\"message\":\"no workflow 'x'\",\"where\":\"id\"}}";
-        }
-        byte[] b = body.getBytes(StandardCharsets.UTF_8);
-        ex.sendResponseHeaders(status, b.length);
-        ex.getResponseBody().write(b);
-        ex.close();
+        d.close();
     }
 
     List<String> args(String... args) {
@@ -148,35 +112,127 @@ class LogsCommandsTest {
         assertThat(pending.err()).isEqualTo("task apps has not run yet (Pending); no logs\n");
     }
 
-    @Test
-    void followPrintsNewCompleteLinesUntilTheTaskEnds() throws Exception {
+    /** {@code workflow logs ... -f} on a thread, with its output captured; {@link Following#join} waits for its end. */
+    record Following(Thread thread, StringWriter out, StringWriter err, int[] code) {
+        int join() throws InterruptedException {
+            thread.join(10_000);
+            assertThat(thread.isAlive()).as("logs -f ended").isFalse();
+            return code[0];
+        }
+    }
+
+    Following follow(String... a) {
         WorkflowLogsCommand.poll = Duration.ofMillis(20);
-        workflow = FakeDaemon.workflow("Running", FakeDaemon.task("t1", "server-cp-1", "Running", 1, 10, null, null));
-        logs.put("t1/stdout/1", "one\ntw");
-        logs.put("t1/stderr/1", "");
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         int[] code = {-1};
         Thread t = new Thread(() -> code[0] = Main.commandLine(new PrintWriter(out, true), new PrintWriter(err, true))
-                .execute(args("workflow", "logs", "w1", "server-cp-1", "-f").toArray(String[]::new)));
+                .execute(args(a).toArray(String[]::new)));
         t.start();
-        until(() -> out.toString().equals("one\n")); // "tw" waits for its end
-        logs.put("t1/stdout/1", "one\ntwo\nthree");
-        until(() -> out.toString().equals("one\ntwo\n"));
-        workflow = FakeDaemon.workflow("Completed", FakeDaemon.task("t1", "server-cp-1", "Completed", 1, 100, null, null));
-        t.join(10_000);
-        assertThat(code[0]).isZero();
-        assertThat(out.toString()).isEqualTo("one\ntwo\nthree\n");
+        return new Following(t, out, err, code);
     }
 
     @Test
-    void aWindowThatMovedIsFoundAgainByItsLastCharacters() {
-        WorkflowLogsCommand.Window w = new WorkflowLogsCommand.Window();
-        assertThat(w.next("a\nb\nc\n", false)).isEqualTo("a\nb\nc\n");
-        assertThat(w.next("b\nc\nd\n", false)).isEqualTo("d\n"); // the daemon's last-MiB window slid by "a\n"
-        assertThat(w.dropped).isFalse();
-        assertThat(w.next("x\ny\n", false)).isEqualTo("x\ny\n");
-        assertThat(w.dropped).isTrue();
+    void followPrintsNewCompleteLinesFromTheirOffsetUntilTheTaskEnds() throws Exception {
+        d.workflowNow(FakeDaemon.workflow("Running", FakeDaemon.task("t1", "server-cp-1", "Running", 1, 10, null, null)));
+        d.log("t1/stdout/1", "one\ntw");
+        d.log("t1/stderr/1", "");
+        Following f = follow("workflow", "logs", "w1", "server-cp-1", "-f");
+        until(() -> f.out().toString().equals("one\n")); // "tw" waits for its end
+        d.log("t1/stdout/1", "one\ntwo\nthree");
+        until(() -> f.out().toString().equals("one\ntwo\n"));
+        d.log("t1/stderr/1", "a warning\n");
+        until(() -> f.err().toString().equals("a warning\n"));
+        d.workflowNow(FakeDaemon.workflow("Completed", FakeDaemon.task("t1", "server-cp-1", "Completed", 1, 100, null, null)));
+        assertThat(f.join()).isZero();
+        assertThat(f.out().toString()).isEqualTo("one\ntwo\nthree\n");
+        assertThat(f.err().toString()).isEqualTo("a warning\n");
+        // every read started where the last one ended: each byte was fetched once
+        assertThat(d.logBytesSent.get("t1/stdout/1")).isEqualTo("one\ntwo\nthree".length());
+        assertThat(d.logReads).allMatch(q -> q.contains("offset="));
+        assertThat(d.logReads).contains("stream=stdout&attempt=1&offset=6", "stream=stdout&attempt=1&offset=13");
+    }
+
+    /** A log growing by more than a read's limit between polls: read in several chunks, split anywhere, nothing lost. */
+    @Test
+    void followReadsALongLogInChunksWithNothingLostOrRepeated() throws Exception {
+        d.maxChunk = 7; // split inside lines and inside multi-byte characters
+        d.workflowNow(FakeDaemon.workflow("Running", FakeDaemon.task("t1", "server-cp-1", "Running", 1, 10, null, null)));
+        StringBuilder log = new StringBuilder();
+        d.log("t1/stdout/1", "");
+        Following f = follow("workflow", "logs", "w1", "server-cp-1", "-f");
+        for (int i = 1; i <= 200; i++) {
+            log.append("line ").append(i).append(" héllo ✓\n");
+            if (i % 20 == 0) {
+                d.log("t1/stdout/1", log.toString());
+                int n = i;
+                until(() -> f.out().toString().endsWith("line " + n + " héllo ✓\n"));
+            }
+        }
+        d.workflowNow(FakeDaemon.workflow("Completed", FakeDaemon.task("t1", "server-cp-1", "Completed", 1, 100, null, null)));
+        assertThat(f.join()).isZero();
+        assertThat(f.out().toString()).isEqualTo(log.toString());
+        assertThat(d.logBytesSent.get("t1/stdout/1")).isEqualTo(log.toString().getBytes(StandardCharsets.UTF_8).length);
+    }
+
+    @Test
+    void followGoesOnToTheNextAttemptAfterReadingThePreviousOneToItsEnd() throws Exception {
+        d.workflowNow(FakeDaemon.workflow("Running", FakeDaemon.task("t1", "server-cp-1", "Running", 1, 10, null, null)));
+        d.log("t1/stdout/1", "try 1 starts\n");
+        d.log("t1/stderr/1", "");
+        Following f = follow("workflow", "logs", "w1", "server-cp-1", "-f");
+        until(() -> f.out().toString().equals("try 1 starts\n"));
+        // between two polls: attempt 1 writes its last (partial) line and fails, attempt 2 starts and writes
+        d.log("t1/stdout/1", "try 1 starts\ntry 1 fails");
+        d.log("t1/stdout/2", "try 2 starts\n");
+        d.workflowNow(FakeDaemon.workflow("Running", FakeDaemon.task("t1", "server-cp-1", "Running", 2, 10, null, null)));
+        until(() -> f.out().toString().endsWith("try 2 starts\n"));
+        d.log("t1/stdout/2", "try 2 starts\ntry 2 done\n");
+        d.workflowNow(FakeDaemon.workflow("Completed", FakeDaemon.task("t1", "server-cp-1", "Completed", 2, 100, null, null)));
+        assertThat(f.join()).isZero();
+        assertThat(f.out().toString()).isEqualTo("try 1 starts\ntry 1 fails\ntry 2 starts\ntry 2 done\n");
+        assertThat(f.err().toString()).isEqualTo("--- attempt 2 ---\n");
+    }
+
+    @Test
+    void followOfEveryTaskPrefixesEachLineUntilTheWorkflowEnds() throws Exception {
+        d.workflowNow(FakeDaemon.workflow("Running", FakeDaemon.task("t1", "server-cp-1", "Running", 1, 10, null, null),
+                FakeDaemon.task("t3", "apps", "Pending", 0, 0, null, null)));
+        d.log("t1/stdout/1", "a\n");
+        Following f = follow("batch", "logs", "w1", "-f");
+        until(() -> f.out().toString().equals("server-cp-1 | a\n"));
+        d.log("t1/stdout/1", "a\nb\n");
+        d.log("t3/stdout/1", "c\n");
+        d.workflowNow(FakeDaemon.workflow("Running", FakeDaemon.task("t1", "server-cp-1", "Completed", 1, 100, null, null),
+                FakeDaemon.task("t3", "apps", "Running", 1, 0, null, null)));
+        until(() -> f.out().toString().contains("apps        | c\n"));
+        d.workflowNow(FakeDaemon.workflow("Completed", FakeDaemon.task("t1", "server-cp-1", "Completed", 1, 100, null, null),
+                FakeDaemon.task("t3", "apps", "Completed", 1, 100, null, null)));
+        assertThat(f.join()).isZero();
+        assertThat(f.out().toString().lines().toList()).containsExactlyInAnyOrder("server-cp-1 | a", "server-cp-1 | b", "apps        | c");
+    }
+
+    /** Without -f the whole log is read, chunk after chunk, not just the last window. */
+    @Test
+    void withoutFollowTheWholeLogIsPrintedInChunks() {
+        d.maxChunk = 5;
+        d.log("t1/stdout/1", "creating cp-1\ndone\n");
+        Run r = cli("workflow", "logs", "w1", "server-cp-1");
+        assertThat(r.out()).isEqualTo("creating cp-1\ndone\n");
+        assertThat(d.logReads.stream().filter(q -> q.startsWith("stream=stdout")).count()).isEqualTo(4);
+    }
+
+    /** A daemon older than the offset API: the last MiB without -f, a clear error with -f. */
+    @Test
+    void aDaemonWithoutOffsetsStillPrintsButCannotBeFollowed() {
+        d.logsWithoutOffsets = true;
+        Run r = cli("workflow", "logs", "w1", "server-cp-1");
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(r.out()).isEqualTo("creating cp-1\ndone\n");
+        Run f = cli("workflow", "logs", "w1", "server-cp-1", "-f");
+        assertThat(f.code()).isEqualTo(ExitCode.FAILED);
+        assertThat(f.err()).startsWith("error[E_INCOMPATIBLE]: the orchestrator at " + base + " does not serve logs by offset")
+                .hasLineCount(1);
     }
 
     @Test

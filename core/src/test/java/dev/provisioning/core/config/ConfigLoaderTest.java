@@ -80,7 +80,7 @@ class ConfigLoaderTest {
         assertThat(c.execution().defaultMode()).isEqualTo("auto");
         assertThat(c.execution().fallbackToDirect()).isTrue();
         assertThat(c.execution().forceOrchestrated())
-                .containsExactly("server.create", "server.delete", "taskserv.create", "cluster.create", "batch.*", "workflow.*");
+                .containsExactly("server.create", "server.delete", "taskserv.create", "taskserv.delete", "cluster.create", "cluster.delete", "batch.*", "workflow.*");
         assertThat(c.execution().forceDirect()).containsExactly("*.list", "*.show", "help", "version", "env");
     }
 
