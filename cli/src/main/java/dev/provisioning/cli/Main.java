@@ -23,8 +23,11 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -39,9 +42,6 @@ import picocli.CommandLine.ScopeType;
         description = "Provision infrastructure: run Nushell operations directly or through the orchestrator daemon.",
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
-        subcommands = {OrchestratorCommand.class, ServerCommand.class, TaskservCommand.class, ClusterCommand.class,
-                WorkflowCommand.class, BatchCommand.class, EnvCommand.class, VersionCommand.class, CompletionCommand.class,
-                HelpCommand.class},
         usageHelpAutoWidth = true,
         footerHeading = "%nExamples:%n",
         footer = {
@@ -62,6 +62,17 @@ import picocli.CommandLine.ScopeType;
                 "[execution] in the config decides per operation; --direct and --orchestrated",
                 "override it. See cli/README.md."})
 public final class Main {
+    /**
+     * The subcommands, in the order of the help. Added by {@link #commandLine(PrintWriter, PrintWriter, String[])}
+     * rather than listed in {@code @Command}, so that a run builds only the branch it uses.
+     */
+    static final List<Class<?>> SUBCOMMANDS = List.of(OrchestratorCommand.class, ServerCommand.class,
+            TaskservCommand.class, ClusterCommand.class, WorkflowCommand.class, BatchCommand.class, EnvCommand.class,
+            VersionCommand.class, CompletionCommand.class, HelpCommand.class);
+
+    /** Root options that take a value: the word after them is not a command. */
+    private static final Set<String> VALUE_OPTIONS = Set.of("--config", "--data-dir", "--endpoint", "-o", "--output");
+
     /** The install (or checkout) root: {@code bin/}, {@code nulib/}, {@code dist/}. Set by the launcher. */
     public static final String HOME_PROPERTY = "provisioning.home";
 
@@ -107,18 +118,61 @@ public final class Main {
     public static void main(String[] args) {
         PrintWriter out = new PrintWriter(new java.io.OutputStreamWriter(System.out, StandardCharsets.UTF_8), true);
         PrintWriter err = new PrintWriter(new java.io.OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
-        int code = commandLine(out, err).execute(args);
+        int code = commandLine(out, err, args).execute(args);
         out.flush();
         err.flush();
         System.exit(code);
     }
 
-    /** A {@code provisioning} command line writing to {@code out} and {@code err}. */
+    /** A {@code provisioning} command line writing to {@code out} and {@code err}, with the whole command tree. */
     public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
+        return commandLine(out, err, SUBCOMMANDS);
+    }
+
+    /**
+     * A command line for running {@code args}: with only the top-level command they name (and its subcommands),
+     * or with the whole tree when they name none, name an unknown one (for the suggestion), ask the root for help,
+     * or run {@code help} or {@code completion}. Building the model of a command costs reflection over its
+     * classes: {@code workflow status} needs 10 of the 40, and {@code --version} none. It parses and runs
+     * {@code args} as the whole tree does.
+     */
+    public static CommandLine commandLine(PrintWriter out, PrintWriter err, String[] args) {
+        return commandLine(out, err, branch(args));
+    }
+
+    /** The subcommands that {@code args} need; see {@link #commandLine(PrintWriter, PrintWriter, String[])}. */
+    static List<Class<?>> branch(String[] args) {
+        boolean version = false;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--")) return i + 1 < args.length ? named(args[i + 1]) : SUBCOMMANDS;
+            if (!a.startsWith("-") || a.equals("-")) return named(a);
+            if (VALUE_OPTIONS.contains(a)) {
+                i++;
+            } else if (a.equals("-V") || a.equals("--version")) {
+                version = true;
+            } else if (!a.startsWith("--") && a.length() > 2 || a.equals("-h") || a.equals("--help")) {
+                return SUBCOMMANDS; // clustered short options, or the root's help, which lists every command
+            }
+        }
+        return version ? List.of() : SUBCOMMANDS;
+    }
+
+    private static List<Class<?>> named(String word) {
+        for (Class<?> c : SUBCOMMANDS) {
+            Command a = c.getAnnotation(Command.class);
+            if (a.name().equals(word) || Arrays.asList(a.aliases()).contains(word))
+                return c == HelpCommand.class || c == CompletionCommand.class ? SUBCOMMANDS : List.of(c); // they read the tree
+        }
+        return SUBCOMMANDS;
+    }
+
+    private static CommandLine commandLine(PrintWriter out, PrintWriter err, List<Class<?>> subcommands) {
         Main main = new Main();
         main.out = out;
         main.err = err;
         CommandLine cl = new CommandLine(main);
+        for (Class<?> c : subcommands) cl.addSubcommand(c);
         cl.setOut(out);
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(true);

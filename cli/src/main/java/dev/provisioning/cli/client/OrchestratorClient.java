@@ -9,22 +9,22 @@ import dev.provisioning.cli.CliException;
 import dev.provisioning.cli.ExitCode;
 import dev.provisioning.core.model.Json;
 import java.io.IOException;
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
+import java.net.Proxy;
 import java.net.URI;
+import java.net.URL;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.StringJoiner;
-import java.util.stream.Stream;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
 
 /**
  * A small typed client of the orchestrator's REST API. Every request carries {@code Authorization: Bearer
@@ -54,33 +54,10 @@ public final class OrchestratorClient {
         this.timeout = timeout;
     }
 
-    /**
-     * One HTTP client per scheme for the whole process, each made on first use. The plain-http one gets an
-     * uninitialized TLS context: the default context loads the trust store, a noticeable part of a CLI
-     * command's start-up.
-     */
-    private static final class PlainClient {
-        static final HttpClient INSTANCE = build(true);
-    }
-
-    private static final class TlsClient {
-        static final HttpClient INSTANCE = build(false);
-    }
-
-    private static HttpClient build(boolean plain) {
-        HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(CONNECT_TIMEOUT);
-        if (plain) {
-            try {
-                b.sslContext(SSLContext.getInstance("TLS")).sslParameters(new SSLParameters());
-            } catch (NoSuchAlgorithmException e) {
-                // keep the default context
-            }
-        }
-        return b.build();
-    }
-
-    private HttpClient http() {
-        return base.regionMatches(true, 0, "https:", 0, 6) ? TlsClient.INSTANCE : PlainClient.INSTANCE;
+    static {
+        // HttpURLConnection silently sends a POST again when a kept-alive connection turns out closed: that could
+        // submit a workflow twice. Read once, when the HTTP classes are first used; a -D setting wins.
+        if (System.getProperty("sun.net.http.retryPost") == null) System.setProperty("sun.net.http.retryPost", "false");
     }
 
     public String baseUrl() { return base; }
@@ -127,7 +104,7 @@ public final class OrchestratorClient {
      * its error locations ({@code deploy.toml:13: task 'c': ...}) instead of "request body"; null for none.
      */
     public Api.Submission submitBatch(byte[] document, String contentType, String source) {
-        return as(send("POST", "/workflows/batch/submit" + sourceQuery(source), HttpRequest.BodyPublishers.ofByteArray(document),
+        return as(send("POST", "/workflows/batch/submit" + sourceQuery(source), document,
                 contentType), Api.Submission.class);
     }
 
@@ -136,7 +113,7 @@ public final class OrchestratorClient {
      * workflow's kind is {@code cluster}.
      */
     public Api.Submission submitCluster(byte[] document) {
-        return as(send("POST", "/workflows/cluster/create", HttpRequest.BodyPublishers.ofByteArray(document), "application/json"),
+        return as(send("POST", "/workflows/cluster/create", document, "application/json"),
                 Api.Submission.class);
     }
 
@@ -146,7 +123,7 @@ public final class OrchestratorClient {
      * every error in {@link ApiException#details()}.
      */
     public Api.Plan validateBatch(byte[] document, String contentType, String source) {
-        return as(send("POST", "/workflows/batch/validate" + sourceQuery(source), HttpRequest.BodyPublishers.ofByteArray(document),
+        return as(send("POST", "/workflows/batch/validate" + sourceQuery(source), document,
                 contentType), Api.Plan.class);
     }
 
@@ -193,24 +170,47 @@ public final class OrchestratorClient {
      * instead. Throws {@link UnreachableException} when nothing answers.
      */
     public Optional<EventStream> openEvents(String workflowId, Long lastEventId) {
-        HttpRequest.Builder b = request("/workflows/" + encode(workflowId) + "/events").header("Accept", "text/event-stream");
-        if (lastEventId != null) b.header("Last-Event-ID", Long.toString(lastEventId));
-        HttpResponse<Stream<String>> resp;
+        String path = "/workflows/" + encode(workflowId) + "/events";
+        HttpURLConnection c = open("GET", path, "text/event-stream", null, streamReadTimeout());
+        if (lastEventId != null) c.setRequestProperty("Last-Event-ID", Long.toString(lastEventId));
+        int status;
         try {
-            resp = http().send(b.GET().build(), HttpResponse.BodyHandlers.ofLines());
+            status = c.getResponseCode();
         } catch (IOException e) {
+            c.disconnect();
             throw new UnreachableException(base, describe(e));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new UnreachableException(base, "interrupted");
         }
-        String type = resp.headers().firstValue("Content-Type").orElse("");
-        if (resp.statusCode() != 200 || !type.toLowerCase(java.util.Locale.ROOT).startsWith("text/event-stream")) {
-            resp.body().close();
+        String type = c.getContentType() == null ? "" : c.getContentType();
+        if (status != 200 || !type.toLowerCase(java.util.Locale.ROOT).startsWith("text/event-stream")) {
+            drain(c, status);
             return Optional.empty();
         }
-        return Optional.of(new EventStream(resp.body()));
+        try {
+            BufferedReader r = new BufferedReader(new InputStreamReader(c.getInputStream(), StandardCharsets.UTF_8));
+            return Optional.of(new EventStream(r.lines().onClose(() -> {
+                try {
+                    r.close();
+                } catch (IOException ignored) {
+                    // closing a dropped stream
+                }
+                c.disconnect();
+            })));
+        } catch (IOException e) {
+            c.disconnect();
+            throw new UnreachableException(base, describe(e));
+        }
     }
+
+    /**
+     * The read timeout of an event stream: a stream is quiet between events, and the daemon sends a keepalive every
+     * {@code sse_keepalive_seconds} (15 s), so it is at least a minute. A stream quiet for longer has died, and
+     * the watcher reconnects.
+     */
+    private int streamReadTimeout() {
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(timeout.toMillis(), STREAM_QUIET.toMillis()));
+    }
+
+    private static final Duration STREAM_QUIET = Duration.ofSeconds(60);
 
     public Api.WorkflowPage listWorkflows(String status, Integer limit, Integer offset) {
         return as(send("GET", "/workflows" + query(status, limit, offset), null), Api.WorkflowPage.class);
@@ -243,40 +243,68 @@ public final class OrchestratorClient {
         return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
-    /** A request to {@code path} with the timeout and the token. */
-    private HttpRequest.Builder request(String path) {
-        HttpRequest.Builder b;
+    /**
+     * A connection for {@code method path} with the timeouts and the token, not yet sent. Plain
+     * {@link HttpURLConnection}: it starts in a fraction of the time {@code java.net.http.HttpClient} takes (no
+     * selector thread, no executor), which a CLI command pays on every run. No proxy and no redirects, as before.
+     */
+    private HttpURLConnection open(String method, String path, String accept, String contentType, int readTimeoutMs) {
+        URL url;
         try {
-            b = HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout);
-        } catch (IllegalArgumentException e) {
+            url = URI.create(base + path).toURL();
+        } catch (IllegalArgumentException | java.net.MalformedURLException e) {
             throw new CliException(ExitCode.USAGE, "E_INVALID_VALUE", "bad orchestrator endpoint '" + base + "': " + e.getMessage(),
                     "orchestrator.endpoint");
         }
-        if (token != null && !token.isBlank()) b.header("Authorization", "Bearer " + token);
-        return b;
+        HttpURLConnection c;
+        try {
+            c = (HttpURLConnection) url.openConnection(Proxy.NO_PROXY);
+            c.setRequestMethod(method);
+        } catch (IOException | ClassCastException e) {
+            throw new CliException(ExitCode.USAGE, "E_INVALID_VALUE", "bad orchestrator endpoint '" + base + "': " + e.getMessage(),
+                    "orchestrator.endpoint");
+        }
+        c.setConnectTimeout((int) CONNECT_TIMEOUT.toMillis());
+        c.setReadTimeout(readTimeoutMs);
+        c.setInstanceFollowRedirects(false);
+        c.setUseCaches(false);
+        c.setRequestProperty("Accept", accept);
+        if (contentType != null) c.setRequestProperty("Content-Type", contentType);
+        if (token != null && !token.isBlank()) c.setRequestProperty("Authorization", "Bearer " + token);
+        return c;
+    }
+
+    private int readTimeout() {
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis()));
     }
 
     /** Sends one request; returns the parsed JSON body (an empty object for an empty 2xx body). */
     JsonNode send(String method, String path, Object body) {
-        return body == null ? send(method, path, HttpRequest.BodyPublishers.noBody(), null)
-                : send(method, path, HttpRequest.BodyPublishers.ofString(write(body)), "application/json");
+        return body == null ? send(method, path, (byte[]) null, null)
+                : send(method, path, write(body).getBytes(StandardCharsets.UTF_8), "application/json");
     }
 
-    private JsonNode send(String method, String path, HttpRequest.BodyPublisher body, String contentType) {
-        HttpRequest.Builder b = request(path).header("Accept", "application/json");
-        if (contentType != null) b.header("Content-Type", contentType);
-        b.method(method, body);
-        HttpResponse<String> resp;
+    private JsonNode send(String method, String path, byte[] body, String contentType) {
+        HttpURLConnection c = open(method, path, "application/json", contentType, readTimeout());
+        int status;
+        String text;
         try {
-            resp = http().send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            if ("POST".equals(method)) {
+                byte[] b = body == null ? new byte[0] : body;
+                c.setDoOutput(true);
+                c.setFixedLengthStreamingMode(b.length);
+                try (OutputStream o = c.getOutputStream()) {
+                    o.write(b);
+                }
+            }
+            status = c.getResponseCode();
+            InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream();
+            text = in == null ? "" : readAll(in);
         } catch (IOException e) {
+            c.disconnect();
             throw new UnreachableException(base, describe(e));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new UnreachableException(base, "interrupted");
         }
-        String text = resp.body() == null ? "" : resp.body();
-        if (resp.statusCode() >= 400) throw error(method, path, resp.statusCode(), text);
+        if (status >= 400) throw error(method, path, status, text);
         if (text.isBlank()) return MAPPER.createObjectNode();
         try {
             return MAPPER.readTree(text);
@@ -284,6 +312,22 @@ public final class OrchestratorClient {
             throw new CliException(ExitCode.FAILED, "E_PROTOCOL",
                     "the orchestrator answered " + method + " " + path + " with something that is not JSON: " + abbreviate(text),
                     base + path);
+        }
+    }
+
+    private static String readAll(InputStream in) throws IOException {
+        try (in) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    /** Reads and drops an answer that is not used, so the connection can be reused. */
+    private static void drain(HttpURLConnection c, int status) {
+        try {
+            InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream();
+            if (in != null) readAll(in);
+        } catch (IOException e) {
+            c.disconnect();
         }
     }
 
@@ -305,7 +349,7 @@ public final class OrchestratorClient {
         String name = e.getClass().getSimpleName();
         String msg = e.getMessage();
         if (e instanceof java.net.ConnectException) return "connection refused";
-        if (e instanceof java.net.http.HttpTimeoutException) return "timed out";
+        if (e instanceof java.net.SocketTimeoutException) return "timed out";
         return msg == null || msg.isBlank() ? name : name + ": " + msg;
     }
 

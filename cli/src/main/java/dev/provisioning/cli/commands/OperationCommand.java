@@ -77,7 +77,8 @@ abstract class OperationCommand extends BaseCommand {
         ObjectNode doc = OneTaskWorkflow.of(operation(), module, function, request, null, null);
         Api.Submission s = client.submitBatch(OneTaskWorkflow.bytes(doc), "application/json", null);
         PrintWriter quiet = new PrintWriter(Writer.nullWriter());
-        Api.Workflow w = new WorkflowWatcher(client, main().daemon()::client, quiet).follow(s.workflowId());
+        // plain lines into nothing: no live view, so no terminal probe and no JLine on this path
+        Api.Workflow w = new WorkflowWatcher(client, main().daemon()::client, new WatchPrinter(quiet)).follow(s.workflowId());
         if (!"Completed".equals(w.state())) throw WorkflowWatcher.failure(w);
         List<Api.Task> tasks = w.tasks() == null ? List.of() : w.tasks();
         return tasks.isEmpty() ? null : tasks.get(0).result();
