@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -82,13 +83,26 @@ final class ProcessGroups {
         }
         long last = lastPid();
         boolean bounded = last >= pgid;
+        SESSION_OF.keySet().retainAll(new java.util.HashSet<>(pids)); // forget processes that are gone
         for (long pid : pids) {
             if (bounded && (pid < pgid || pid > last)) continue;
+            Long session = SESSION_OF.get(pid);
+            if (session != null && session != pgid) continue;
             Stat st = stat(pid);
-            if (st != null && st.alive() && st.pgrp() == pgid) out.add(pid);
+            if (st == null) continue;
+            if (st.session() != pgid) SESSION_OF.put(pid, st.session());
+            else if (st.alive() && st.pgrp() == pgid) out.add(pid);
         }
         return out;
     }
+
+    /**
+     * Sessions of processes seen by a group scan, kept while the process lives. A group's launcher leads its own
+     * session (pgid = sid), and a process can only ever move to a session it creates itself (sid = its own pid), so a
+     * process seen in another session can never join the group: later scans (of any attempt) skip it instead of
+     * reading its {@code stat} again. Only other sessions are remembered; members are read every time.
+     */
+    private static final Map<Long, Long> SESSION_OF = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** Whether any live process has {@code dir} as its working directory (from {@code /proc/<pid>/cwd}). */
     static boolean anyWorkingIn(Path dir) {
@@ -134,10 +148,10 @@ final class ProcessGroups {
     }
 
     /**
-     * What the runner reads of {@code /proc/<pid>/stat}: field 3 (state), field 5 (process group) and field 22
-     * (start time in clock ticks since boot).
+     * What the runner reads of {@code /proc/<pid>/stat}: field 3 (state), field 5 (process group), field 6
+     * (session) and field 22 (start time in clock ticks since boot).
      */
-    record Stat(char state, long pgrp, long startTime) {
+    record Stat(char state, long pgrp, long session, long startTime) {
         /** Zombies (Z) and dead tasks (X) can neither run nor be signalled usefully. */
         boolean alive() {
             return state != 'Z' && state != 'X';
@@ -167,15 +181,16 @@ final class ProcessGroups {
         if (i < 0 || i + 2 >= n) return null;
         int pos = i + 2; // field 3
         char state = (char) b[pos];
-        long pgrp = -1, start = -1;
+        long pgrp = -1, session = -1, start = -1;
         for (int field = 3; pos < n && field <= 22; field++) {
             int end = pos;
             while (end < n && b[end] != ' ' && b[end] != '\n') end++;
             if (field == 5) pgrp = parseLong(b, pos, end);
+            else if (field == 6) session = parseLong(b, pos, end);
             else if (field == 22) start = parseLong(b, pos, end);
             pos = end + 1;
         }
-        return pgrp < 0 || start < 0 ? null : new Stat(state, pgrp, start);
+        return pgrp < 0 || session < 0 || start < 0 ? null : new Stat(state, pgrp, session, start);
     }
 
     private static long parseLong(byte[] b, int from, int to) {

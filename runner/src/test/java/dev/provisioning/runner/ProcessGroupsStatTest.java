@@ -19,6 +19,7 @@ class ProcessGroupsStatTest {
             ProcessGroups.Stat st = ProcessGroups.stat(p.pid());
             assertThat(st).isNotNull();
             assertThat(st.pgrp()).isEqualTo(Long.parseLong(f[2]));
+            assertThat(st.session()).isEqualTo(Long.parseLong(f[3]));
             assertThat(st.startTime()).isEqualTo(Long.parseLong(f[19]));
             assertThat(st.alive()).isTrue();
             assertThat(ProcessGroups.isAlive(p.pid(), st.startTime())).isTrue();
@@ -31,11 +32,36 @@ class ProcessGroupsStatTest {
     }
 
     @Test
+    void groupScansFindTheGroupsMembersEveryTimeAndNeverAProcessOfAnotherSession() throws Exception {
+        // a new session and group led by sh, with a background child; then a process of ours created after it
+        Process leader = new ProcessBuilder("setsid", "sh", "-c", "sleep 30 & wait").start();
+        Process foreign = null;
+        try {
+            long pgid = leader.pid();
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                    .until(() -> ProcessGroups.liveMembers(pgid).size() == 2);
+            foreign = new ProcessBuilder("sleep", "30").start();
+            for (int scan = 0; scan < 3; scan++) {
+                assertThat(ProcessGroups.liveMembers(pgid)).hasSize(2).contains(pgid).doesNotContain(foreign.pid());
+            }
+        } finally {
+            new ProcessBuilder("kill", "-KILL", "--", "-" + leader.pid()).start().waitFor(5, TimeUnit.SECONDS);
+            leader.waitFor(5, TimeUnit.SECONDS);
+            if (foreign != null) {
+                foreign.destroyForcibly();
+                foreign.waitFor(5, TimeUnit.SECONDS);
+            }
+        }
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> ProcessGroups.liveMembers(leader.pid()).isEmpty());
+    }
+
+    @Test
     void commandNamesWithSpacesAndParenthesesDoNotShiftTheFields() {
         String line = "4242 (a) (b ) c) Z 1 777 777 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 123456 0 0\n";
         byte[] b = line.getBytes(StandardCharsets.ISO_8859_1);
         ProcessGroups.Stat st = ProcessGroups.parseStat(b, b.length);
-        assertThat(st).isEqualTo(new ProcessGroups.Stat('Z', 777, 123456));
+        assertThat(st).isEqualTo(new ProcessGroups.Stat('Z', 777, 777, 123456));
         assertThat(st.alive()).isFalse();
         assertThat(ProcessGroups.parseStat(b, 10)).isNull();
         byte[] junk = "12 (x) R 1 notanumber".getBytes(StandardCharsets.ISO_8859_1);
