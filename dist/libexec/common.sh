@@ -13,11 +13,13 @@ java_major() {
 }
 
 # jdk_major HOME -> the major version of the JDK/JRE at HOME (17, 21, 25...) or nothing. Reads HOME/release
-# (no JVM start); falls back to asking the java binary.
+# in bash (no process: the CLI's launcher runs this on every command); falls back to asking the java binary.
 jdk_major() {
-  local home="$1" v=""
+  local home="$1" v="" line
   if [ -f "$home/release" ]; then
-    v="$(sed -n 's/^JAVA_VERSION="\([^"]*\)".*/\1/p' "$home/release" | head -n1)"
+    while IFS= read -r line || [ -n "$line" ]; do
+      case "$line" in JAVA_VERSION=*) v="${line#JAVA_VERSION=}"; v="${v//\"/}"; break ;; esac
+    done <"$home/release"
   fi
   [ -n "$v" ] || v="$(java_major "$home/bin/java")"
   case "$v" in 1.*|'') return 0 ;; esac
@@ -28,18 +30,25 @@ jdk_major() {
 # Order: $JAVA_HOME, `java` on PATH, /usr/lib/jvm/* (newest first). A full JDK (with javac, needed to build)
 # is preferred; a JRE >= 21 is accepted when no JDK >= 21 is found (enough to run built jars).
 find_jdk() {
-  local cands=() c home major jre=""
-  [ -n "${JAVA_HOME:-}" ] && cands+=("$JAVA_HOME")
-  if command -v java >/dev/null 2>&1; then
-    c="$(readlink -f "$(command -v java)")"; cands+=("$(dirname "$(dirname "$c")")")
-  fi
-  for c in $(ls -d /usr/lib/jvm/*/ 2>/dev/null | sort -rV); do cands+=("${c%/}"); done
-  for home in "${cands[@]}"; do
-    [ -x "$home/bin/java" ] || continue
-    major="$(jdk_major "$home")"
-    [ -n "$major" ] && [ "$major" -ge 21 ] 2>/dev/null || continue
-    if [ -x "$home/bin/javac" ]; then echo "$home"; return 0; fi
-    [ -n "$jre" ] || jre="$home"
+  local c home major jre=""
+  # one candidate at a time: the usual case ($JAVA_HOME is a JDK 21+) answers without starting a process
+  for home in "${JAVA_HOME:-}" path /usr/lib/jvm; do
+    case "$home" in
+      '') continue ;;
+      path)
+        command -v java >/dev/null 2>&1 || continue
+        c="$(readlink -f "$(command -v java)")"; set -- "$(dirname "$(dirname "$c")")" ;;
+      /usr/lib/jvm) set -- $(ls -d /usr/lib/jvm/*/ 2>/dev/null | sort -rV) ;;
+      *) set -- "$home" ;;
+    esac
+    for c in "$@"; do
+      c="${c%/}"
+      [ -x "$c/bin/java" ] || continue
+      major="$(jdk_major "$c")"
+      [ -n "$major" ] && [ "$major" -ge 21 ] 2>/dev/null || continue
+      if [ -x "$c/bin/javac" ]; then echo "$c"; return 0; fi
+      [ -n "$jre" ] || jre="$c"
+    done
   done
   if [ -n "$jre" ]; then echo "$jre"; return 0; fi
   {
@@ -106,4 +115,60 @@ ensure_built() {
       built "$root" "$m" || { echo "provisioning: the build did not produce $root/$m/target/lib" >&2; exit 1; }
     done
   ) 9>"$root/target/.build.lock"
+}
+
+# ---- the CLI's start-up archive (JDK 25+: AOT cache, JEP 483/514/515) ----------------------------------------------
+# cli/target/aot/ holds lib/ (the jars of cli/target/lib, picocli rewritten as Java 8 class files, which the archive
+# can hold) and cli.aot, made by a training run (dev.provisioning.cli.Training) of those jars. See cli/README.md.
+
+# cli_aot_fresh ROOT KEY -> true when cli.aot exists, was made for KEY (the JAVA_HOME and the JVM options), is newer
+# than every jar of cli/target/lib, and aot/lib has as many jars. (The JVM ignores a cache that does not match,
+# silently: hence the checks.)
+cli_aot_fresh() {
+  local aot="$1/cli/target/aot" j n=0 m=0
+  [ -f "$aot/cli.aot" ] && [ -f "$aot/key" ] && [ "$(<"$aot/key")" = "$2" ] || return 1
+  for j in "$1/cli/target/lib"/*.jar; do
+    [ "$j" -nt "$aot/cli.aot" ] && return 1
+    n=$((n + 1))
+  done
+  for j in "$aot/lib"/*.jar; do m=$((m + 1)); done
+  [ "$n" -eq "$m" ]
+}
+
+# cli_aot_train ROOT JAVA_HOME JVM_OPTION... -> starts the training run in the background, detached, unless one is
+# running (flock); returns at once. PROVISIONING_AOT_SYNC=1 waits for it instead (install scripts, benchmarks).
+# Writes cli/target/aot/train.log; cli.aot appears only when the training's commands all exited as expected.
+cli_aot_train() {
+  local root="$1" jh="$2"; shift 2
+  local aot="$root/cli/target/aot"
+  mkdir -p "$aot" 2>/dev/null || return 0
+  if [ "${PROVISIONING_AOT_SYNC:-}" = 1 ]; then
+    cli_aot_build "$root" "$jh" "$@"
+  else
+    (setsid bash -c '. "$0/dist/libexec/common.sh"; cli_aot_build "$@"' "$root" "$root" "$jh" "$@" \
+      </dev/null >/dev/null 2>&1 &)
+  fi
+  return 0
+}
+
+# cli_aot_build ROOT JAVA_HOME JVM_OPTION... -> the training run itself, under cli/target/aot/.lock.
+cli_aot_build() {
+  local root="$1" jh="$2"; shift 2
+  local aot="$root/cli/target/aot" lib="$root/cli/target/lib" j
+  (
+    if command -v flock >/dev/null 2>&1; then flock -n 9 || exit 0; fi
+    cli_aot_fresh "$root" "$jh $*" && exit 0
+    exec >"$aot/train.log" 2>&1
+    rm -f "$aot/cli.aot" "$aot/cli.aot.tmp" "$aot/cli.aot.tmp.config" "$aot/key"
+    rm -rf "$aot/lib" && mkdir -p "$aot/lib" && cp "$lib"/*.jar "$aot/lib/" || exit 1
+    for j in "$aot/lib"/picocli-*.jar; do
+      [ -f "$j" ] || continue
+      if "$jh/bin/java" "$root/dist/libexec/ClassVersionUpgrade.java" "$j" "$j.new"; then mv "$j.new" "$j"; fi
+    done
+    "$jh/bin/java" "$@" -XX:AOTCacheOutput="$aot/cli.aot.tmp" -Dprovisioning.home="$root" -cp "$aot/lib/*" \
+      dev.provisioning.cli.Training || { echo "training failed"; rm -f "$aot/cli.aot.tmp"; exit 1; }
+    echo "$jh $*" >"$aot/key"
+    mv "$aot/cli.aot.tmp" "$aot/cli.aot"
+    rm -f "$aot/cli.aot.tmp.config"
+  ) 9>"$aot/.lock"
 }
