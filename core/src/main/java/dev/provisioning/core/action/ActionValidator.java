@@ -22,6 +22,9 @@ public final class ActionValidator {
     /** Characters allowed in an absolute module path spliced into a single-quoted Nushell string. */
     public static final Pattern SAFE_ABS_PATH = Pattern.compile("/[A-Za-z0-9_./@+-]*");
 
+    /** A script argv entry that starts with {@code --}: nu splices the part before any '=' into code unquoted. */
+    private static final Pattern SCRIPT_FLAG = Pattern.compile("--[A-Za-z0-9_-]*(=.*)?", Pattern.DOTALL);
+
     private final List<Path> libDirs;
 
     public ActionValidator(List<Path> libDirs) {
@@ -46,19 +49,51 @@ public final class ActionValidator {
                 Path module = resolve(nu.module(), where + ".module");
                 checkFunction(nu.function(), module, where + ".function");
             }
-            case Action.Script s -> resolve(s.path(), where + ".path");
+            case Action.Script s -> {
+                resolve(s.path(), where + ".path", "script");
+                checkArgv(s.argv(), "argv", true, where + ".argv");
+            }
             case Action.Command c -> {
                 if (c.argv().isEmpty() || c.argv().get(0).isBlank())
                     throw new ProvisioningException(ErrorCode.INVALID_VALUE, "command argv must not be empty", where + ".argv");
+                checkArgv(c.argv(), "command", false, where + ".argv");
             }
         }
     }
 
+    /**
+     * Checks an argv: no entry holds a NUL (no process argument can). For a script ({@code nu script.nu argv...}) an
+     * entry starting with {@code --} must be a plain flag, {@code --name} or {@code --name=value}: Nushell builds a
+     * command line {@code main <args>} from the argv and parses it, quoting plain arguments and the value after
+     * {@code =}, but splicing the flag part in as it is, so {@code --x; rm -rf /} would run {@code rm -rf /}.
+     */
+    public static void checkArgv(List<String> argv, String field, boolean script, String where) {
+        for (int i = 0; i < argv.size(); i++) {
+            String a = argv.get(i);
+            if (a.indexOf('\0') >= 0)
+                throw new ProvisioningException(ErrorCode.INVALID_VALUE,
+                        field + "[" + i + "]: must not contain NUL characters (no process argument can hold one)", where);
+            if (script && a.startsWith("--") && !SCRIPT_FLAG.matcher(a).matches())
+                throw new ProvisioningException(ErrorCode.INVALID_VALUE, field + "[" + i + "]: '" + abbreviate(a)
+                        + "' starts with '--' but is not a plain flag (--name or --name=value; name of letters, digits, _ and -): "
+                        + "nu would read the text before any '=' as code", where);
+        }
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 80 ? s : s.substring(0, 80) + "...";
+    }
+
     /** Resolves a relative module path to its real absolute path inside a lib dir. */
     public Path resolve(String rel, String where) {
+        return resolve(rel, where, "module");
+    }
+
+    /** {@code what} names the field in messages: "module" or "script". */
+    private Path resolve(String rel, String where, String what) {
         if (rel == null || !REL_PATH.matcher(rel).matches() || rel.contains("..") || rel.contains("//"))
             throw new ProvisioningException(ErrorCode.MODULE_OUTSIDE_LIB,
-                    "module path '" + rel + "' must be a relative path to a .nu file inside the lib dirs "
+                    what + " path '" + rel + "' must be a relative path to a .nu file inside the lib dirs "
                             + "(letters, digits, _ . - /; no '..')", where);
         for (Path lib : libDirs) {
             Path candidate = lib.resolve(rel).normalize();
@@ -71,14 +106,14 @@ public final class ActionValidator {
             }
             if (!real.startsWith(lib))
                 throw new ProvisioningException(ErrorCode.MODULE_OUTSIDE_LIB,
-                        "module '" + rel + "' resolves outside the lib dirs (symlink to " + real + ")", where);
+                        what + " '" + rel + "' resolves outside the lib dirs (symlink to " + real + ")", where);
             if (!SAFE_ABS_PATH.matcher(real.toString()).matches())
                 throw new ProvisioningException(ErrorCode.MODULE_OUTSIDE_LIB,
-                        "module '" + rel + "' resolves to a path with unsupported characters: " + real, where);
+                        what + " '" + rel + "' resolves to a path with unsupported characters: " + real, where);
             return real;
         }
         throw new ProvisioningException(ErrorCode.MODULE_NOT_FOUND,
-                "module '" + rel + "' not found in lib dirs " + libDirs, where);
+                what + " '" + rel + "' not found in lib dirs " + libDirs, where);
     }
 
     private static void checkFunction(String fn, Path module, String where) {

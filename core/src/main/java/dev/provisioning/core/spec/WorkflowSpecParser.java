@@ -221,6 +221,8 @@ public final class WorkflowSpecParser {
             Duration timeout = duration(t.get("timeout"), at + ": timeout", errs, wfTimeout);
             int maxAttempts = attempts(t.get("max_attempts"), at + ": max_attempts", errs, wfRetry.maxAttempts());
             RetrySpec retry = retry(t.get("retry"), at + ": retry", errs, wfRetry.withMaxAttempts(maxAttempts));
+            // an expansion's own problems (its for_each item in argv) are reported too, never dropped with its task
+            if (!first) for (String m : errs) if (!errors.contains(m)) errors.add(m);
             if (action != null) {
                 String gid = globalIds.get(key);
                 out.add(new NewTask(gid, key, action, deps, p, timeout.toMillis(), retry, wfId + "/" + key, rollback, pools));
@@ -274,6 +276,8 @@ public final class WorkflowSpecParser {
             if (memo == null || !validated.contains(memo)) {
                 validator.validate(a, at);
                 if (memo != null) validated.add(memo);
+            } else if (a instanceof Action.Script sc) {
+                ActionValidator.checkArgv(sc.argv(), "argv", true, at + ".argv"); // each for_each item's argv
             }
             return a;
         } catch (ProvisioningException e) {

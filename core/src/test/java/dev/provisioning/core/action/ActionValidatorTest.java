@@ -232,8 +232,12 @@ class ActionValidatorTest {
 
     @Test
     void scriptPathIsConfinedLikeAModule() {
-        assertThatCode(() -> validator.validate(new Action.Script("scripts/deploy.nu", List.of("--fast; rm -rf /")), "t"))
+        assertThatCode(() -> validator.validate(new Action.Script("scripts/deploy.nu", List.of("--fast", "--to=x; rm -rf /", "; rm -rf /")), "t"))
                 .doesNotThrowAnyException();
+        // nu splices a script argument's flag part (before any '=') into its command line unquoted: code, not data
+        ProvisioningException flag = rejected(() -> validator.validate(new Action.Script("scripts/deploy.nu", List.of("--fast; rm -rf /")), "t"));
+        assertThat(flag.code()).isEqualTo(ErrorCode.INVALID_VALUE);
+        assertThat(flag.where()).isEqualTo("t.argv");
         ProvisioningException out = rejected(() -> validator.validate(new Action.Script("../outside/evil.nu", List.of()), "task 's'"));
         assertThat(out.code()).isEqualTo(ErrorCode.MODULE_OUTSIDE_LIB);
         assertThat(out.where()).isEqualTo("task 's'.path");
