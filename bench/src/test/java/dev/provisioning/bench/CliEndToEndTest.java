@@ -120,7 +120,7 @@ class CliEndToEndTest {
     void serverCreateOrchestratedWaitsAndListRunsDirect() {
         Launchers.Result r = l.cli("server", "create", "e2e-web-1", "--orchestrated", "--wait", "--param", "plan=small");
         ok(r);
-        assertThat(r.out()).containsPattern("(?m)^workflow \\S+ queued$")
+        assertThat(r.out()).containsPattern("(?m)^workflow \\S+ queued: server.create server e2e-web-1$")
                 .containsPattern("(?m)^  \\S+ +Completed +\\(")
                 .containsPattern("(?m)^workflow \\S+ Completed: 1 task \\(1 Completed\\)");
         assertThat(l.dataDir.resolve("local-provider/e2e-web-1/servers/e2e-web-1.json")).isRegularFile();
