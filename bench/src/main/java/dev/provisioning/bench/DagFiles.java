@@ -37,7 +37,7 @@ public final class DagFiles {
     public static String wrapper(Path moduleRealPath, String function) {
         return "use '" + safe(moduleRealPath) + "' [" + function + "]\n"
                 + "let r = (" + function + " ($env.PROVISIONING_PARAMS | from json))\n"
-                + "$r | to json | save -f $env.PROVISIONING_RESULT_FILE\n";
+                + "$r | to json -r | save -f $env.PROVISIONING_RESULT_FILE\n";
     }
 
     static String safe(Path p) {

@@ -237,7 +237,7 @@ public final class ProcessRunner implements Runner {
             throw new ProvisioningException(ErrorCode.INVALID_FUNCTION, "invalid function name: " + function);
         return "use '" + abs + "' [" + function + "]\n"
                 + "let r = (" + function + " ($env.PROVISIONING_PARAMS | from json))\n"
-                + "$r | to json | save -f $env.PROVISIONING_RESULT_FILE\n";
+                + "$r | to json -r | save -f $env.PROVISIONING_RESULT_FILE\n";
     }
 
     private void environment(Map<String, String> env, AttemptSpec spec, RunDir rd, Action action, String where) {

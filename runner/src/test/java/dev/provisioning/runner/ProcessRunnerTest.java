@@ -105,6 +105,16 @@ class ProcessRunnerTest {
     }
 
     @Test
+    void resultsWithControlCharactersArriveIntact() {
+        Recorder rec = new Recorder();
+        String args = "{\"s\":\"esc\\u001b[31m bell\\u0007 del\\u007f tab\\t nl\\n\"}";
+        runner.start(spec("ctl", nu("echo-params", args), Duration.ZERO), rec);
+        AttemptExit exit = rec.await();
+        assertThat(exit.succeeded()).as("error: %s, stderr: %s", exit.error(), exit.stderrTail()).isTrue();
+        assertThat(exit.result()).isEqualTo(Json.read(args));
+    }
+
+    @Test
     void functionReturningNothingGivesJsonNull() throws IOException {
         Recorder rec = new Recorder();
         runner.start(spec("nothing", nu("nothing", "{}"), Duration.ZERO), rec);
@@ -218,7 +228,7 @@ class ProcessRunnerTest {
         assertThat(ProcessRunner.nuWrapper(Path.of("/lib/servers/create.nu"), "create-server")).isEqualTo("""
                 use '/lib/servers/create.nu' [create-server]
                 let r = (create-server ($env.PROVISIONING_PARAMS | from json))
-                $r | to json | save -f $env.PROVISIONING_RESULT_FILE
+                $r | to json -r | save -f $env.PROVISIONING_RESULT_FILE
                 """);
     }
 

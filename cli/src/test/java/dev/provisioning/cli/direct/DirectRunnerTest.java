@@ -130,7 +130,7 @@ class DirectRunnerTest {
         assertThat(DirectRunner.wrapper(Path.of("/opt/p/nulib/servers/create.nu"), "create-server")).isEqualTo("""
                 use '/opt/p/nulib/servers/create.nu' *
                 let r = (create-server ($env.PROVISIONING_PARAMS | from json))
-                $r | to json | save -f $env.PROVISIONING_RESULT_FILE
+                $r | to json -r | save -f $env.PROVISIONING_RESULT_FILE
                 """);
         assertThatThrownBy(() -> DirectRunner.wrapper(Path.of("/tmp/it's.nu"), "f")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> DirectRunner.wrapper(Path.of("/tmp/a.nu"), "f x")).isInstanceOf(IllegalArgumentException.class);

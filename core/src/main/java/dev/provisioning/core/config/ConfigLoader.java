@@ -245,6 +245,8 @@ public final class ConfigLoader {
                 if (e.getKey().startsWith("PROVISIONING_"))
                     throw bad(source("nushell.env_vars"), "nushell.env_vars." + e.getKey(), "PROVISIONING_* variables are set by the daemon");
                 if (!e.getValue().isValueNode()) throw bad(source("nushell.env_vars"), "nushell.env_vars." + e.getKey(), "must be a string");
+                if (e.getValue().asText().indexOf('\0') >= 0)
+                    throw bad(source("nushell.env_vars"), "nushell.env_vars." + e.getKey(), "must not contain NUL characters (an environment value cannot hold one)");
                 envVars.put(e.getKey(), e.getValue().asText());
             }
             List<Path> libs = new ArrayList<>();

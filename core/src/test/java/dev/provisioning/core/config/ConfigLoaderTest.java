@@ -213,6 +213,8 @@ class ConfigLoaderTest {
                 .contains("execution.force_direct").contains("array of strings");
         assertThat(fileError("[execution]\nforce_direct = \"*.list\"\n").getMessage()).contains("execution.force_direct");
         assertThat(fileError("[nushell]\nenv_vars = \"A=1\"\n").getMessage()).contains("nushell.env_vars").contains("table");
+        assertThat(fileError("[nushell]\nenv_vars = { A = \"x\\u0000y\" }\n").getMessage())
+                .contains("nushell.env_vars.A").contains("NUL");
     }
 
     @Test

@@ -280,6 +280,8 @@ class WorkflowSpecParserTest {
                 .singleElement().asString().contains("at least one [[task]]");
         // errors found before the missing tasks are reported too
         assertThat(invalid(json("{\"workflow\": 5, \"tasks\": []}")).details()).hasSize(3);
+        assertThat(invalid(json("{\"workflow\": {\"name\": \"a\\u0000b\"}, \"task\": [{\"id\": \"t\", \"command\": [\"true\"]}]}"))
+                .details()).singleElement().asString().contains("workflow.name: must not contain NUL");
         ProvisioningException nul = catchThrowableOfType(ProvisioningException.class, () -> parser.parse(null, SRC));
         assertThat(nul.code()).isEqualTo(ErrorCode.INVALID_WORKFLOW);
     }

@@ -16,6 +16,7 @@ public final class ApiRoutes {
                 .addFilter(auth::filter)
                 .error(ProvisioningException.class, ErrorMapper::handle)
                 .error(io.helidon.http.RequestException.class, ErrorMapper::handleRequest)
+                .error(io.helidon.http.HttpException.class, ErrorMapper::handleHttp)
                 .error(Exception.class, ErrorMapper::handleOther);
         for (String prefix : new String[] {"", "/api/v1"}) {
             r.register(prefix.isEmpty() ? "/" : prefix, system)

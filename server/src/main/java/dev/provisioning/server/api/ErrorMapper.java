@@ -28,11 +28,20 @@ public final class ErrorMapper {
 
     /** Helidon's own request errors (a bad header, a bad URI): their 4xx status, with our JSON body. */
     public static void handleRequest(ServerRequest req, ServerResponse res, io.helidon.http.RequestException e) {
-        if (e.status().code() >= 500) {
+        byStatus(req, res, e.status().code(), e);
+    }
+
+    /** Helidon's HTTP exceptions (e.g. {@code NotFoundException} for a path no route matches): their 4xx status. */
+    public static void handleHttp(ServerRequest req, ServerResponse res, io.helidon.http.HttpException e) {
+        byStatus(req, res, e.status().code(), e);
+    }
+
+    private static void byStatus(ServerRequest req, ServerResponse res, int status, RuntimeException e) {
+        if (status >= 500) {
             handleOther(req, res, e);
             return;
         }
-        ErrorCode code = switch (e.status().code()) {
+        ErrorCode code = switch (status) {
             case 404 -> ErrorCode.NOT_FOUND;
             case 405 -> ErrorCode.METHOD_NOT_ALLOWED;
             case 413 -> ErrorCode.PAYLOAD_TOO_LARGE;
