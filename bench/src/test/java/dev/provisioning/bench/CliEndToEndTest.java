@@ -42,19 +42,12 @@ class CliEndToEndTest {
     void startDaemon(@TempDir Path dir) throws Exception {
         work = dir;
         l = new Launchers(work, CONFIG);
-        daemon = l.startDaemon("--port", "0", "--data-dir", l.dataDir.toString(), "--config", l.config.toString());
-        Path info = l.dataDir.resolve("daemon.json");
-        await("daemon.json of the daemon").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100))
-                .failFast("the daemon exited", () -> !daemon.isAlive())
-                .until(() -> Files.exists(info) && Json.read(Files.readString(info)).path("pid").asLong() == daemon.pid());
+        daemon = l.startDaemonAndWait("--port", "0");
     }
 
     @AfterAll
     void stopDaemon() {
-        if (daemon == null) return;
-        boolean gone = Launchers.stop(daemon.toHandle(), Duration.ofSeconds(30));
-        assertThat(gone).as("the daemon and its children are gone; log:\n%s", l.daemonLog()).isTrue();
-        assertThat(Launchers.processesMentioning(l.dataDir.toString())).isEmpty();
+        l.stopDaemonAndCheck(daemon);
     }
 
     static void ok(Launchers.Result r) {
@@ -166,28 +159,7 @@ class CliEndToEndTest {
 
     @Test
     void anInvalidWorkflowFileExits2ListingEveryErrorWithItsTask() throws Exception {
-        Path f = Files.writeString(work.resolve("invalid.toml"), """
-                [workflow]
-                name = "invalid"
-
-                [[task]]
-                id = "a"
-                module = "servers/create.nu"
-                function = "create-server"
-                depends_on = ["missing"]
-                timeout = "5 parsecs"
-
-                [[task]]
-                id = "b"
-                module = "nope/nope.nu"
-                function = "nope"
-                depends_on = ["c"]
-
-                [[task]]
-                id = "c"
-                command = ["true"]
-                depends_on = ["b"]
-                """);
+        Path f = Files.writeString(work.resolve("invalid.toml"), Launchers.brokenWorkflow("invalid"));
         int before = Json.read(l.cli("workflow", "list", "--json", "--limit", "1000").out()).get("workflows").size();
         Launchers.Result r = l.cli("batch", "submit", f.toString(), "--wait");
         assertThat(r.code()).as(r.toString()).isEqualTo(2);

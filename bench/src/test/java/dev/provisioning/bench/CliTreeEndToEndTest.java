@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.provisioning.core.model.Json;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,18 +29,12 @@ class CliTreeEndToEndTest {
     @BeforeAll
     void startDaemon(@TempDir Path dir) throws Exception {
         l = new Launchers(dir, CliEndToEndTest.CONFIG);
-        daemon = l.startDaemon("--port", "0", "--data-dir", l.dataDir.toString(), "--config", l.config.toString());
-        Path info = l.dataDir.resolve("daemon.json");
-        await("daemon.json of the daemon").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100))
-                .failFast("the daemon exited", () -> !daemon.isAlive())
-                .until(() -> Files.exists(info) && Json.read(Files.readString(info)).path("pid").asLong() == daemon.pid());
+        daemon = l.startDaemonAndWait("--port", "0");
     }
 
     @AfterAll
     void stopDaemon() {
-        if (daemon == null) return;
-        boolean gone = Launchers.stop(daemon.toHandle(), Duration.ofSeconds(30));
-        assertThat(gone).as("the daemon and its children are gone; log:\n%s", l.daemonLog()).isTrue();
+        l.stopDaemonAndCheck(daemon);
     }
 
     Launchers.Result ok(String... args) {

@@ -140,6 +140,35 @@ final class Launchers {
         return new Result(p.exitValue(), read(out), read(err), shownArgs);
     }
 
+    /**
+     * A workflow file with four errors at once: an unknown dependency and a bad duration (task a, line 5), an unknown
+     * module (task b, line 12) and a cycle b -> c -> b.
+     */
+    static String brokenWorkflow(String name) {
+        return """
+                [workflow]
+                name = "%s"
+
+                [[task]]
+                id = "a"
+                module = "servers/create.nu"
+                function = "create-server"
+                depends_on = ["missing"]
+                timeout = "5 parsecs"
+
+                [[task]]
+                id = "b"
+                module = "nope/nope.nu"
+                function = "nope"
+                depends_on = ["c"]
+
+                [[task]]
+                id = "c"
+                command = ["true"]
+                depends_on = ["b"]
+                """.formatted(name);
+    }
+
     /** {@code bin/provisioning-orchestrator ARGS} in the foreground, as a child of this JVM; output to a log file. */
     Process startDaemon(String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
@@ -148,6 +177,28 @@ final class Launchers {
         Files.createDirectories(dataDir);
         return builder(cmd).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve("daemon.log").toFile())).start();
+    }
+
+    /**
+     * {@link #startDaemon} with this launcher's data dir and config (plus {@code extra} args), then waits until the
+     * daemon has written its {@code daemon.json} (so it listens); fails fast, with its log, if it exits first.
+     */
+    Process startDaemonAndWait(String... extra) throws IOException {
+        List<String> args = new ArrayList<>(List.of("--data-dir", dataDir.toString(), "--config", config.toString()));
+        args.addAll(List.of(extra));
+        Process daemon = startDaemon(args.toArray(String[]::new));
+        Path info = dataDir.resolve("daemon.json");
+        Awaitility.await("daemon.json of the daemon").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100))
+                .failFast("the daemon exited; log:\n" + daemonLog(), () -> !daemon.isAlive())
+                .until(() -> Files.exists(info) && dev.provisioning.core.model.Json.read(Files.readString(info)).path("pid").asLong() == daemon.pid());
+        return daemon;
+    }
+
+    /** Stops {@code daemon} (TERM, KILL after 30 s) and asserts it, its children and every process using the data dir are gone. */
+    void stopDaemonAndCheck(Process daemon) {
+        if (daemon == null) return;
+        assertThat(stop(daemon.toHandle(), Duration.ofSeconds(30))).as("the daemon and its children are gone; log:\n%s", daemonLog()).isTrue();
+        assertThat(processesMentioning(dataDir.toString())).isEmpty();
     }
 
     String daemonLog() {

@@ -1,12 +1,9 @@
 package dev.provisioning.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
-import dev.provisioning.core.model.Json;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
@@ -63,18 +60,12 @@ class MonitorEndToEndTest {
                 [execution]
                 fallback_to_direct = false
                 """.formatted(Launchers.root(), fixtures));
-        daemon = l.startDaemon("--port", "0", "--data-dir", l.dataDir.toString(), "--config", l.config.toString());
-        Path info = l.dataDir.resolve("daemon.json");
-        await("daemon.json of the daemon").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100))
-                .failFast("the daemon exited; log:\n" + l.daemonLog(), () -> !daemon.isAlive())
-                .until(() -> Files.exists(info) && Json.read(Files.readString(info)).path("pid").asLong() == daemon.pid());
+        daemon = l.startDaemonAndWait("--port", "0");
     }
 
     @AfterAll
     void stopDaemon() {
-        if (daemon == null) return;
-        assertThat(Launchers.stop(daemon.toHandle(), Duration.ofSeconds(30))).as("daemon gone; log:\n%s", l.daemonLog()).isTrue();
-        assertThat(Launchers.processesMentioning(l.dataDir.toString())).isEmpty();
+        l.stopDaemonAndCheck(daemon);
     }
 
     static Launchers.Result ok(Launchers.Result r) {

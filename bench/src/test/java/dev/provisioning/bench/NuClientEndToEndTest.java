@@ -1,7 +1,6 @@
 package dev.provisioning.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.provisioning.core.model.Json;
@@ -10,7 +9,6 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -69,19 +67,15 @@ class NuClientEndToEndTest {
                 endpoint = "http://127.0.0.1:1"
                 auto_start = false
                 """.formatted(on9090 ? 9090 : 0, root, fixtures));
-        daemon = l.startDaemon("--data-dir", l.dataDir.toString(), "--config", l.config.toString());
+        daemon = l.startDaemonAndWait();
         Path info = l.dataDir.resolve("daemon.json");
-        await("daemon.json of the daemon").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100))
-                .failFast("the daemon exited; log:\n" + l.daemonLog(), () -> !daemon.isAlive())
-                .until(() -> Files.exists(info) && Json.read(Files.readString(info)).path("pid").asLong() == daemon.pid());
         url = Json.read(Files.readString(info)).get("endpoint").asText();
         nu = System.getenv().getOrDefault("PROVISIONING_NUSHELL_BINARY", l.root.resolve("tools/node_modules/@nushell/linux-x64/bin/nu").toString());
     }
 
     @AfterAll
     void stopDaemon() {
-        if (daemon == null) return;
-        assertThat(Launchers.stop(daemon.toHandle(), Duration.ofSeconds(30))).as("daemon gone; log:\n%s", l.daemonLog()).isTrue();
+        l.stopDaemonAndCheck(daemon);
     }
 
     static boolean portFree(int port) {

@@ -35,19 +35,12 @@ class WorkflowControlEndToEndTest {
     void startDaemon(@TempDir Path dir) throws Exception {
         work = dir;
         l = new Launchers(work, CliEndToEndTest.CONFIG);
-        daemon = l.startDaemon("--port", "0", "--data-dir", l.dataDir.toString(), "--config", l.config.toString());
-        Path info = l.dataDir.resolve("daemon.json");
-        await("daemon.json of the daemon").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100))
-                .failFast("the daemon exited", () -> !daemon.isAlive())
-                .until(() -> Files.exists(info) && Json.read(Files.readString(info)).path("pid").asLong() == daemon.pid());
+        daemon = l.startDaemonAndWait("--port", "0");
     }
 
     @AfterAll
     void stopDaemon() {
-        if (daemon == null) return;
-        boolean gone = Launchers.stop(daemon.toHandle(), Duration.ofSeconds(30));
-        assertThat(gone).as("the daemon and its children are gone; log:\n%s", l.daemonLog()).isTrue();
-        assertThat(Launchers.processesMentioning(l.dataDir.toString())).isEmpty();
+        l.stopDaemonAndCheck(daemon);
     }
 
     static void ok(Launchers.Result r) {
@@ -92,28 +85,7 @@ class WorkflowControlEndToEndTest {
 
     @Test
     void validateOfABrokenFileListsEveryErrorWithFileAndLineAndExits2() throws Exception {
-        Path f = Files.writeString(work.resolve("broken.toml"), """
-                [workflow]
-                name = "broken"
-
-                [[task]]
-                id = "a"
-                module = "servers/create.nu"
-                function = "create-server"
-                depends_on = ["missing"]
-                timeout = "5 parsecs"
-
-                [[task]]
-                id = "b"
-                module = "nope/nope.nu"
-                function = "nope"
-                depends_on = ["c"]
-
-                [[task]]
-                id = "c"
-                command = ["true"]
-                depends_on = ["b"]
-                """);
+        Path f = Files.writeString(work.resolve("broken.toml"), Launchers.brokenWorkflow("broken"));
         int before = workflowCount();
         Launchers.Result r = l.cli("workflow", "validate", f.toString());
         assertThat(r.code()).as(r.toString()).isEqualTo(2);

@@ -8,7 +8,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.provisioning.cli.ExitCode;
-import dev.provisioning.cli.TestSupport;
 import dev.provisioning.cli.TestSupport.Run;
 import dev.provisioning.core.model.Json;
 import java.net.URLEncoder;
@@ -17,40 +16,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code workflow validate} and {@code workflow cancel|resume|rollback} (and their {@code batch} aliases) through
  * the real command line, against {@link FakeDaemon}.
  */
-class WorkflowControlCommandTest {
-    static final String TOML = "[workflow]\nname = \"cluster\"\n\n[[task]]\nid = \"server-cp-1\"\ncommand = [\"true\"]\n";
-
-    @TempDir
-    Path tmp;
-    FakeDaemon daemon;
-    Path cfg;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        daemon = new FakeDaemon();
-        cfg = TestSupport.config(tmp, "", "");
-    }
-
-    @AfterEach
-    void tearDown() {
-        daemon.close();
-    }
-
-    Run cli(String... args) {
-        List<String> a = new ArrayList<>(List.of(args));
-        a.addAll(List.of("--config", cfg.toString(), "--data-dir", tmp.resolve("data").toString(), "--endpoint", daemon.base));
-        return run(a.toArray(String[]::new));
-    }
-
+class WorkflowControlCommandTest extends FakeDaemonCommandTest {
     // ---- validate ----------------------------------------------------------------------------------------------
 
     @Test

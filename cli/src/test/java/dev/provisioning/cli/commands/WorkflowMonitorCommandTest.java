@@ -4,43 +4,14 @@ import static dev.provisioning.cli.TestSupport.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.provisioning.cli.ExitCode;
-import dev.provisioning.cli.TestSupport;
 import dev.provisioning.cli.TestSupport.Run;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code workflow monitor ID} and {@code batch monitor ID} through the real command line against the
  * {@link FakeDaemon}'s SSE: stdout is not a terminal here, so plain lines; exit codes per final state.
  */
-class WorkflowMonitorCommandTest {
-    @TempDir
-    Path tmp;
-    FakeDaemon daemon;
-    Path cfg;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        daemon = new FakeDaemon();
-        cfg = TestSupport.config(tmp, "", "");
-    }
-
-    @AfterEach
-    void tearDown() {
-        daemon.close();
-    }
-
-    Run cli(String... args) {
-        List<String> a = new ArrayList<>(List.of(args));
-        a.addAll(List.of("--config", cfg.toString(), "--data-dir", tmp.resolve("data").toString(), "--endpoint", daemon.base));
-        return run(a.toArray(String[]::new));
-    }
-
+class WorkflowMonitorCommandTest extends FakeDaemonCommandTest {
     @Test
     void monitorFollowsToCompletedWithPlainLinesAndExits0() {
         daemon.workflows.add(FakeDaemon.workflow("Pending", WorkflowWatcherTest.T1_PENDING, WorkflowWatcherTest.T2_PENDING));
