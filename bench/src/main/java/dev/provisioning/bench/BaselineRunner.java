@@ -132,6 +132,7 @@ public final class BaselineRunner {
         env.put("PROVISIONING_PARAMS", t.paramsJson());
         env.put("PROVISIONING_RESULT_FILE", results.resolve(t.id() + ".json").toString());
         env.put("NU_LIB_DIRS", libDirs);
+        env.put("PROVISIONING_RUN_DIR", results.toString()); // the wrapper writes its exit status there
         try {
             int rc = pb.start().waitFor();
             return rc == 0 ? null : "nu exited " + rc;

@@ -33,11 +33,13 @@ public final class DagFiles {
 
     private DagFiles() {}
 
-    /** The wrapper the orchestrator's runner generates for a nu task (same text as ProcessRunner.nuWrapper). */
+    /**
+     * The wrapper the orchestrator's runner generates for a nu task ({@code ProcessRunner.nuWrapper}, the same code).
+     * It needs {@code PROVISIONING_PARAMS}, {@code PROVISIONING_RESULT_FILE} and {@code PROVISIONING_RUN_DIR} (where
+     * it writes its {@code exit} file) in the environment.
+     */
     public static String wrapper(Path moduleRealPath, String function) {
-        return "use '" + safe(moduleRealPath) + "' [" + function + "]\n"
-                + "let r = (" + function + " ($env.PROVISIONING_PARAMS | from json))\n"
-                + "$r | to json -r | save -f $env.PROVISIONING_RESULT_FILE\n";
+        return dev.provisioning.runner.ProcessRunner.nuWrapper(Path.of(safe(moduleRealPath)), function);
     }
 
     static String safe(Path p) {
@@ -73,6 +75,7 @@ public final class DagFiles {
                 .append("MAKEFLAGS += -r\n")
                 .append("NU := ").append(safe(nu)).append('\n')
                 .append("export NU_LIB_DIRS := ").append(safe(libDir)).append('\n')
+                .append("export PROVISIONING_RUN_DIR := ").append(safe(results)).append('\n')
                 .append("export BENCH_WRAPPER ?= ").append(wrapper.replace("\n", "; ").replace("$", "$$").replaceAll(";\\s*$", ""))
                 .append('\n')
                 .append(".PHONY: all");
@@ -97,8 +100,9 @@ public final class DagFiles {
                 .append("# Run: BENCH_WRAPPER=\"$(cat wrapper.nu)\" ninja -f build.ninja -jP  (the orchestrator's wrapper for bench/dag.nu mark)\n")
                 .append("nu = ").append(safe(nu)).append('\n')
                 .append("libs = ").append(safe(libDir)).append('\n')
+                .append("rundir = ").append(safe(results)).append('\n')
                 .append("rule task\n")
-                .append("  command = NU_LIB_DIRS=$libs PROVISIONING_PARAMS=$params PROVISIONING_RESULT_FILE=$result ")
+                .append("  command = NU_LIB_DIRS=$libs PROVISIONING_RUN_DIR=$rundir PROVISIONING_PARAMS=$params PROVISIONING_RESULT_FILE=$result ")
                 .append("exec $nu --no-config-file -c \"$$BENCH_WRAPPER\"\n")
                 .append("  description = $out\n");
         String m = safe(markers);

@@ -96,6 +96,7 @@ public final class EndToEndBench {
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD);
         pb.environment().put("PROVISIONING_PARAMS", "{\"n\":" + i + "}");
         pb.environment().put("PROVISIONING_RESULT_FILE", result.toString());
+        pb.environment().put("PROVISIONING_RUN_DIR", result.getParent().toString());
         int rc = pb.start().waitFor();
         if (rc != 0) throw new IllegalStateException("baseline nu exited " + rc);
     }

@@ -149,10 +149,11 @@ public final class OverheadProbes {
         Map<String, Double> res = new LinkedHashMap<>();
         for (int warm = 0; warm < 2; warm++) {
             int runs = warm == 0 ? 3 : n;
-            long direct = 0, viaLauncher = 0, scan = 0, directCpu = 0, launcherCpu = 0;
+            long direct = 0, viaLauncher = 0, viaSetsid = 0, scan = 0, directCpu = 0, launcherCpu = 0, setsidCpu = 0;
             for (int i = 0; i < runs; i++) {
                 ProcessBuilder pb = new ProcessBuilder(argv).redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD);
                 pb.environment().putAll(env);
+                pb.environment().put("PROVISIONING_RUN_DIR", dir.toString());
                 long c0 = DagBench.cpu(ProcessHandle.current().pid())[1];
                 long t0 = System.nanoTime();
                 int rc = pb.start().waitFor();
@@ -168,6 +169,7 @@ public final class OverheadProbes {
                         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                         .redirectOutput(ProcessBuilder.Redirect.appendTo(rd.resolve("launcher.log").toFile())).redirectErrorStream(true);
                 lb.environment().putAll(env);
+                lb.environment().put("PROVISIONING_RUN_DIR", rd.toString());
                 t0 = System.nanoTime();
                 Process p = lb.start();
                 rc = p.waitFor();
@@ -177,6 +179,23 @@ public final class OverheadProbes {
                 t0 = System.nanoTime();
                 liveMembers.invoke(null, p.pid());
                 scan += System.nanoTime() - t0;
+
+                // (c) setsid execs the program itself, with the runner's redirections: how nu actions run
+                Path sd = Files.createDirectories(dir.resolve("s" + warm + "-" + i));
+                List<String> scmd = new ArrayList<>(List.of(setsid.toString()));
+                scmd.addAll(argv);
+                ProcessBuilder sb = new ProcessBuilder(scmd).directory(sd.toFile())
+                        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                        .redirectOutput(ProcessBuilder.Redirect.appendTo(sd.resolve("stdout.log").toFile()))
+                        .redirectError(ProcessBuilder.Redirect.appendTo(sd.resolve("stderr.log").toFile()));
+                sb.environment().putAll(env);
+                sb.environment().put("PROVISIONING_RUN_DIR", sd.toString());
+                long c2 = DagBench.cpu(ProcessHandle.current().pid())[1];
+                t0 = System.nanoTime();
+                rc = sb.start().waitFor();
+                viaSetsid += System.nanoTime() - t0;
+                setsidCpu += DagBench.cpu(ProcessHandle.current().pid())[1] - c2;
+                if (rc != 0) throw new IllegalStateException("probe: setsid exited " + rc + " in " + sd);
             }
             if (warm == 1) {
                 res.put("direct", direct / 1e6 / n);
@@ -184,12 +203,16 @@ public final class OverheadProbes {
                 res.put("scan", scan / 1e6 / n);
                 res.put("directCpu", directCpu / (double) n);
                 res.put("launcherCpu", launcherCpu / (double) n);
+                res.put("setsid", viaSetsid / 1e6 / n);
+                res.put("setsidCpu", setsidCpu / (double) n);
             }
         }
-        out.printf(Locale.ROOT, "  process structure, %d sequential runs of %s (mean ms): wall: direct spawn %.2f, via setsid+launcher %.2f "
-                        + "(+%.2f); child CPU: direct %.1f, via launcher %.1f (+%.1f); one ProcessGroups.liveMembers scan %.2f%n", n, label,
-                res.get("direct"), res.get("launcher"), res.get("launcher") - res.get("direct"), res.get("directCpu"), res.get("launcherCpu"),
-                res.get("launcherCpu") - res.get("directCpu"), res.get("scan"));
+        out.printf(Locale.ROOT, "  process structure, %d sequential runs of %s (mean ms): wall: direct spawn %.2f, via setsid (nu actions) %.2f "
+                        + "(+%.2f), via setsid+sh launcher (scripts, commands) %.2f (+%.2f); child CPU: direct %.1f, setsid %.1f (+%.1f), "
+                        + "launcher %.1f (+%.1f); one ProcessGroups.liveMembers scan %.2f%n", n, label,
+                res.get("direct"), res.get("setsid"), res.get("setsid") - res.get("direct"), res.get("launcher"),
+                res.get("launcher") - res.get("direct"), res.get("directCpu"), res.get("setsidCpu"), res.get("setsidCpu") - res.get("directCpu"),
+                res.get("launcherCpu"), res.get("launcherCpu") - res.get("directCpu"), res.get("scan"));
         return res;
     }
 

@@ -5,7 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The launcher: {@code setsid /bin/sh -c SCRIPT provisioning-launch <runDir> <argv...>}.
+ * The shell launcher of script and command actions: {@code setsid /bin/sh -c SCRIPT provisioning-launch <runDir> <argv...>}.
+ * (A nu action records its own exit status and runs as {@code setsid nu ...}, without it.)
  *
  * <p>{@code setsid} makes the shell the leader of a new session and process group (it execs in place, because a
  * freshly spawned child of the JVM is never a group leader), so the launcher's pid is the group id that timeouts

@@ -104,6 +104,30 @@ final class ProcessGroups {
      */
     private static final Map<Long, Long> SESSION_OF = new java.util.concurrent.ConcurrentHashMap<>();
 
+    /**
+     * A live process that leads its own session (as an attempt's launched process does) and has {@code dir} as its
+     * working directory, if there is one.
+     */
+    static java.util.OptionalLong sessionLeaderWorkingIn(Path dir) {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(PROC)) {
+            for (Path p : ds) {
+                String name = p.getFileName().toString();
+                if (name.isEmpty() || !Character.isDigit(name.charAt(0))) continue;
+                try {
+                    if (!Files.readSymbolicLink(p.resolve("cwd")).equals(dir)) continue;
+                    long pid = Long.parseLong(name);
+                    Stat st = stat(pid);
+                    if (st != null && st.alive() && st.session() == pid) return java.util.OptionalLong.of(pid);
+                } catch (IOException | RuntimeException ignored) {
+                    // gone, or not ours to read
+                }
+            }
+        } catch (IOException e) {
+            LOG.warn("cannot scan /proc: {}", e.toString());
+        }
+        return java.util.OptionalLong.empty();
+    }
+
     /** Whether any live process has {@code dir} as its working directory (from {@code /proc/<pid>/cwd}). */
     static boolean anyWorkingIn(Path dir) {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(PROC)) {

@@ -35,9 +35,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs each attempt as an OS process in its own session and process group, through the constant shell
- * {@link Launcher}. The daemon holds no pipes: the launcher writes {@code pid}, {@code stdout.log},
- * {@code stderr.log} and {@code exit} into the attempt's run dir, and the task writes {@code result.json}.
+ * Runs each attempt as an OS process in its own session and process group: a nu action as {@code setsid nu ...}
+ * (its wrapper records its exit status), a script or command under the constant shell {@link Launcher} (which
+ * records theirs). The daemon holds no pipes: {@code pid}, {@code stdout.log}, {@code stderr.log}, {@code exit} and
+ * {@code result.json} are files in the attempt's run dir.
  *
  * <p>One scheduler thread, shared by all attempts, tails every running attempt's {@code stdout.log} every
  * {@value #TICK_MILLIS} ms for {@code PROGRESS:}/{@code CHECKPOINT:} lines, fires timeouts, escalates TERM to KILL
@@ -139,22 +140,34 @@ public final class ProcessRunner implements Runner {
                         where + ".action");
 
         prepareRunDir(rd, where);
-        ProcessBuilder pb = new ProcessBuilder(Launcher.command(setsid, rd.dir(), argv))
+        // A nu action records its own exit status (see nuWrapper), so setsid execs nu itself: no shell in between.
+        // Scripts and commands run under the shell launcher, which records theirs.
+        boolean shell = !(action instanceof Action.Nu);
+        List<String> cmd = new ArrayList<>(argv.size() + 6);
+        if (shell) cmd.addAll(Launcher.command(setsid, rd.dir(), argv));
+        else {
+            cmd.add(setsid.toString());
+            cmd.addAll(argv);
+        }
+        ProcessBuilder pb = new ProcessBuilder(cmd)
                 .directory(rd.dir().toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                // the launcher's own errors (normally none) go where the task's stderr goes
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(rd.file(RunDir.STDERR).toFile()))
-                .redirectErrorStream(true);
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        if (shell) // the launcher's own errors (normally none) go where the task's stderr goes
+            pb.redirectOutput(ProcessBuilder.Redirect.appendTo(rd.file(RunDir.STDERR).toFile())).redirectErrorStream(true);
+        else
+            pb.redirectOutput(ProcessBuilder.Redirect.appendTo(rd.file(RunDir.STDOUT).toFile()))
+                    .redirectError(ProcessBuilder.Redirect.appendTo(rd.file(RunDir.STDERR).toFile()));
         environment(pb.environment(), spec, rd, action, where);
 
         Process p;
         try {
             p = pb.start();
         } catch (IOException | RuntimeException e) {
-            throw new ProvisioningException(ErrorCode.RUNNER_FAILURE,
-                    "cannot start the launcher (" + setsid + " /bin/sh): " + e.getMessage(), where, List.of(), e);
+            throw new ProvisioningException(ErrorCode.RUNNER_FAILURE, "cannot start " + (shell ? "the launcher ("
+                    + setsid + " /bin/sh)" : setsid + " " + nu) + ": " + e.getMessage(), where, List.of(), e);
         }
-        Attempt a = new Attempt(spec, listener, rd, p.pid(), p, -1);
+        if (!shell) writePid(rd, p.pid());
+        Attempt a = new Attempt(spec, listener, rd, p.pid(), p, -1, shell);
         LOG.debug("started {} attempt {} of task {} as process group {} in {}", action.kind(), spec.attemptNo(),
                 spec.taskId(), p.pid(), rd.dir());
         a.monitor(p.onExit(), Instant.now());
@@ -179,6 +192,7 @@ public final class ProcessRunner implements Runner {
         if (closed) throw new ProvisioningException(ErrorCode.RUNNER_FAILURE, "the runner is closed");
         RunDir rd = new RunDir(spec.runDir().toAbsolutePath().normalize());
         Optional<RunDir.PidFile> pf = rd.readPid();
+        if (pf.isEmpty() && rd.readExit().isEmpty()) pf = adopt(rd);
         long pgid = pf.map(RunDir.PidFile::pid).orElse(-1L);
         if (rd.readExit().isEmpty() && pf.isPresent() && pgid > 1
                 && ProcessGroups.isAlive(pgid, pf.get().startTime())) {
@@ -225,19 +239,54 @@ public final class ProcessRunner implements Runner {
     // ---------------------------------------------------------------------------------------------------------
 
     /**
+     * Records a directly started process's pid and start time in its run dir, as the shell launcher does for itself.
+     * Its start time is fixed at fork, so reading it after the exec is exact. A failure is only logged: the process
+     * runs, and a restarted daemon finds it by its working directory ({@link #adopt}).
+     */
+    private static void writePid(RunDir rd, long pid) {
+        ProcessGroups.Stat st = ProcessGroups.stat(pid);
+        try {
+            // 0 when it has already been reaped: then no live process can match it
+            rd.writePid(pid, st == null ? 0 : st.startTime());
+        } catch (IOException e) {
+            LOG.warn("cannot write {}: {}", rd.file(RunDir.PID), e.toString());
+        }
+    }
+
+    /**
+     * A run dir with neither {@code pid} nor {@code exit} whose attempt is nevertheless running: the daemon died
+     * between spawning it and recording its pid. The attempt's process leads its own session and works in its run
+     * dir, which identifies it; its pid file is written now.
+     */
+    private static Optional<RunDir.PidFile> adopt(RunDir rd) {
+        java.util.OptionalLong leader = ProcessGroups.sessionLeaderWorkingIn(rd.dir());
+        if (leader.isEmpty()) return Optional.empty();
+        ProcessGroups.Stat st = ProcessGroups.stat(leader.getAsLong());
+        if (st == null || !st.alive()) return Optional.empty();
+        writePid(rd, leader.getAsLong());
+        LOG.info("adopted process {} working in {} (its pid file was never written)", leader.getAsLong(), rd.dir());
+        return Optional.of(new RunDir.PidFile(leader.getAsLong(), st.startTime()));
+    }
+
+    /**
      * The generated wrapper for a nu action. It contains only the validated absolute module path (inside single
      * quotes, from a restricted character set) and the validated function name; the arguments come from the
      * environment. Importing only {@code [function]} makes Nushell itself check that the module exports it.
+     * It writes the run dir's {@code exit} file itself (0 after the result is saved; 1 after printing the function's
+     * error), because no shell waits for it; a nu killed by a signal writes none, and the daemon records the status
+     * it reaps instead (or, if the daemon was down, the attempt is lost and retried).
      */
-    static String nuWrapper(Path module, String function) {
+    public static String nuWrapper(Path module, String function) {
         String abs = module.toString();
         if (!ActionValidator.SAFE_ABS_PATH.matcher(abs).matches() || abs.contains("'"))
             throw new ProvisioningException(ErrorCode.MODULE_OUTSIDE_LIB, "unsafe module path: " + abs);
         if (function == null || !ActionValidator.FUNCTION.matcher(function).matches())
             throw new ProvisioningException(ErrorCode.INVALID_FUNCTION, "invalid function name: " + function);
         return "use '" + abs + "' [" + function + "]\n"
-                + "let r = (" + function + " ($env.PROVISIONING_PARAMS | from json))\n"
-                + "$r | to json -r | save -f $env.PROVISIONING_RESULT_FILE\n";
+                + "let r = try { " + function + " ($env.PROVISIONING_PARAMS | from json) } catch {|e| print -e $e.rendered; "
+                + "\"1\\n\" | save -f ($env.PROVISIONING_RUN_DIR | path join exit); exit 1 }\n"
+                + "$r | to json -r | save -f $env.PROVISIONING_RESULT_FILE\n"
+                + "\"0\\n\" | save -f ($env.PROVISIONING_RUN_DIR | path join exit)\n";
     }
 
     private void environment(Map<String, String> env, AttemptSpec spec, RunDir rd, Action action, String where) {
@@ -374,6 +423,7 @@ public final class ProcessRunner implements Runner {
         final long pgid;
         final Process process;  // our child; null when reattached or not followed
         final long startTime;   // reattached: the launcher's start time from the pid file; else -1
+        final boolean shell;    // started under the shell launcher (which records the exit status), not nu itself
         final LineTail out;
         ScheduledFuture<?> timeoutFuture;
         Stop stop;
@@ -383,6 +433,12 @@ public final class ProcessRunner implements Runner {
         boolean finished;
 
         Attempt(AttemptSpec spec, AttemptListener listener, RunDir rd, long pgid, Process process, long startTime) {
+            this(spec, listener, rd, pgid, process, startTime, true);
+        }
+
+        Attempt(AttemptSpec spec, AttemptListener listener, RunDir rd, long pgid, Process process, long startTime,
+                boolean shell) {
+            this.shell = shell;
             this.spec = spec;
             this.listener = listener;
             this.rd = rd;
@@ -520,8 +576,9 @@ public final class ProcessRunner implements Runner {
                 code = recorded.getAsInt();
             } else if (process != null) {
                 code = process.exitValue();
-                error = "the launcher was killed" + (code > 128 ? " by signal " + (code - 128) : "")
+                if (shell) error = "the launcher was killed" + (code > 128 ? " by signal " + (code - 128) : "")
                         + " before it recorded the task's exit status (exit " + code + ")";
+                else if (code > 128) error = "nu was killed by signal " + (code - 128);
                 try {
                     rd.writeExit(code);
                 } catch (IOException e) {

@@ -61,6 +61,11 @@ public record RunDir(Path dir) {
         }
     }
 
+    /** Writes {@code pid}: the pid (= process group id) and its start time, one newline-ended write. */
+    public void writePid(long pid, long startTime) throws IOException {
+        Files.writeString(file(PID), pid + " " + startTime + "\n", StandardCharsets.US_ASCII);
+    }
+
     /** Writes {@code exit} atomically (tmp + rename), as the launcher does. */
     public void writeExit(int code) throws IOException {
         Path tmp = file(EXIT + ".daemon.tmp");

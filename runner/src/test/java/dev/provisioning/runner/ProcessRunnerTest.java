@@ -227,8 +227,9 @@ class ProcessRunnerTest {
                 .isInstanceOf(ProvisioningException.class);
         assertThat(ProcessRunner.nuWrapper(Path.of("/lib/servers/create.nu"), "create-server")).isEqualTo("""
                 use '/lib/servers/create.nu' [create-server]
-                let r = (create-server ($env.PROVISIONING_PARAMS | from json))
+                let r = try { create-server ($env.PROVISIONING_PARAMS | from json) } catch {|e| print -e $e.rendered; "1\\n" | save -f ($env.PROVISIONING_RUN_DIR | path join exit); exit 1 }
                 $r | to json -r | save -f $env.PROVISIONING_RESULT_FILE
+                "0\\n" | save -f ($env.PROVISIONING_RUN_DIR | path join exit)
                 """);
     }
 
@@ -435,6 +436,63 @@ class ProcessRunnerTest {
         Recorder third = new Recorder();
         runner.reattach(spec("outlive", action, Duration.ZERO), third);
         assertThat(third.await().result()).isEqualTo(Json.read("{\"x\":1}"));
+    }
+
+    @Test
+    void nuAttemptsRecordTheirOwnExitAndOutliveClose() throws IOException {
+        Path rd = runDir("nu-outlive");
+        Path go = tmp.resolve("nu-go");
+        Action action = nu("wait-for", Json.write(Json.MAPPER.createObjectNode().put("go", go.toString()).put("value", 7)));
+        Recorder first = new Recorder();
+        RunHandle h = runner.start(spec("nu-outlive", action, Duration.ZERO), first);
+        // no shell: the launched process is nu itself, leading its own session; the runner wrote its pid file
+        assertThat(Files.readString(rd.resolve("pid")).trim().split(" ")[0]).isEqualTo(Long.toString(h.pid()));
+        await().atMost(Duration.ofSeconds(10)).until(() -> ProcessGroups.stat(h.pid()).session() == h.pid());
+        runner.close();
+        assertThat(alive(h.pid())).isTrue();
+
+        runner = new ProcessRunner(settings());
+        Recorder second = new Recorder();
+        assertThat(runner.reattach(spec("nu-outlive", action, Duration.ZERO), second).pid()).isEqualTo(h.pid());
+        Files.createFile(go);
+        AttemptExit exit = second.await();
+        assertThat(exit.succeeded()).as("%s / %s", exit.error(), exit.stderrTail()).isTrue();
+        assertThat(exit.result()).isEqualTo(Json.read("7"));
+        assertThat(Files.readString(rd.resolve("exit"))).isEqualTo("0\n");
+        assertThat(first.exitedCalls).hasValue(0);
+    }
+
+    @Test
+    void aFailingNuFunctionRecordsExit1AndItsErrorOnStderr() throws IOException {
+        Recorder rec = new Recorder();
+        runner.start(spec("nu-fail", nu("fail", "{\"reason\":\"disk full\"}"), Duration.ZERO), rec);
+        AttemptExit exit = rec.await();
+        assertThat(exit.exitCode()).isEqualTo(1);
+        assertThat(exit.error()).isNull();
+        assertThat(exit.stderrTail()).contains("disk full");
+        assertThat(Files.readString(runDir("nu-fail").resolve("exit"))).isEqualTo("1\n");
+    }
+
+    @Test
+    void reattachAdoptsALaunchWhosePidFileWasNeverWritten() throws Exception {
+        // the daemon died between spawning an attempt and recording its pid: a session leader works in the run dir
+        Path rd = Files.createDirectories(runDir("orphan"));
+        Process orphan = new ProcessBuilder("setsid", "sh", "-c", "while [ ! -e go ]; do sleep 0.05; done")
+                .directory(rd.toFile()).start();
+        try {
+            await().atMost(Duration.ofSeconds(10)).until(() -> ProcessGroups.sessionLeaderWorkingIn(rd).isPresent());
+            Recorder rec = new Recorder();
+            RunHandle h = runner.reattach(spec("orphan", new Action.Command(List.of("true")), Duration.ZERO), rec);
+            assertThat(h.pid()).isEqualTo(orphan.pid());
+            assertThat(Files.readString(rd.resolve("pid"))).startsWith(orphan.pid() + " ");
+            Thread.sleep(300);
+            assertThat(rec.exitedCalls).as("followed, not reported lost").hasValue(0);
+            Files.createFile(rd.resolve("go"));
+            AttemptExit exit = rec.await();
+            assertThat(exit.error()).doesNotStartWith("attempt lost").contains("ended without recording an exit status");
+        } finally {
+            orphan.destroyForcibly();
+        }
     }
 
     @Test
