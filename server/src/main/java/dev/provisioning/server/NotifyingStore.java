@@ -37,6 +37,8 @@ final class NotifyingStore implements Store {
     @Override public List<Task> tasks(TaskState state, String workflowId, int limit, int offset) { return d.tasks(state, workflowId, limit, offset); }
     @Override public List<Attempt> attempts(String taskId) { return d.attempts(taskId); }
     @Override public List<Task> readyTasks(int limit) { return d.readyTasks(limit); }
+    @Override public List<dev.provisioning.core.model.QueuedTask> readyQueue(int limit) { return d.readyQueue(limit); }
+    @Override public List<dev.provisioning.core.model.QueuedTask> runningQueue() { return d.runningQueue(); }
     @Override public Optional<Attempt> claim(String taskId, String owner, String runDir) { return bump(d.claim(taskId, owner, runDir)); }
     @Override public void attemptStarted(String taskId, int attemptNo, long pid) { d.attemptStarted(taskId, attemptNo, pid); }
     @Override public boolean recordProgress(String taskId, int attemptNo, int percent, String message) { return bump(d.recordProgress(taskId, attemptNo, percent, message)); }

@@ -18,6 +18,7 @@ import dev.provisioning.core.model.Json;
 import dev.provisioning.core.model.NewTask;
 import dev.provisioning.core.model.NewTask.Dependency;
 import dev.provisioning.core.model.NewWorkflow;
+import dev.provisioning.core.model.QueuedTask;
 import dev.provisioning.core.model.Priority;
 import dev.provisioning.core.model.RetrySpec;
 import dev.provisioning.core.model.Task;
@@ -1033,6 +1034,34 @@ public final class JdbcStore implements Store {
     public List<Task> readyTasks(int limit) {
         return read(c -> withDeps(c, Sql.query(c, "SELECT " + TASK_COLS + " FROM tasks WHERE state = ? "
                 + "ORDER BY priority DESC, seq ASC LIMIT ?", this::mapTask, TaskState.Ready, limit)));
+    }
+
+    @Override
+    public List<QueuedTask> readyQueue(int limit) {
+        return read(c -> Sql.query(c, "SELECT " + QUEUE_COLS + " FROM tasks WHERE state = ? ORDER BY priority DESC, seq ASC LIMIT ?",
+                this::mapQueued, TaskState.Ready, limit));
+    }
+
+    @Override
+    public List<QueuedTask> runningQueue() {
+        return read(c -> Sql.query(c, "SELECT " + QUEUE_COLS + " FROM tasks WHERE state = ? ORDER BY seq", this::mapQueued,
+                TaskState.Running));
+    }
+
+    private static final String QUEUE_COLS = "id, workflow_id, priority, seq, updated_at, pools_json";
+
+    private QueuedTask mapQueued(ResultSet rs) throws SQLException {
+        String id = rs.getString("id");
+        Definition def = definitions.get(id);
+        List<String> pools;
+        if (def != null) pools = def.pools();
+        else {
+            pools = new ArrayList<>();
+            JsonNode poolsJson = Json.read(rs.getString("pools_json"));
+            if (poolsJson != null) for (JsonNode p : poolsJson) pools.add(p.asText());
+        }
+        return new QueuedTask(id, rs.getString("workflow_id"), rs.getInt("priority"), rs.getLong("seq"),
+                Sql.instant(rs, "updated_at"), pools);
     }
 
     @Override

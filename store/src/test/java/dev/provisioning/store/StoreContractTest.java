@@ -18,6 +18,7 @@ import dev.provisioning.core.model.NewTask.Dependency;
 import dev.provisioning.core.model.NewWorkflow;
 import dev.provisioning.core.model.NewWorkflow.OnFailure;
 import dev.provisioning.core.model.Priority;
+import dev.provisioning.core.model.QueuedTask;
 import dev.provisioning.core.model.RetrySpec;
 import dev.provisioning.core.model.Task;
 import dev.provisioning.core.model.TaskState;
@@ -538,6 +539,17 @@ abstract class StoreContractTest {
         assertThat(ids(store.readyTasks(100)))
                 .containsExactly("w1.crit", "w2.crit", "w1.high", "w1.later", "w2.n2", "w1.low");
         assertThat(store.readyTasks(100).get(3).dependsOn()).containsExactly(hard("w1.n1"));
+        // the light queue the scheduler plans with says the same as the full rows (pools read before any full row)
+        NewTask t = task("w3.pooled");
+        store.insertWorkflow(workflow("w3", new NewTask(t.id(), t.key(), t.action(), t.dependsOn(), Priority.low, t.timeoutMs(),
+                t.retry(), t.idempotencyKey(), null, List.of("provider:upcloud", "dns"))));
+        assertThat(store.readyQueue(100).getLast()).extracting(QueuedTask::id, QueuedTask::pools)
+                .containsExactly("w3.pooled", List.of("provider:upcloud", "dns"));
+        assertThat(store.readyQueue(100)).isEqualTo(store.readyTasks(100).stream().map(QueuedTask::of).toList());
+        assertThat(store.readyQueue(2)).extracting(QueuedTask::id).containsExactly("w1.crit", "w2.crit");
+        claim("w1.crit");
+        assertThat(store.runningQueue()).isEqualTo(store.runningTasks().stream().map(QueuedTask::of).toList())
+                .extracting(QueuedTask::priorityWeight).containsExactly(Priority.critical.weight());
     }
 
     @Test

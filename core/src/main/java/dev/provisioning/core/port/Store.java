@@ -4,6 +4,7 @@ import dev.provisioning.core.model.Attempt;
 import dev.provisioning.core.model.AttemptOutcome;
 import dev.provisioning.core.model.Event;
 import dev.provisioning.core.model.NewWorkflow;
+import dev.provisioning.core.model.QueuedTask;
 import dev.provisioning.core.model.Task;
 import dev.provisioning.core.model.TaskState;
 import dev.provisioning.core.model.Workflow;
@@ -53,6 +54,16 @@ public interface Store extends AutoCloseable {
 
     /** Ready tasks, highest priority first, then submission order. */
     List<Task> readyTasks(int limit);
+
+    /** {@link #readyTasks} without the definitions and results: what a scheduling round plans with. */
+    default List<QueuedTask> readyQueue(int limit) {
+        return readyTasks(limit).stream().map(QueuedTask::of).toList();
+    }
+
+    /** {@link #runningTasks} without the definitions and results: what limits count. */
+    default List<QueuedTask> runningQueue() {
+        return runningTasks().stream().map(QueuedTask::of).toList();
+    }
 
     /**
      * Claims a Ready task for {@code owner}: a conditional update Ready → Running that increments the attempt

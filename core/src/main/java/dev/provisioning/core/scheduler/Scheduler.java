@@ -8,6 +8,7 @@ import dev.provisioning.core.model.Attempt;
 import dev.provisioning.core.model.AttemptOutcome;
 import dev.provisioning.core.model.Json;
 import dev.provisioning.core.model.NewTask;
+import dev.provisioning.core.model.QueuedTask;
 import dev.provisioning.core.model.Task;
 import dev.provisioning.core.model.TaskState;
 import dev.provisioning.core.model.Workflow;
@@ -188,10 +189,8 @@ public final class Scheduler implements AutoCloseable {
         // is longer than what was read, read a bigger window, so a limited workflow cannot starve the others.
         int window = Math.max(free * 8, 64);
         while (true) {
-            List<Task> ready = store.readyTasks(window);
+            List<QueuedTask> ready = store.readyQueue(window);
             if (ready.isEmpty()) return;
-            Map<String, Task> byId = new HashMap<>();
-            ready.forEach(t -> byId.put(t.id(), t));
             List<String> plan = Planner.plan(snapshot(ready, now));
             if (plan.size() < free && ready.size() == window && window < MAX_WINDOW) {
                 window = Math.min(window * 8, MAX_WINDOW);
@@ -199,7 +198,8 @@ public final class Scheduler implements AutoCloseable {
             }
             for (String id : plan) {
                 if (closed) return;
-                startTask(byId.get(id));
+                // the whole task only for what was planned; the claim checks it is still Ready
+                store.task(id).filter(t -> t.state() == TaskState.Ready).ifPresent(this::startTask);
             }
             return;
         }
@@ -208,17 +208,17 @@ public final class Scheduler implements AutoCloseable {
     private static final int MAX_WINDOW = 100_000;
 
     /** What the planner needs: the ready candidates, what runs per workflow and pool, and the limits. */
-    private Planner.Snapshot snapshot(List<Task> ready, Instant now) {
+    private Planner.Snapshot snapshot(List<QueuedTask> ready, Instant now) {
         Map<String, Integer> perWorkflow = new HashMap<>();
         Map<String, Integer> perPool = new HashMap<>();
-        for (Task t : store.runningTasks()) {
+        for (QueuedTask t : store.runningQueue()) {
             perWorkflow.merge(t.workflowId(), 1, Integer::sum);
             for (String p : t.pools()) perPool.merge(p, 1, Integer::sum);
         }
         Map<String, Integer> workflowLimits = new HashMap<>();
         List<Planner.Candidate> candidates = new ArrayList<>(ready.size());
-        for (Task t : ready) {
-            candidates.add(new Planner.Candidate(t.id(), t.workflowId(), t.priority().weight(), t.seq(), t.updatedAt(), t.pools()));
+        for (QueuedTask t : ready) {
+            candidates.add(new Planner.Candidate(t.id(), t.workflowId(), t.priorityWeight(), t.seq(), t.updatedAt(), t.pools()));
             workflowLimits.computeIfAbsent(t.workflowId(),
                     id -> parallelLimits.computeIfAbsent(id, w -> store.workflow(w).map(Workflow::parallelLimit).orElse(0)));
         }
