@@ -147,6 +147,7 @@ public final class OverheadProbes {
         Path setsid = Files.exists(Path.of("/usr/bin/setsid")) ? Path.of("/usr/bin/setsid") : Path.of("/bin/setsid");
 
         Map<String, Double> res = new LinkedHashMap<>();
+        Files.createDirectories(dir); // the nu wrapper writes its exit file into PROVISIONING_RUN_DIR
         for (int warm = 0; warm < 2; warm++) {
             int runs = warm == 0 ? 3 : n;
             long direct = 0, viaLauncher = 0, viaSetsid = 0, scan = 0, directCpu = 0, launcherCpu = 0, setsidCpu = 0;
