@@ -64,10 +64,10 @@ public final class OverheadProbes {
 
     /**
      * Replays, task by task in topological order, the store calls the daemon makes for one task: the scheduler
-     * round's reads ({@code promoteDueRetries}, {@code rollbackCandidates}, {@code readyTasks}, {@code runningTasks},
-     * {@code workflow}), {@code claim}, the dependencies' results ({@code task} per dependency), {@code attemptStarted},
-     * {@code nextRetryAt}, and {@code completeAttempt} when the task ends; plus one SSE-stream poll
-     * ({@code workflow} + {@code events}) per committed change. Prints the mean per call and per task.
+     * round's reads ({@code nextRetryAt}, {@code rollbackCandidates}, {@code readyQueue}, {@code runningQueue}, the
+     * planned {@code task}), {@code claim}, the dependencies' results ({@code resultsByKey}), {@code attemptStarted},
+     * {@code nextRetryAt}, and {@code completeAttempt} when the task ends; plus one SSE-stream poll ({@code events})
+     * per committed change. Prints the mean per call and per task.
      */
     static Map<String, double[]> storeProbe(Dag dag, Path libDir, Path dir, PrintStream out) throws Exception {
         Files.createDirectories(dir);
@@ -104,28 +104,28 @@ public final class OverheadProbes {
         Instant now = Instant.now();
         long cursor = 0;
         for (NewTask task : wf.tasks()) {
-            // the scheduler round that starts this task
-            t.run("round: promoteDueRetries", () -> store.promoteDueRetries(now));
+            // the scheduler round that starts this task (parallel_limit is read once per workflow: not repeated here)
+            t.run("round: nextRetryAt", () -> store.nextRetryAt());
             t.run("round: rollbackCandidates", () -> store.rollbackCandidates(64));
-            t.run("round: readyTasks", () -> store.readyTasks(64));
-            t.run("round: runningTasks", () -> store.runningTasks());
-            t.run("round: workflow (parallel_limit; parses request_json)", () -> store.workflow(wf.id()));
+            t.run("round: readyQueue", () -> store.readyQueue(64));
+            t.run("round: runningQueue", () -> store.runningQueue());
+            t.run("round: task (the planned one)", () -> store.task(task.id()));
             var attempt = t.time("claim (write tx)", () -> store.claim(task.id(), "probe", "/tmp/probe-run"));
             if (attempt.isEmpty()) throw new IllegalStateException("probe: task " + task.key() + " was not Ready");
-            for (NewTask.Dependency d : task.dependsOn()) t.run("inputsOf: task (per dependency)", () -> store.task(d.taskId()));
+            if (!task.dependsOn().isEmpty())
+                t.run("inputs: resultsByKey (one query)", () -> store.resultsByKey(task.dependsOn().stream().map(NewTask.Dependency::taskId).toList()));
             t.run("attemptStarted (write tx)", () -> store.attemptStarted(task.id(), 1, 12345));
             t.run("awaitWork: nextRetryAt", () -> store.nextRetryAt());
             cursor = ssePoll(store, wf.id(), cursor, t);
             // the task's end
-            t.run("completeAttempt (write tx: settle reads all tasks+deps)", () -> store.completeAttempt(new AttemptOutcome(task.id(), 1,
+            t.run("completeAttempt (write tx)", () -> store.completeAttempt(new AttemptOutcome(task.id(), 1,
                     TaskState.Completed, 0, Json.MAPPER.createObjectNode().put("ok", true), null, "", null)));
             cursor = ssePoll(store, wf.id(), cursor, t);
         }
     }
 
-    /** What one open SSE stream does per committed change: re-read the workflow, then the new events. */
+    /** What one open SSE stream does per committed change: read the new events (the workflow is read once, at the start). */
     private static long ssePoll(Store store, String wfId, long cursor, Timer t) {
-        t.run("SSE stream: workflow (per change)", () -> store.workflow(wfId));
         var events = t.time("SSE stream: events (per change)", () -> store.events(wfId, cursor, 500));
         return events.isEmpty() ? cursor : events.getLast().id();
     }
