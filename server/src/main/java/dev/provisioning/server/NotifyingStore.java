@@ -36,7 +36,6 @@ final class NotifyingStore implements Store {
     @Override public java.util.Map<String, com.fasterxml.jackson.databind.JsonNode> resultsByKey(List<String> taskIds) { return d.resultsByKey(taskIds); }
     @Override public List<Task> tasks(TaskState state, String workflowId, int limit, int offset) { return d.tasks(state, workflowId, limit, offset); }
     @Override public List<Attempt> attempts(String taskId) { return d.attempts(taskId); }
-    @Override public List<Task> readyTasks(int limit) { return d.readyTasks(limit); }
     @Override public List<dev.provisioning.core.model.QueuedTask> readyQueue(int limit) { return d.readyQueue(limit); }
     @Override public List<dev.provisioning.core.model.QueuedTask> runningQueue() { return d.runningQueue(); }
     @Override public Optional<Attempt> claim(String taskId, String owner, String runDir) { return bump(d.claim(taskId, owner, runDir)); }

@@ -1031,12 +1031,6 @@ public final class JdbcStore implements Store {
     }
 
     @Override
-    public List<Task> readyTasks(int limit) {
-        return read(c -> withDeps(c, Sql.query(c, "SELECT " + TASK_COLS + " FROM tasks WHERE state = ? "
-                + "ORDER BY priority DESC, seq ASC LIMIT ?", this::mapTask, TaskState.Ready, limit)));
-    }
-
-    @Override
     public List<QueuedTask> readyQueue(int limit) {
         return read(c -> Sql.query(c, "SELECT " + QUEUE_COLS + " FROM tasks WHERE state = ? ORDER BY priority DESC, seq ASC LIMIT ?",
                 this::mapQueued, TaskState.Ready, limit));
@@ -1053,15 +1047,16 @@ public final class JdbcStore implements Store {
     private QueuedTask mapQueued(ResultSet rs) throws SQLException {
         String id = rs.getString("id");
         Definition def = definitions.get(id);
-        List<String> pools;
-        if (def != null) pools = def.pools();
-        else {
-            pools = new ArrayList<>();
-            JsonNode poolsJson = Json.read(rs.getString("pools_json"));
-            if (poolsJson != null) for (JsonNode p : poolsJson) pools.add(p.asText());
-        }
         return new QueuedTask(id, rs.getString("workflow_id"), rs.getInt("priority"), rs.getLong("seq"),
-                Sql.instant(rs, "updated_at"), pools);
+                Sql.instant(rs, "updated_at"), def != null ? def.pools() : pools(rs));
+    }
+
+    /** The row's {@code pools_json} as a list (empty when null). */
+    private static List<String> pools(ResultSet rs) throws SQLException {
+        List<String> pools = new ArrayList<>();
+        JsonNode poolsJson = Json.read(rs.getString("pools_json"));
+        if (poolsJson != null) poolsJson.forEach(p -> pools.add(p.asText()));
+        return List.copyOf(pools);
     }
 
     @Override
@@ -1116,11 +1111,8 @@ public final class JdbcStore implements Store {
             String rollbackJson = rs.getString("rollback_json");
             Action rollback = rollbackJson == null ? null
                     : Actions.fromJson(Json.read(rollbackJson), "task " + id + ".rollback");
-            List<String> pools = new ArrayList<>();
-            JsonNode poolsJson = Json.read(rs.getString("pools_json"));
-            if (poolsJson != null) poolsJson.forEach(p -> pools.add(p.asText()));
             def = new Definition(Actions.fromJson(Json.read(rs.getString("action_json")), "task " + id + ".action"),
-                    rollback, retry, List.copyOf(pools), null);
+                    rollback, retry, pools(rs), null);
             definitions.put(id, def);
         }
         return new Task(id, rs.getString("workflow_id"), rs.getString("task_key"), def.action(),

@@ -122,6 +122,8 @@ abstract class StoreContractTest {
 
     static List<String> ids(List<Task> tasks) { return tasks.stream().map(Task::id).toList(); }
 
+    static List<String> queued(List<QueuedTask> tasks) { return tasks.stream().map(QueuedTask::id).toList(); }
+
     static List<String> stateChanges(List<Event> events) {
         return events.stream()
                 .filter(e -> e.type().equals("task.state") || e.type().equals("workflow.state"))
@@ -403,7 +405,7 @@ abstract class StoreContractTest {
         assertThat(wf.state()).isEqualTo(WorkflowState.Completed);
         assertThat(wf.finishedAt()).isEqualTo(T0.plusSeconds(4));
         assertThat(stateChanges(events("w1")).getLast()).isEqualTo("wf:Running->Completed");
-        assertThat(store.readyTasks(10)).isEmpty();
+        assertThat(store.readyQueue(10)).isEmpty();
         assertThat(store.runningTasks()).isEmpty();
     }
 
@@ -531,21 +533,22 @@ abstract class StoreContractTest {
         store.insertWorkflow(workflow("w1", task("w1.low", Priority.low), task("w1.n1"), task("w1.crit", Priority.critical),
                 task("w1.high", Priority.high), task("w1.later", hard("w1.n1"))));
         store.insertWorkflow(workflow("w2", task("w2.n2"), task("w2.crit", Priority.critical)));
-        assertThat(ids(store.readyTasks(100)))
+        assertThat(queued(store.readyQueue(100)))
                 .containsExactly("w1.crit", "w2.crit", "w1.high", "w1.n1", "w2.n2", "w1.low");
-        assertThat(ids(store.readyTasks(2))).containsExactly("w1.crit", "w2.crit");
+        assertThat(queued(store.readyQueue(2))).containsExactly("w1.crit", "w2.crit");
         runToEnd("w1.n1", TaskState.Completed);
         // w1.later was submitted (seq) before w2.n2, even though it became Ready later
-        assertThat(ids(store.readyTasks(100)))
+        assertThat(queued(store.readyQueue(100)))
                 .containsExactly("w1.crit", "w2.crit", "w1.high", "w1.later", "w2.n2", "w1.low");
-        assertThat(store.readyTasks(100).get(3).dependsOn()).containsExactly(hard("w1.n1"));
+        assertThat(store.task(store.readyQueue(100).get(3).id()).orElseThrow().dependsOn()).containsExactly(hard("w1.n1"));
         // the light queue the scheduler plans with says the same as the full rows (pools read before any full row)
         NewTask t = task("w3.pooled");
         store.insertWorkflow(workflow("w3", new NewTask(t.id(), t.key(), t.action(), t.dependsOn(), Priority.low, t.timeoutMs(),
                 t.retry(), t.idempotencyKey(), null, List.of("provider:upcloud", "dns"))));
         assertThat(store.readyQueue(100).getLast()).extracting(QueuedTask::id, QueuedTask::pools)
                 .containsExactly("w3.pooled", List.of("provider:upcloud", "dns"));
-        assertThat(store.readyQueue(100)).isEqualTo(store.readyTasks(100).stream().map(QueuedTask::of).toList());
+        assertThat(store.readyQueue(100)).isEqualTo(store.readyQueue(100).stream()
+                .map(q -> QueuedTask.of(store.task(q.id()).orElseThrow())).toList());
         assertThat(store.readyQueue(2)).extracting(QueuedTask::id).containsExactly("w1.crit", "w2.crit");
         claim("w1.crit");
         assertThat(store.runningQueue()).isEqualTo(store.runningTasks().stream().map(QueuedTask::of).toList())
@@ -573,7 +576,7 @@ abstract class StoreContractTest {
         assertThat(ta.error()).isEqualTo("exit 1");
         assertThat(store.nextRetryAt()).contains(dueB);
         assertThat(wfState("w1")).isEqualTo(WorkflowState.Running);
-        assertThat(store.readyTasks(10)).isEmpty();
+        assertThat(store.readyQueue(10)).isEmpty();
 
         clock.advance(Duration.ofSeconds(9));
         assertThat(store.promoteDueRetries(clock.instant())).isZero();
@@ -587,7 +590,7 @@ abstract class StoreContractTest {
         clock.advance(Duration.ofMinutes(1));
         assertThat(store.promoteDueRetries(clock.instant())).isEqualTo(1);
         assertThat(store.nextRetryAt()).isEmpty();
-        assertThat(ids(store.readyTasks(10))).containsExactly("w1.a", "w1.b");
+        assertThat(queued(store.readyQueue(10))).containsExactly("w1.a", "w1.b");
         assertThat(wfState("w1")).isEqualTo(WorkflowState.Running); // never goes back to Pending
         runToEnd("w1.a", TaskState.Completed);
         runToEnd("w1.b", TaskState.Completed);
@@ -721,7 +724,7 @@ abstract class StoreContractTest {
         Task td = store.task("w1.d").orElseThrow();
         assertThat(td.nextAttemptAt()).isNull();
         assertThat(td.finishedAt()).isEqualTo(T0.plusSeconds(2));
-        assertThat(store.readyTasks(10)).isEmpty();
+        assertThat(store.readyQueue(10)).isEmpty();
         assertThat(store.nextRetryAt()).isEmpty();
         assertThat(wfState("w1")).isEqualTo(WorkflowState.Running); // until a has ended
         List<Event> ev = events("w1");
@@ -818,7 +821,7 @@ abstract class StoreContractTest {
                 "w1.d:Pending->Ready");
         assertThat(stateChanges(resumed).indexOf("w1.a:Failed->Pending"))
                 .isLessThan(stateChanges(resumed).indexOf("w1.a:Pending->Ready"));
-        assertThat(ids(store.readyTasks(10))).containsExactly("w1.a", "w1.d");
+        assertThat(queued(store.readyQueue(10))).containsExactly("w1.a", "w1.d");
 
         Attempt a4 = claim("w1.a");
         assertThat(a4.attemptNo()).isEqualTo(4); // attempt numbers never repeat
@@ -890,7 +893,7 @@ abstract class StoreContractTest {
         assertThat(store.task("w1.r").orElseThrow().nextAttemptAt()).isNull();
         assertThat(stateChanges(events("w1"))).contains("w1.c:Ready->Skipped", "w1.d:Pending->Skipped",
                 "w1.r:RetryWait->Skipped");
-        assertThat(store.readyTasks(10)).isEmpty();
+        assertThat(store.readyQueue(10)).isEmpty();
         assertThat(store.nextRetryAt()).isEmpty();
         assertThat(wfState("w1")).isEqualTo(WorkflowState.Running);
 
@@ -1199,7 +1202,7 @@ abstract class StoreContractTest {
         List<String> changes = stateChanges(events("w1"));
         assertThat(changes.stream().filter(s -> s.endsWith("Ready->Running"))).hasSize(n);
         assertThat(changes.stream().filter(s -> s.equals("wf:Pending->Running"))).hasSize(1);
-        assertThat(store.readyTasks(10)).isEmpty();
+        assertThat(store.readyQueue(10)).isEmpty();
     }
 
     /** Two daemons (two stores, two pools) on one database: still each task exactly once. */

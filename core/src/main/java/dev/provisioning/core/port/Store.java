@@ -52,13 +52,11 @@ public interface Store extends AutoCloseable {
     /** All attempts of a task, oldest first. */
     List<Attempt> attempts(String taskId);
 
-    /** Ready tasks, highest priority first, then submission order. */
-    List<Task> readyTasks(int limit);
-
-    /** {@link #readyTasks} without the definitions and results: what a scheduling round plans with. */
-    default List<QueuedTask> readyQueue(int limit) {
-        return readyTasks(limit).stream().map(QueuedTask::of).toList();
-    }
+    /**
+     * Ready tasks, highest priority first, then submission order: what a scheduling round plans with, without
+     * their definitions and results ({@link #task} has those).
+     */
+    List<QueuedTask> readyQueue(int limit);
 
     /** {@link #runningTasks} without the definitions and results: what limits count. */
     default List<QueuedTask> runningQueue() {

@@ -83,10 +83,7 @@ public final class WorkflowSpecParser {
         if (!wf.isMissingNode() && !wf.isObject()) errors.add(source + ": workflow: must be a table");
         if (wf.isObject()) unknownKeys(wf, WF_KEYS, source + ": workflow", errors);
         String name = wf.path("name").asText("workflow");
-        if (name.indexOf('\0') >= 0) {
-            errors.add(source + ": workflow.name: must not contain NUL characters");
-            name = name.replace("\0", "");
-        }
+        if (name.indexOf('\0') >= 0) errors.add(source + ": workflow.name: must not contain NUL characters");
         Priority wfPriority = priority(wf.get("priority"), source + ": workflow.priority", errors, Priority.normal);
         int wfAttempts = attempts(wf.get("max_attempts"), source + ": workflow.max_attempts", errors, defaults.maxAttempts());
         RetrySpec wfRetry = retry(wf.get("retry"), source + ": workflow.retry", errors, RetrySpec.DEFAULT.withMaxAttempts(wfAttempts));
