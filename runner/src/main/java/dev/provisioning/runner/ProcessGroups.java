@@ -7,7 +7,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.Predicate;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,19 +69,12 @@ final class ProcessGroups {
      */
     static List<Long> liveMembers(long pgid) {
         List<Long> out = new ArrayList<>();
-        List<Long> pids = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(PROC)) {
-            for (Path p : ds) {
-                String name = p.getFileName().toString();
-                if (name.isEmpty() || !Character.isDigit(name.charAt(0))) continue;
-                try {
-                    pids.add(Long.parseLong(name));
-                } catch (NumberFormatException ignored) {
-                    // not a process
-                }
-            }
+        List<Long> pids;
+        try {
+            pids = pids();
         } catch (IOException | RuntimeException e) {
             LOG.warn("cannot scan /proc for group {}: {}", pgid, e.toString());
+            pids = List.of();
         }
         long last = lastPid();
         boolean bounded = last >= pgid;
@@ -104,50 +99,58 @@ final class ProcessGroups {
      */
     private static final Map<Long, Long> SESSION_OF = new java.util.concurrent.ConcurrentHashMap<>();
 
-    /**
-     * A live process that leads its own session (as an attempt's launched process does) and has {@code dir} as its
-     * working directory, if there is one.
-     */
-    static java.util.OptionalLong sessionLeaderWorkingIn(Path dir) {
+    /** The pids in {@code /proc}. */
+    private static List<Long> pids() throws IOException {
+        List<Long> pids = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(PROC)) {
             for (Path p : ds) {
                 String name = p.getFileName().toString();
                 if (name.isEmpty() || !Character.isDigit(name.charAt(0))) continue;
                 try {
-                    if (!Files.readSymbolicLink(p.resolve("cwd")).equals(dir)) continue;
-                    long pid = Long.parseLong(name);
-                    Stat st = stat(pid);
-                    if (st != null && st.alive() && st.session() == pid) return java.util.OptionalLong.of(pid);
-                } catch (IOException | RuntimeException ignored) {
-                    // gone, or not ours to read
+                    pids.add(Long.parseLong(name));
+                } catch (NumberFormatException ignored) {
+                    // not a process
                 }
             }
-        } catch (IOException e) {
-            LOG.warn("cannot scan /proc: {}", e.toString());
         }
-        return java.util.OptionalLong.empty();
+        return pids;
     }
 
-    /** Whether any live process has {@code dir} as its working directory (from {@code /proc/<pid>/cwd}). */
-    static boolean anyWorkingIn(Path dir) {
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(PROC)) {
-            for (Path p : ds) {
-                String name = p.getFileName().toString();
-                if (name.isEmpty() || !Character.isDigit(name.charAt(0))) continue;
-                try {
-                    if (Files.readSymbolicLink(p.resolve("cwd")).equals(dir)) {
-                        Stat st = stat(Long.parseLong(name));
-                        if (st != null && st.alive()) return true;
-                    }
-                } catch (IOException | RuntimeException ignored) {
-                    // gone, or not ours to read
-                }
+    /** A live process accepted by {@code accept} whose working directory is {@code dir} (from {@code /proc/<pid>/cwd}). */
+    private static Optional<Stat> workingIn(Path dir, Predicate<Stat> accept) throws IOException {
+        for (long pid : pids()) {
+            try {
+                if (!Files.readSymbolicLink(PROC.resolve(Long.toString(pid)).resolve("cwd")).equals(dir)) continue;
+            } catch (IOException | RuntimeException ignored) {
+                continue; // gone, or not ours to read
             }
+            Stat st = stat(pid);
+            if (st != null && st.alive() && accept.test(st)) return Optional.of(st);
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * The pid and start time of a live process that leads its own session (as an attempt's launched process does)
+     * and has {@code dir} as its working directory, if there is one.
+     */
+    static Optional<Stat> sessionLeaderWorkingIn(Path dir) {
+        try {
+            return workingIn(dir, st -> st.session() == st.pid());
+        } catch (IOException e) {
+            LOG.warn("cannot scan /proc: {}", e.toString());
+            return Optional.empty();
+        }
+    }
+
+    /** Whether any live process has {@code dir} as its working directory. */
+    static boolean anyWorkingIn(Path dir) {
+        try {
+            return workingIn(dir, st -> true).isPresent();
         } catch (IOException e) {
             LOG.warn("cannot scan /proc: {}", e.toString());
             return true; // unknown: assume it may run
         }
-        return false;
     }
 
     /** The last pid the kernel handed out, or -1 if unknown (then group scans read every process). */
@@ -172,10 +175,10 @@ final class ProcessGroups {
     }
 
     /**
-     * What the runner reads of {@code /proc/<pid>/stat}: field 3 (state), field 5 (process group), field 6
-     * (session) and field 22 (start time in clock ticks since boot).
+     * What the runner reads of {@code /proc/<pid>/stat}: field 1 (pid), field 3 (state), field 5 (process group),
+     * field 6 (session) and field 22 (start time in clock ticks since boot).
      */
-    record Stat(char state, long pgrp, long session, long startTime) {
+    record Stat(long pid, char state, long pgrp, long session, long startTime) {
         /** Zombies (Z) and dead tasks (X) can neither run nor be signalled usefully. */
         boolean alive() {
             return state != 'Z' && state != 'X';
@@ -203,6 +206,9 @@ final class ProcessGroups {
         int i = n - 1;
         while (i >= 0 && b[i] != ')') i--;
         if (i < 0 || i + 2 >= n) return null;
+        int sp = 0;
+        while (sp < i && b[sp] != ' ') sp++;
+        long pid = parseLong(b, 0, sp);
         int pos = i + 2; // field 3
         char state = (char) b[pos];
         long pgrp = -1, session = -1, start = -1;
@@ -214,7 +220,7 @@ final class ProcessGroups {
             else if (field == 22) start = parseLong(b, pos, end);
             pos = end + 1;
         }
-        return pgrp < 0 || session < 0 || start < 0 ? null : new Stat(state, pgrp, session, start);
+        return pid < 0 || pgrp < 0 || session < 0 || start < 0 ? null : new Stat(pid, state, pgrp, session, start);
     }
 
     private static long parseLong(byte[] b, int from, int to) {

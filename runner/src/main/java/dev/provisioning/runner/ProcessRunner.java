@@ -166,7 +166,10 @@ public final class ProcessRunner implements Runner {
             throw new ProvisioningException(ErrorCode.RUNNER_FAILURE, "cannot start " + (shell ? "the launcher ("
                     + setsid + " /bin/sh)" : setsid + " " + nu) + ": " + e.getMessage(), where, List.of(), e);
         }
-        if (!shell) writePid(rd, p.pid());
+        if (!shell) {
+            ProcessGroups.Stat st = ProcessGroups.stat(p.pid());
+            writePid(rd, new RunDir.PidFile(p.pid(), st == null ? 0 : st.startTime())); // 0: already reaped, matches nothing
+        }
         Attempt a = new Attempt(spec, listener, rd, p.pid(), p, -1, shell);
         LOG.debug("started {} attempt {} of task {} as process group {} in {}", action.kind(), spec.attemptNo(),
                 spec.taskId(), p.pid(), rd.dir());
@@ -243,11 +246,9 @@ public final class ProcessRunner implements Runner {
      * Its start time is fixed at fork, so reading it after the exec is exact. A failure is only logged: the process
      * runs, and a restarted daemon finds it by its working directory ({@link #adopt}).
      */
-    private static void writePid(RunDir rd, long pid) {
-        ProcessGroups.Stat st = ProcessGroups.stat(pid);
+    private static void writePid(RunDir rd, RunDir.PidFile pf) {
         try {
-            // 0 when it has already been reaped: then no live process can match it
-            rd.writePid(pid, st == null ? 0 : st.startTime());
+            rd.writePid(pf.pid(), pf.startTime());
         } catch (IOException e) {
             LOG.warn("cannot write {}: {}", rd.file(RunDir.PID), e.toString());
         }
@@ -259,13 +260,12 @@ public final class ProcessRunner implements Runner {
      * dir, which identifies it; its pid file is written now.
      */
     private static Optional<RunDir.PidFile> adopt(RunDir rd) {
-        java.util.OptionalLong leader = ProcessGroups.sessionLeaderWorkingIn(rd.dir());
+        Optional<ProcessGroups.Stat> leader = ProcessGroups.sessionLeaderWorkingIn(rd.dir());
         if (leader.isEmpty()) return Optional.empty();
-        ProcessGroups.Stat st = ProcessGroups.stat(leader.getAsLong());
-        if (st == null || !st.alive()) return Optional.empty();
-        writePid(rd, leader.getAsLong());
-        LOG.info("adopted process {} working in {} (its pid file was never written)", leader.getAsLong(), rd.dir());
-        return Optional.of(new RunDir.PidFile(leader.getAsLong(), st.startTime()));
+        RunDir.PidFile pf = new RunDir.PidFile(leader.get().pid(), leader.get().startTime());
+        writePid(rd, pf);
+        LOG.info("adopted process {} working in {} (its pid file was never written)", pf.pid(), rd.dir());
+        return Optional.of(pf);
     }
 
     /**

@@ -18,6 +18,7 @@ class ProcessGroupsStatTest {
             String[] f = text.substring(text.lastIndexOf(')') + 2).trim().split(" ");
             ProcessGroups.Stat st = ProcessGroups.stat(p.pid());
             assertThat(st).isNotNull();
+            assertThat(st.pid()).isEqualTo(p.pid());
             assertThat(st.pgrp()).isEqualTo(Long.parseLong(f[2]));
             assertThat(st.session()).isEqualTo(Long.parseLong(f[3]));
             assertThat(st.startTime()).isEqualTo(Long.parseLong(f[19]));
@@ -61,7 +62,7 @@ class ProcessGroupsStatTest {
         String line = "4242 (a) (b ) c) Z 1 777 777 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 123456 0 0\n";
         byte[] b = line.getBytes(StandardCharsets.ISO_8859_1);
         ProcessGroups.Stat st = ProcessGroups.parseStat(b, b.length);
-        assertThat(st).isEqualTo(new ProcessGroups.Stat('Z', 777, 777, 123456));
+        assertThat(st).isEqualTo(new ProcessGroups.Stat(4242, 'Z', 777, 777, 123456));
         assertThat(st.alive()).isFalse();
         assertThat(ProcessGroups.parseStat(b, 10)).isNull();
         byte[] junk = "12 (x) R 1 notanumber".getBytes(StandardCharsets.ISO_8859_1);
