@@ -481,12 +481,13 @@ class ProcessRunnerTest {
                 .directory(rd.toFile()).start();
         try {
             await().atMost(Duration.ofSeconds(10)).until(() -> ProcessGroups.sessionLeaderWorkingIn(rd).isPresent());
+            assertThat(ProcessGroups.sessionLeaderWorkingIn(rd)).get().extracting(ProcessGroups.Stat::pid).isEqualTo(orphan.pid());
             Recorder rec = new Recorder();
             RunHandle h = runner.reattach(spec("orphan", new Action.Command(List.of("true")), Duration.ZERO), rec);
             assertThat(h.pid()).isEqualTo(orphan.pid());
             assertThat(Files.readString(rd.resolve("pid"))).startsWith(orphan.pid() + " ");
-            Thread.sleep(300);
-            assertThat(rec.exitedCalls).as("followed, not reported lost").hasValue(0);
+            // followed, not reported lost: no exit for as long as it runs
+            await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).until(() -> rec.exitedCalls.get() == 0);
             Files.createFile(rd.resolve("go"));
             AttemptExit exit = rec.await();
             assertThat(exit.error()).doesNotStartWith("attempt lost").contains("ended without recording an exit status");

@@ -127,16 +127,14 @@ class TaskLogsOffsetTest {
         long outAt = 0, errAt = 0;
         int nonEmptyReads = 0;
         boolean complete = false;
+        await("the first attempt").atMost(Duration.ofSeconds(60))
+                .until(() -> bytes("/tasks/" + id + "/logs?stream=stdout&offset=0").statusCode() != 404);
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (!complete) {
             assertThat(System.nanoTime()).as("the task ends within 60 s").isLessThan(deadline);
             // the same way a client does: once a read says the attempt ended, read to the size it gave, then stop
             HttpResponse<byte[]> e = bytes("/tasks/" + id + "/logs?stream=stderr&offset=" + errAt);
             HttpResponse<byte[]> o = bytes("/tasks/" + id + "/logs?stream=stdout&offset=" + outAt);
-            if (o.statusCode() == 404) { // no attempt yet
-                Thread.sleep(20);
-                continue;
-            }
             assertThat(o.statusCode()).isEqualTo(200);
             assertThat(o.headers().firstValue("Content-Type")).hasValue("application/octet-stream");
             assertThat(header(o, "X-Next-Offset")).isEqualTo(outAt + o.body().length);
@@ -151,7 +149,7 @@ class TaskLogsOffsetTest {
                     && outAt == header(o, "X-Log-Size")
                     && Boolean.parseBoolean(e.headers().firstValue("X-Log-Complete").orElseThrow())
                     && errAt == header(e, "X-Log-Size");
-            Thread.sleep(40);
+            Thread.sleep(40); // a follower's poll interval: the reads interleave with the task's writes
         }
         assertThat(awaitEnd(id).get("state").asText()).isEqualTo("Completed");
         List<String> expected = IntStream.rangeClosed(1, 40).mapToObj(i -> "tick " + i + " of 40").toList();

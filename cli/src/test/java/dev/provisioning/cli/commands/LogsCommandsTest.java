@@ -47,14 +47,9 @@ class LogsCommandsTest {
         d.log("t2/stdout/2", "second try\n");
     }
 
-    /** Waits up to 10 s for {@code cond} (awaitility is not on the cli module's test classpath). */
-    static void until(java.util.concurrent.Callable<Boolean> cond) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!cond.call()) {
-            if (System.nanoTime() > deadline) throw new AssertionError("condition not met within 10 s");
-            Thread.onSpinWait();
-            Thread.sleep(5);
-        }
+    /** Waits up to 10 s for {@code cond}. */
+    static void until(java.util.concurrent.Callable<Boolean> cond) {
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(cond);
     }
 
     @AfterEach

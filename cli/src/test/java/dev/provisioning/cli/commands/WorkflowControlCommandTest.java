@@ -1,6 +1,5 @@
 package dev.provisioning.cli.commands;
 
-import static dev.provisioning.cli.TestSupport.run;
 import static dev.provisioning.cli.commands.FakeDaemon.event;
 import static dev.provisioning.cli.commands.FakeDaemon.task;
 import static dev.provisioning.cli.commands.FakeDaemon.workflow;

@@ -1,6 +1,5 @@
 package dev.provisioning.cli.commands;
 
-import static dev.provisioning.cli.TestSupport.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.provisioning.cli.ExitCode;
