@@ -87,7 +87,7 @@ final class LinkBreakdown {
         double busy = 0, bBusy = 0;
         for (int i = 0; i < n; i++) {
             String cur = ids.get(i);
-            Path rd = runs.resolve(idOf.get(cur)).resolve("1");
+            Path rd = runs.resolve(idOf.get(cur) + ".1");
             Instant pid = Files.getLastModifiedTime(rd.resolve("pid")).toInstant();
             Instant exit = Files.getLastModifiedTime(rd.resolve("exit")).toInstant();
             pidAt.put(cur, pid);

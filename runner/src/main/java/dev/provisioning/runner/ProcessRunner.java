@@ -59,6 +59,8 @@ public final class ProcessRunner implements Runner {
     /** After KILL, how long to wait for the group to disappear before reporting anyway. */
     private static final Duration KILL_SETTLE = Duration.ofSeconds(5);
     private static final long GROUP_POLL_MILLIS = 25;
+    /** How many times (1 ms apart) an {@code exit} file that exists but is incomplete is read again. */
+    private static final int EXIT_FILE_LOOKS = 50;
     /** Linux refuses one environment string longer than 32 pages (MAX_ARG_STRLEN). Stay clear of it. */
     static final int MAX_ENV_VALUE_BYTES = 120 * 1024;
 
@@ -70,6 +72,7 @@ public final class ProcessRunner implements Runner {
     private final String nuLibDirs;
     private final ScheduledExecutorService exec;
     private final Set<Attempt> running = ConcurrentHashMap.newKeySet();
+    private final ExitWatcher exitWatcher = ExitWatcher.create();
     private volatile boolean closed;
 
     /** A runner whose validator confines actions to {@code settings.libDirs()}. */
@@ -116,20 +119,16 @@ public final class ProcessRunner implements Runner {
         if (closed) throw new ProvisioningException(ErrorCode.RUNNER_FAILURE, "the runner is closed");
         String where = "task " + spec.taskId();
         Action action = Objects.requireNonNull(spec.action(), "spec.action");
-        validator.validate(action, where + ".action");
+        Path resolved = validator.validate(action, where + ".action"); // the module or script, null for a command
         if (spec.runDir() == null)
             throw new ProvisioningException(ErrorCode.RUNNER_FAILURE, "no run dir for attempt " + spec.attemptNo(), where);
         RunDir rd = new RunDir(spec.runDir().toAbsolutePath().normalize());
 
         List<String> argv;
         switch (action) {
-            case Action.Nu n -> {
-                Path module = validator.resolve(n.module(), where + ".action.module");
-                argv = List.of(nu, "--no-config-file", "-c", nuWrapper(module, n.function()));
-            }
+            case Action.Nu n -> argv = List.of(nu, "--no-config-file", "-c", nuWrapper(resolved, n.function()));
             case Action.Script s -> {
-                Path script = validator.resolve(s.path(), where + ".action.path");
-                argv = new ArrayList<>(List.of(nu, "--no-config-file", script.toString()));
+                argv = new ArrayList<>(List.of(nu, "--no-config-file", resolved.toString()));
                 argv.addAll(s.argv());
             }
             case Action.Command c -> argv = c.argv();
@@ -159,10 +158,19 @@ public final class ProcessRunner implements Runner {
                     .redirectError(ProcessBuilder.Redirect.appendTo(rd.file(RunDir.STDERR).toFile()));
         environment(pb.environment(), spec, rd, action, where);
 
+        // Watched before the spawn, so that the exit file cannot appear unseen; the attempt exists only after it.
+        var pending = new java.util.concurrent.atomic.AtomicReference<Attempt>();
+        var seenEarly = new java.util.concurrent.atomic.AtomicBoolean();
+        java.nio.file.WatchKey key = exitWatcher == null ? null : exitWatcher.watch(rd.dir(), () -> {
+            Attempt at = pending.get();
+            if (at == null) seenEarly.set(true);
+            else submit(at::exitFileSeen);
+        });
         Process p;
         try {
             p = pb.start();
         } catch (IOException | RuntimeException e) {
+            if (exitWatcher != null) exitWatcher.unwatch(key);
             throw new ProvisioningException(ErrorCode.RUNNER_FAILURE, "cannot start " + (shell ? "the launcher ("
                     + setsid + " /bin/sh)" : setsid + " " + nu) + ": " + e.getMessage(), where, List.of(), e);
         }
@@ -171,9 +179,12 @@ public final class ProcessRunner implements Runner {
             writePid(rd, new RunDir.PidFile(p.pid(), st == null ? 0 : st.startTime())); // 0: already reaped, matches nothing
         }
         Attempt a = new Attempt(spec, listener, rd, p.pid(), p, -1, shell);
+        a.watchKey = key;
         LOG.debug("started {} attempt {} of task {} as process group {} in {}", action.kind(), spec.attemptNo(),
                 spec.taskId(), p.pid(), rd.dir());
         a.monitor(p.onExit(), Instant.now());
+        pending.set(a);
+        if (seenEarly.get()) submit(a::exitFileSeen);
         return a;
     }
 
@@ -230,6 +241,7 @@ public final class ProcessRunner implements Runner {
     @Override
     public void close() {
         closed = true;
+        if (exitWatcher != null) exitWatcher.close();
         exec.shutdownNow();
         try {
             exec.awaitTermination(5, TimeUnit.SECONDS);
@@ -430,7 +442,9 @@ public final class ProcessRunner implements Runner {
         boolean ended;          // the launcher is gone (or was never followed)
         boolean killSent;
         long killSentNanos;
-        boolean finished;
+        java.nio.file.WatchKey watchKey; // watches the run dir for the exit file; null if not watched
+        boolean reported;       // listener.exited was called (at the exit file, or when the group was gone)
+        boolean finished;       // reported, and no process of the group is left
 
         Attempt(AttemptSpec spec, AttemptListener listener, RunDir rd, long pgid, Process process, long startTime) {
             this(spec, listener, rd, pgid, process, startTime, true);
@@ -529,7 +543,7 @@ public final class ProcessRunner implements Runner {
         }
 
         void drain(boolean all) {
-            if (finished && !all) return;
+            if (reported) return;
             try {
                 out.poll(all ? 0 : MAX_BYTES_PER_TICK, all, line -> {
                     try {
@@ -543,10 +557,41 @@ public final class ProcessRunner implements Runner {
             }
         }
 
+        /**
+         * The exit file appeared (the watcher's call, on the runner thread): the task has ended, its result and exit
+         * status are written, and nu is tearing down. The exit is reported now, so that dependents need not wait for
+         * the teardown; the group is still followed to its end, and leftovers are killed as usual. A process that is
+         * still there a grace period later gets the leftover treatment (TERM, then KILL).
+         */
+        void exitFileSeen() {
+            exitFileSeen(0);
+        }
+
+        private void exitFileSeen(int looks) {
+            if (reported || stop != null) return;
+            if (rd.readExit().isEmpty()) {
+                // Created but not yet written: the writer is between its open and its one write. Look again shortly
+                // (only creations are watched); the process's end is the fallback.
+                if (looks < EXIT_FILE_LOOKS && Files.exists(rd.file(RunDir.EXIT))) schedule(() -> exitFileSeen(looks + 1), 1);
+                return;
+            }
+            report();
+            if (!ended) schedule(() -> {
+                if (!ended && !finished) terminate(Stop.LEFTOVERS);
+            }, settings.killGrace().toMillis());
+        }
+
+        /** The group is gone: stop following the attempt, and report its exit if that was not done yet. */
         void finish() {
             if (finished) return;
             finished = true;
             running.remove(this);
+            if (exitWatcher != null) exitWatcher.unwatch(watchKey);
+            report();
+        }
+
+        private void report() {
+            if (reported) return;
             if (timeoutFuture != null) timeoutFuture.cancel(false);
             AttemptExit exit;
             try {
@@ -556,6 +601,7 @@ public final class ProcessRunner implements Runner {
                 exit = new AttemptExit(-1, stop == Stop.TIMEOUT, stop == Stop.CANCEL, null, "",
                         "runner failure: " + e);
             } finally {
+                reported = true;
                 out.close();
             }
             try {

@@ -101,7 +101,26 @@ class ProcessRunnerTest {
         assertThat(wrapper).contains("use '" + TestSupport.testLib().toRealPath().resolve("fixtures/basic.nu") + "' [echo-params]")
                 .doesNotContain("wuji");
         assertThat(rec.exitedCalls).hasValue(1);
-        assertThat(runner.runningCount()).isZero();
+        // reported at the exit file; the runner follows nu's teardown to its end
+        await().atMost(Duration.ofSeconds(10)).until(() -> runner.runningCount() == 0);
+        assertThat(liveGroupMembers(h.pid())).isEmpty();
+    }
+
+    @Test
+    void theExitIsReportedWhenTheExitFileAppearsAndAStragglingProcessIsKilledAfterTheGrace() throws IOException {
+        Recorder rec = new Recorder();
+        // writes a complete exit file into its run dir (its working directory), then lingers like a slow teardown
+        RunHandle h = runner.start(spec("early", new Action.Command(List.of("sh", "-c",
+                "echo $$ > straggler.pid; printf '0\\n' > exit; exec sleep 300")), Duration.ZERO), rec);
+        AttemptExit exit = rec.awaitExit(Duration.ofSeconds(5));
+        assertThat(exit.succeeded()).as("error: %s", exit.error()).isTrue();
+        long straggler = TestSupport.readPid(runDir("early").resolve("straggler.pid"));
+        assertThat(runner.runningCount()).as("still followed after the report").isEqualTo(1);
+        // kill grace is 1 s: TERM to the group, then it is gone, and nothing is reported twice
+        await().atMost(Duration.ofSeconds(10)).until(() -> runner.runningCount() == 0);
+        assertThat(alive(straggler)).isFalse();
+        assertThat(liveGroupMembers(h.pid())).isEmpty();
+        assertThat(rec.exitedCalls).hasValue(1);
     }
 
     @Test
@@ -371,6 +390,8 @@ class ProcessRunnerTest {
         AttemptExit exit = rec.await();
         assertThat(exit.succeeded()).isTrue();
         long grandchild = TestSupport.readPid(runDir("bg").resolve("grandchild.pid"));
+        // the exit is reported when the launcher records it; the leftover is killed while the group is followed
+        await().atMost(Duration.ofSeconds(10)).until(() -> runner.runningCount() == 0);
         assertThat(alive(grandchild)).isFalse();
         assertThat(liveGroupMembers(h.pid())).isEmpty();
     }

@@ -399,7 +399,7 @@ class InjectionTest {
     static List<String> recordedArgv(JsonNode task) throws IOException {
         assertThat(task.get("state").asText()).as(task.toString()).isEqualTo("Completed");
         JsonNode attempt = TestDaemon.json(d.get("/tasks/" + task.get("id").asText() + "/attempts")).get("attempts").get(0);
-        byte[] b = Files.readAllBytes(Path.of(attempt.get("run_dir").asText()).resolve("1/argv.bin"));
+        byte[] b = Files.readAllBytes(Path.of(attempt.get("run_dir").asText()).resolve("argv.bin"));
         String s = new String(b, StandardCharsets.UTF_8);
         assertThat(s).endsWith("\0");
         return Arrays.asList(s.substring(0, s.length() - 1).split("\0", -1));

@@ -106,7 +106,7 @@ class TaskLogsOffsetTest {
     static Path logFile(String taskId, int attempt, String stream) {
         JsonNode attempts = TestDaemon.json(d.get("/tasks/" + taskId + "/attempts")).get("attempts");
         for (JsonNode a : attempts)
-            if (a.get("attempt").asInt() == attempt) return Path.of(a.get("run_dir").asText()).resolve(Integer.toString(attempt)).resolve(stream + ".log");
+            if (a.get("attempt").asInt() == attempt) return Path.of(a.get("run_dir").asText()).resolve(stream + ".log");
         throw new AssertionError("no attempt " + attempt + " in " + attempts);
     }
 

@@ -42,21 +42,28 @@ public final class ActionValidator {
 
     public List<Path> libDirs() { return libDirs; }
 
-    /** Validates the action; throws {@link ProvisioningException} naming {@code where}. */
-    public void validate(Action action, String where) {
+    /**
+     * Validates the action; throws {@link ProvisioningException} naming {@code where}.
+     *
+     * @return the real path of a nu action's module or a script, null for a command
+     */
+    public Path validate(Action action, String where) {
         switch (action) {
             case Action.Nu nu -> {
                 Path module = resolve(nu.module(), where + ".module");
                 checkFunction(nu.function(), module, where + ".function");
+                return module;
             }
             case Action.Script s -> {
-                resolve(s.path(), where + ".path", "script");
+                Path script = resolve(s.path(), where + ".path", "script");
                 checkArgv(s.argv(), "argv", true, where + ".argv");
+                return script;
             }
             case Action.Command c -> {
                 if (c.argv().isEmpty() || c.argv().get(0).isBlank())
                     throw new ProvisioningException(ErrorCode.INVALID_VALUE, "command argv must not be empty", where + ".argv");
                 checkArgv(c.argv(), "command", false, where + ".argv");
+                return null;
             }
         }
     }
@@ -116,12 +123,23 @@ public final class ActionValidator {
                 what + " '" + rel + "' not found in lib dirs " + libDirs, where);
     }
 
-    private static void checkFunction(String fn, Path module, String where) {
+    /** A module that was seen to export a function, as of its modification time, size and inode. */
+    private record Exported(Path module, String function, Object version) {}
+
+    /** Exports already found, so that a module is read once per version and not once per attempt. Bounded. */
+    private final java.util.Map<Exported, Boolean> exportsSeen = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int MAX_EXPORTS_SEEN = 4096;
+
+    private void checkFunction(String fn, Path module, String where) {
         if (fn == null || !FUNCTION.matcher(fn).matches())
             throw new ProvisioningException(ErrorCode.INVALID_FUNCTION,
                     "function name '" + fn + "' is not a plain identifier (letters, digits, _ and -, max 64)", where);
         String src;
+        Exported key;
         try {
+            var attrs = Files.readAttributes(module, java.nio.file.attribute.BasicFileAttributes.class);
+            key = new Exported(module, fn, List.of(attrs.lastModifiedTime(), attrs.size(), String.valueOf(attrs.fileKey())));
+            if (exportsSeen.containsKey(key)) return;
             src = Files.readString(module);
         } catch (IOException e) {
             throw new ProvisioningException(ErrorCode.MODULE_NOT_FOUND, "cannot read module " + module + ": " + e.getMessage(), where);
@@ -130,5 +148,7 @@ public final class ActionValidator {
         if (!exported.matcher(src).find())
             throw new ProvisioningException(ErrorCode.INVALID_FUNCTION,
                     "module " + module.getFileName() + " does not export a function named '" + fn + "'", where);
+        if (exportsSeen.size() >= MAX_EXPORTS_SEEN) exportsSeen.clear();
+        exportsSeen.put(key, Boolean.TRUE);
     }
 }

@@ -233,7 +233,7 @@ public final class Scheduler implements AutoCloseable {
         Attempt attempt = claimed.get();
         Runner.AttemptSpec spec = new Runner.AttemptSpec(task.workflowId(), task.id(), attempt.attemptNo(), task.action(),
                 task.idempotencyKey(), inputsOf(task), task.checkpoint(), Duration.ofMillis(task.timeoutMs()),
-                runDir.resolve(Integer.toString(attempt.attemptNo())));
+                attempt.dir());
         launch(task, attempt.attemptNo(), spec, new ForwardListener(task, attempt.attemptNo(), clock.instant()), false);
     }
 
@@ -256,7 +256,7 @@ public final class Scheduler implements AutoCloseable {
             Optional<Attempt> claimed = store.claimRollback(c.id(), settings.owner(), runDir.toString());
             if (claimed.isEmpty()) continue;
             int no = claimed.get().attemptNo();
-            launch(c, no, rollbackSpec(c, no, runDir.resolve(Integer.toString(no))), new RollbackListener(c, no), true);
+            launch(c, no, rollbackSpec(c, no, claimed.get().dir()), new RollbackListener(c, no), true);
         }
     }
 
@@ -358,7 +358,7 @@ public final class Scheduler implements AutoCloseable {
                 return;
             }
             int no = attempt.attemptNo();
-            Path attemptDir = Path.of(attempt.runDir()).resolve(Integer.toString(no));
+            Path attemptDir = attempt.dir();
             Runner.AttemptSpec spec = rollback ? rollbackSpec(task, no, attemptDir)
                     : new Runner.AttemptSpec(task.workflowId(), task.id(), no, task.action(), task.idempotencyKey(), inputsOf(task),
                             task.checkpoint(), Duration.ofMillis(task.timeoutMs()), attemptDir);

@@ -110,7 +110,7 @@ public final class TaskService implements HttpService {
         int n = Http.intQuery(req, "attempt", attempts.get(attempts.size() - 1).attemptNo(), 1, 10_000);
         Attempt a = attempts.stream().filter(x -> x.attemptNo() == n).findFirst()
                 .orElseThrow(() -> ApiException.notFound("attempt " + n + " of task", t.id()));
-        Path file = Path.of(a.runDir()).resolve(Integer.toString(a.attemptNo())).resolve(fileName);
+        Path file = a.dir().resolve(fileName);
         if (offset.isEmpty()) {
             String text = Files.exists(file) ? tail(file) : "";
             res.status(Status.OK_200);

@@ -74,7 +74,7 @@ public final class Views {
 
     public static ObjectNode attempt(Attempt a) {
         ObjectNode n = Json.MAPPER.createObjectNode();
-        n.put("attempt", a.attemptNo()).put("state", a.state().name()).put("owner", a.owner()).put("run_dir", a.runDir());
+        n.put("attempt", a.attemptNo()).put("state", a.state().name()).put("owner", a.owner()).put("run_dir", a.runDir() == null ? null : a.dir().toString());
         if (a.pid() == null) n.putNull("pid"); else n.put("pid", a.pid());
         if (a.exitCode() == null) n.putNull("exit_code"); else n.put("exit_code", a.exitCode());
         n.put("error", a.error()).put("stderr_tail", a.stderrTail());

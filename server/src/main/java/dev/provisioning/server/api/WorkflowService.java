@@ -192,11 +192,15 @@ public final class WorkflowService implements HttpService {
         Http.json(res, Status.OK_200, body);
     }
 
+    /** A live stream reads the store at most this often, so events reach its client at most this much later. */
+    static final long STREAM_COALESCE_NANOS = 20_000_000;
+
     /**
      * Sends events from {@code after} on, then follows new ones. The workflow's state is read once; after that
      * the {@code workflow.state} events (committed with every change of it) keep it current, so a live stream
-     * costs one events query per change.
+     * costs one events query per change, and at most one per {@link #STREAM_COALESCE_NANOS}.
      */
+
     private void stream(String id, long after, ServerResponse res) throws InterruptedException {
         try (SseSink sink = res.sink(SseSink.TYPE)) {
             long cursor = after;
@@ -204,6 +208,7 @@ public final class WorkflowService implements HttpService {
             WorkflowState state = store.workflow(id).map(Workflow::state).orElse(null);
             long lastSent = System.nanoTime();
             while (true) {
+                long queried = System.nanoTime();
                 List<Event> batch = store.events(id, cursor, 500);
                 for (Event e : batch) {
                     sink.emit(SseEvent.builder().id(Long.toString(e.id())).name(e.type()).data(Json.write(Views.event(e))).build());
@@ -220,6 +225,9 @@ public final class WorkflowService implements HttpService {
                 }
                 // woken by this daemon's commits at once; the timeout also picks up other daemons' (PostgreSQL)
                 seen = changes.awaitChange(seen, 1000);
+                // a burst of commits (a busy workflow commits every few ms) costs one query, not one each
+                long early = queried + STREAM_COALESCE_NANOS - System.nanoTime();
+                if (early > 0) Thread.sleep(early / 1_000_000, (int) (early % 1_000_000));
             }
         }
     }
