@@ -109,7 +109,7 @@ public final class DagBench {
                 b.nu, Runtime.getRuntime().availableProcessors(), loadavg(), work, reps, poll > 0 ? "polling every " + poll + " ms" : "the end of its SSE stream");
         List<CaseResult> results = new ArrayList<>();
         for (Case c : CASES) {
-            if (only != null && !c.label().startsWith(only)) continue;
+            if (only != null && !(only.endsWith("$") ? c.label().equals(only.substring(0, only.length() - 1)) : c.label().startsWith(only))) continue;
             results.add(b.runCase(c));
         }
         b.printTable(results);

@@ -158,19 +158,10 @@ public final class ProcessRunner implements Runner {
                     .redirectError(ProcessBuilder.Redirect.appendTo(rd.file(RunDir.STDERR).toFile()));
         environment(pb.environment(), spec, rd, action, where);
 
-        // Watched before the spawn, so that the exit file cannot appear unseen; the attempt exists only after it.
-        var pending = new java.util.concurrent.atomic.AtomicReference<Attempt>();
-        var seenEarly = new java.util.concurrent.atomic.AtomicBoolean();
-        java.nio.file.WatchKey key = exitWatcher == null ? null : exitWatcher.watch(rd.dir(), () -> {
-            Attempt at = pending.get();
-            if (at == null) seenEarly.set(true);
-            else submit(at::exitFileSeen);
-        });
         Process p;
         try {
             p = pb.start();
         } catch (IOException | RuntimeException e) {
-            if (exitWatcher != null) exitWatcher.unwatch(key);
             throw new ProvisioningException(ErrorCode.RUNNER_FAILURE, "cannot start " + (shell ? "the launcher ("
                     + setsid + " /bin/sh)" : setsid + " " + nu) + ": " + e.getMessage(), where, List.of(), e);
         }
@@ -179,12 +170,13 @@ public final class ProcessRunner implements Runner {
             writePid(rd, new RunDir.PidFile(p.pid(), st == null ? 0 : st.startTime())); // 0: already reaped, matches nothing
         }
         Attempt a = new Attempt(spec, listener, rd, p.pid(), p, -1, shell);
-        a.watchKey = key;
+        // Watched after the spawn, so the creation of the log files wakes nobody; an exit file written before the
+        // watch began is found by the look after monitor(). The key is set before monitor() hands the attempt over.
+        if (exitWatcher != null) a.watchKey = exitWatcher.watch(rd.dir(), () -> submit(a::exitFileSeen));
         LOG.debug("started {} attempt {} of task {} as process group {} in {}", action.kind(), spec.attemptNo(),
                 spec.taskId(), p.pid(), rd.dir());
         a.monitor(p.onExit(), Instant.now());
-        pending.set(a);
-        if (seenEarly.get()) submit(a::exitFileSeen);
+        if (a.watchKey != null && Files.exists(rd.file(RunDir.EXIT))) submit(a::exitFileSeen);
         return a;
     }
 

@@ -39,6 +39,7 @@ final class NotifyingStore implements Store {
     @Override public List<dev.provisioning.core.model.QueuedTask> readyQueue(int limit) { return d.readyQueue(limit); }
     @Override public List<dev.provisioning.core.model.QueuedTask> runningQueue() { return d.runningQueue(); }
     @Override public Optional<Attempt> claim(String taskId, String owner, String runDir) { return bump(d.claim(taskId, owner, runDir)); }
+    @Override public Optional<Claim> claimTask(String taskId, String owner, String runDir) { return bump(d.claimTask(taskId, owner, runDir)); }
     @Override public void attemptStarted(String taskId, int attemptNo, long pid) { d.attemptStarted(taskId, attemptNo, pid); }
     @Override public boolean recordProgress(String taskId, int attemptNo, int percent, String message) { return bump(d.recordProgress(taskId, attemptNo, percent, message)); }
     @Override public boolean completeAttempt(AttemptOutcome outcome) { return bump(d.completeAttempt(outcome)); }

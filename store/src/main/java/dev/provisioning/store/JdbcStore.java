@@ -373,31 +373,44 @@ public final class JdbcStore implements Store {
      */
     @Override
     public Optional<Attempt> claim(String taskId, String owner, String runDir) {
+        return write("claim task " + taskId, tx -> claim(tx, taskId, owner, runDir));
+    }
+
+    /** {@inheritDoc} <p>The task's row is read in the claim's transaction. */
+    @Override
+    public Optional<Claim> claimTask(String taskId, String owner, String runDir) {
         return write("claim task " + taskId, tx -> {
-            Connection c = tx.c;
-            record Row(String workflowId, TaskState state) {}
-            Row row = Sql.one(c, "SELECT workflow_id, state FROM tasks WHERE id = ?",
-                            rs -> new Row(rs.getString(1), TaskState.valueOf(rs.getString(2))), taskId)
-                    .orElseThrow(() -> notFound("task", taskId));
-            if (row.state() != TaskState.Ready) return Optional.empty(); // cheap early exit; the UPDATE decides
-            WorkflowState wfState = lockWorkflow(tx, row.workflowId()).state();
-            TaskState.Ready.checkMove(taskId, TaskState.Running);
-            int n = Sql.update(c, "UPDATE tasks SET state = ?, attempt = attempt + 1, owner = ?, started_at = ?, "
-                            + "finished_at = NULL, next_attempt_at = NULL, lease_until = NULL, progress = 0, "
-                            + "progress_message = NULL, updated_at = ? WHERE id = ? AND state = ?",
-                    TaskState.Running, owner, tx.now, tx.now, taskId, TaskState.Ready);
-            if (n == 0) return Optional.empty();
-            if (n > 1) throw new IllegalStateException("claim of task " + taskId + " changed " + n + " rows");
-            int attemptNo = Sql.one(c, "SELECT attempt FROM tasks WHERE id = ?", rs -> rs.getInt(1), taskId).orElseThrow();
-            Sql.update(c, "INSERT INTO attempts (task_id, attempt_no, state, owner, run_dir, started_at) "
-                    + "VALUES (?, ?, ?, ?, ?, ?)", taskId, attemptNo, TaskState.Running, owner, runDir, tx.now);
-            tx.event(row.workflowId(), taskId, "task.state", TaskState.Ready, TaskState.Running,
-                    Json.MAPPER.createObjectNode().put("attempt", attemptNo).put("owner", owner));
-            if (wfState == WorkflowState.Pending)
-                moveWorkflow(tx, row.workflowId(), WorkflowState.Pending, WorkflowState.Running);
-            return Optional.of(new Attempt(taskId, attemptNo, TaskState.Running, owner, null, runDir, null, null,
-                    null, tx.now, null));
+            Optional<Attempt> a = claim(tx, taskId, owner, runDir);
+            if (a.isEmpty()) return Optional.empty();
+            Task t = withDeps(tx.c, Sql.query(tx.c, "SELECT " + TASK_COLS + " FROM tasks WHERE id = ?", this::mapTask, taskId)).get(0);
+            return Optional.of(new Claim(t, a.get()));
         });
+    }
+
+    private Optional<Attempt> claim(Tx tx, String taskId, String owner, String runDir) throws SQLException {
+        Connection c = tx.c;
+        record Row(String workflowId, TaskState state) {}
+        Row row = Sql.one(c, "SELECT workflow_id, state FROM tasks WHERE id = ?",
+                        rs -> new Row(rs.getString(1), TaskState.valueOf(rs.getString(2))), taskId)
+                .orElseThrow(() -> notFound("task", taskId));
+        if (row.state() != TaskState.Ready) return Optional.empty(); // cheap early exit; the UPDATE decides
+        WorkflowState wfState = lockWorkflow(tx, row.workflowId()).state();
+        TaskState.Ready.checkMove(taskId, TaskState.Running);
+        int n = Sql.update(c, "UPDATE tasks SET state = ?, attempt = attempt + 1, owner = ?, started_at = ?, "
+                        + "finished_at = NULL, next_attempt_at = NULL, lease_until = NULL, progress = 0, "
+                        + "progress_message = NULL, updated_at = ? WHERE id = ? AND state = ?",
+                TaskState.Running, owner, tx.now, tx.now, taskId, TaskState.Ready);
+        if (n == 0) return Optional.empty();
+        if (n > 1) throw new IllegalStateException("claim of task " + taskId + " changed " + n + " rows");
+        int attemptNo = Sql.one(c, "SELECT attempt FROM tasks WHERE id = ?", rs -> rs.getInt(1), taskId).orElseThrow();
+        Sql.update(c, "INSERT INTO attempts (task_id, attempt_no, state, owner, run_dir, started_at) "
+                + "VALUES (?, ?, ?, ?, ?, ?)", taskId, attemptNo, TaskState.Running, owner, runDir, tx.now);
+        tx.event(row.workflowId(), taskId, "task.state", TaskState.Ready, TaskState.Running,
+                Json.MAPPER.createObjectNode().put("attempt", attemptNo).put("owner", owner));
+        if (wfState == WorkflowState.Pending)
+            moveWorkflow(tx, row.workflowId(), WorkflowState.Pending, WorkflowState.Running);
+        return Optional.of(new Attempt(taskId, attemptNo, TaskState.Running, owner, null, runDir, null, null,
+                null, tx.now, null));
     }
 
     /** {@inheritDoc} <p>Works for run and rollback attempts; does nothing if that attempt has already ended. */

@@ -305,6 +305,20 @@ abstract class StoreContractTest {
     // ------------------------------------------------------------------------------------------ claim
 
     @Test
+    void claimTaskReturnsTheRowAsClaimedInOneTransaction() {
+        store.insertWorkflow(workflow("w1", task("w1.a"), task("w1.b", hard("w1.a"))));
+        clock.advance(Duration.ofSeconds(5));
+        dev.provisioning.core.port.Store.Claim c = store.claimTask("w1.a", "node-1", "/runs/w1/a").orElseThrow();
+        assertThat(c.attempt().attemptNo()).isEqualTo(1);
+        assertThat(c.attempt().dir()).isEqualTo(java.nio.file.Path.of("/runs/w1/a.1"));
+        assertThat(c.task()).usingRecursiveComparison().isEqualTo(store.task("w1.a").orElseThrow());
+        assertThat(c.task().state()).isEqualTo(TaskState.Running);
+        assertThat(c.task().attempt()).isEqualTo(1);
+        assertThat(store.claimTask("w1.a", "node-2", "/elsewhere")).isEmpty();
+        assertThat(store.claimTask("w1.b", "node-1", "/runs/w1/b")).as("b is not Ready").isEmpty();
+    }
+
+    @Test
     void claimTwiceSecondReturnsEmpty() {
         store.insertWorkflow(workflow("w1", task("w1.a"), task("w1.b", hard("w1.a"))));
         clock.advance(Duration.ofSeconds(5));

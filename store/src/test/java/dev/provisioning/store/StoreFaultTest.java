@@ -104,8 +104,13 @@ abstract class StoreFaultTest {
         assertThat(store.completeAttempt(new AttemptOutcome(a, 1, TaskState.RetryWait, 1, null, "boom", "tail", T0))).isTrue();
         assertThat(store.promoteDueRetries(T0)).isBetween(0, 1); // an ambiguous promotion commits, its retry finds nothing due
         assertThat(store.task(a).orElseThrow().state()).isEqualTo(TaskState.Ready);
-        Attempt a2 = store.claim(a, "node-1", "/runs/" + a).orElseThrow();
+        // the scheduler's claim, which also returns the row as claimed: read back the same way after a fault
+        Store.Claim c2 = store.claimTask(a, "node-1", "/runs/" + a).orElseThrow();
+        Attempt a2 = c2.attempt();
         assertThat(a2.attemptNo()).isEqualTo(2);
+        assertThat(c2.task().state()).isEqualTo(TaskState.Running);
+        assertThat(c2.task().attempt()).isEqualTo(2);
+        assertThat(c2.task().action()).isEqualTo(store.task(a).orElseThrow().action());
         store.attemptStarted(a, 2, 4202);
         assertThat(store.completeAttempt(new AttemptOutcome(a, 2, TaskState.Completed, 0, null, null, null, null))).isTrue();
         Attempt b1 = store.claim(b, "node-1", "/runs/" + b).orElseThrow();

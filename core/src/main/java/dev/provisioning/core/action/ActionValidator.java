@@ -123,11 +123,14 @@ public final class ActionValidator {
                 what + " '" + rel + "' not found in lib dirs " + libDirs, where);
     }
 
-    /** A module that was seen to export a function, as of its modification time, size and inode. */
-    private record Exported(Path module, String function, Object version) {}
+    /** A version of a module file: its modification time, size and file key (device and inode). */
+    private record Version(long modifiedNanos, long size, Object fileKey) {}
 
-    /** Exports already found, so that a module is read once per version and not once per attempt. Bounded. */
-    private final java.util.Map<Exported, Boolean> exportsSeen = new java.util.concurrent.ConcurrentHashMap<>();
+    /**
+     * Exports already found, by module path and function, with the module version they were found in: a module is
+     * read once per version, not once per attempt. Bounded.
+     */
+    private final java.util.Map<String, Version> exportsSeen = new java.util.concurrent.ConcurrentHashMap<>();
     private static final int MAX_EXPORTS_SEEN = 4096;
 
     private void checkFunction(String fn, Path module, String where) {
@@ -135,11 +138,12 @@ public final class ActionValidator {
             throw new ProvisioningException(ErrorCode.INVALID_FUNCTION,
                     "function name '" + fn + "' is not a plain identifier (letters, digits, _ and -, max 64)", where);
         String src;
-        Exported key;
+        String key = module + "\0" + fn;
+        Version version;
         try {
             var attrs = Files.readAttributes(module, java.nio.file.attribute.BasicFileAttributes.class);
-            key = new Exported(module, fn, List.of(attrs.lastModifiedTime(), attrs.size(), String.valueOf(attrs.fileKey())));
-            if (exportsSeen.containsKey(key)) return;
+            version = new Version(attrs.lastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS), attrs.size(), attrs.fileKey());
+            if (version.equals(exportsSeen.get(key))) return;
             src = Files.readString(module);
         } catch (IOException e) {
             throw new ProvisioningException(ErrorCode.MODULE_NOT_FOUND, "cannot read module " + module + ": " + e.getMessage(), where);
@@ -149,6 +153,6 @@ public final class ActionValidator {
             throw new ProvisioningException(ErrorCode.INVALID_FUNCTION,
                     "module " + module.getFileName() + " does not export a function named '" + fn + "'", where);
         if (exportsSeen.size() >= MAX_EXPORTS_SEEN) exportsSeen.clear();
-        exportsSeen.put(key, Boolean.TRUE);
+        exportsSeen.put(key, version);
     }
 }

@@ -71,6 +71,17 @@ public interface Store extends AutoCloseable {
      */
     Optional<Attempt> claim(String taskId, String owner, String runDir);
 
+    /** A claimed task: its row as claimed (Running, with the new attempt number) and the new attempt. */
+    record Claim(Task task, Attempt attempt) {}
+
+    /**
+     * {@link #claim}, also returning the task's row as claimed, so that starting a task costs one transaction.
+     * Stores read the row inside the claim's transaction; this default reads it after.
+     */
+    default Optional<Claim> claimTask(String taskId, String owner, String runDir) {
+        return claim(taskId, owner, runDir).flatMap(a -> task(taskId).map(t -> new Claim(t, a)));
+    }
+
     /** Records the OS pid of a started attempt. Fenced on the attempt number. */
     void attemptStarted(String taskId, int attemptNo, long pid);
 

@@ -83,6 +83,15 @@ public final class Scheduler implements AutoCloseable {
     private volatile boolean draining;
     /** Set when a round failed (the store, usually): the next round first looks for claims that committed unseen. */
     private boolean failedRound;
+    /**
+     * Whether the next round looks for rollbacks to start. Set by what can make one startable (a rollback or resume
+     * request, an attempt that did not complete, a rollback's end, a failed round, an idle wake-up, which also covers
+     * other nodes), and kept while a look finds RollingBack tasks; so rounds of a workflow that is not rolling back
+     * cost no rollback query.
+     */
+    private volatile boolean rollbackCheck = true;
+    /** The next durable retry timer as read by the last round (any change of it by this daemon also wakes the loop). */
+    private Optional<Instant> nextRetry = Optional.empty();
     private Thread thread;
 
     public Scheduler(Store store, Runner runner, Clock clock, Settings settings, Metrics metrics) {
@@ -133,6 +142,7 @@ public final class Scheduler implements AutoCloseable {
      * get TERM (then KILL) on their process group and end Cancelled when they exit.
      */
     public void cancelWorkflow(String workflowId) {
+        rollbackCheck = true;
         for (String taskId : store.cancelWorkflow(workflowId)) {
             Running r = running.get(taskId);
             if (r != null) r.handle().cancel();
@@ -141,11 +151,13 @@ public final class Scheduler implements AutoCloseable {
     }
 
     public void resumeWorkflow(String workflowId) {
+        rollbackCheck = true;
         store.resumeWorkflow(workflowId);
         wake();
     }
 
     public void rollbackWorkflow(String workflowId) {
+        rollbackCheck = true;
         store.rollbackWorkflow(workflowId);
         wake();
     }
@@ -164,6 +176,7 @@ public final class Scheduler implements AutoCloseable {
             } catch (Throwable t) {
                 metrics.schedulerError();
                 failedRound = true;
+                rollbackCheck = true;
                 failures++;
                 if (failures == 1) log.error("scheduler round failed; retrying", t);
                 else log.warn("scheduler round failed again ({} in a row): {}", failures, t.toString());
@@ -179,10 +192,16 @@ public final class Scheduler implements AutoCloseable {
     /** One scheduling round. Package-private for tests. */
     void round() {
         Instant now = clock.instant();
-        Optional<Instant> nextRetry = store.nextRetryAt(); // a read; the write below only when a timer is due
-        if (nextRetry.isPresent() && !nextRetry.get().isAfter(now)) store.promoteDueRetries(now);
+        nextRetry = store.nextRetryAt(); // a read; the write below only when a timer is due
+        if (nextRetry.isPresent() && !nextRetry.get().isAfter(now)) {
+            store.promoteDueRetries(now);
+            nextRetry = store.nextRetryAt();
+        }
         if (draining) return;
-        startRollbacks();
+        if (rollbackCheck) {
+            rollbackCheck = false;
+            if (startRollbacks()) rollbackCheck = true;
+        }
         int free = settings.maxConcurrent() - running.size();
         if (free <= 0) return;
         // Look at the head of the ready queue; when limits (parallel_limit, pools) leave slots unused and the queue
@@ -196,10 +215,11 @@ public final class Scheduler implements AutoCloseable {
                 window = Math.min(window * 8, MAX_WINDOW);
                 continue;
             }
+            Map<String, String> workflowOf = new HashMap<>();
+            for (QueuedTask t : ready) workflowOf.put(t.id(), t.workflowId());
             for (String id : plan) {
                 if (closed) return;
-                // the whole task only for what was planned; the claim checks it is still Ready
-                store.task(id).filter(t -> t.state() == TaskState.Ready).ifPresent(this::startTask);
+                startTask(id, workflowOf.get(id)); // the claim checks it is still Ready and reads the whole row
             }
             return;
         }
@@ -226,24 +246,29 @@ public final class Scheduler implements AutoCloseable {
                 workflowLimits, perPool, settings.pools(), now, settings.agingInterval());
     }
 
-    private void startTask(Task task) {
-        Path runDir = settings.runsDir().resolve(task.workflowId()).resolve(task.id());
-        Optional<Attempt> claimed = store.claim(task.id(), settings.owner(), runDir.toString());
+    private void startTask(String id, String workflowId) {
+        Path runDir = settings.runsDir().resolve(workflowId).resolve(id);
+        Optional<Store.Claim> claimed = store.claimTask(id, settings.owner(), runDir.toString());
         if (claimed.isEmpty()) return; // someone else holds it
-        Attempt attempt = claimed.get();
+        Task task = claimed.get().task();
+        Attempt attempt = claimed.get().attempt();
         Runner.AttemptSpec spec = new Runner.AttemptSpec(task.workflowId(), task.id(), attempt.attemptNo(), task.action(),
                 task.idempotencyKey(), inputsOf(task), task.checkpoint(), Duration.ofMillis(task.timeoutMs()),
                 attempt.dir());
         launch(task, attempt.attemptNo(), spec, new ForwardListener(task, attempt.attemptNo(), clock.instant()), false);
     }
 
-    /** Runs the rollback actions of RollingBack tasks whose dependents have all been undone. */
-    private void startRollbacks() {
+    /**
+     * Runs the rollback actions of RollingBack tasks whose dependents have all been undone.
+     *
+     * @return whether there were RollingBack tasks not yet running their rollback
+     */
+    private boolean startRollbacks() {
         List<Task> candidates = store.rollbackCandidates(64);
-        if (candidates.isEmpty()) return;
+        if (candidates.isEmpty()) return false;
         Map<String, List<Task>> byWorkflow = new HashMap<>();
         for (Task c : candidates) {
-            if (running.size() >= settings.maxConcurrent() || closed) return;
+            if (running.size() >= settings.maxConcurrent() || closed) return true;
             List<Task> all = byWorkflow.computeIfAbsent(c.workflowId(), id -> store.tasks(null, id, 100_000, 0));
             Map<String, TaskState> states = new HashMap<>();
             Map<String, List<NewTask.Dependency>> deps = new HashMap<>();
@@ -258,6 +283,7 @@ public final class Scheduler implements AutoCloseable {
             int no = claimed.get().attemptNo();
             launch(c, no, rollbackSpec(c, no, claimed.get().dir()), new RollbackListener(c, no), true);
         }
+        return true;
     }
 
     private void launch(Task task, int attemptNo, Runner.AttemptSpec spec, Runner.AttemptListener listener, boolean rollback) {
@@ -439,6 +465,7 @@ public final class Scheduler implements AutoCloseable {
                 if (!persist("the end of task " + task.id() + " attempt " + attemptNo, () -> store.completeAttempt(outcome)))
                     log.warn("task {} attempt {} ended but is no longer ours; outcome dropped", task.id(), attemptNo);
                 metrics.attemptEnded(outcome.next(), Duration.between(startedAt, clock.instant()).toMillis());
+                if (outcome.next() != TaskState.Completed) rollbackCheck = true; // on_failure = rollback
             } catch (RuntimeException e) {
                 log.error("could not record the end of task {} attempt {}", task.id(), attemptNo, e);
             } finally {
@@ -473,6 +500,7 @@ public final class Scheduler implements AutoCloseable {
             } catch (RuntimeException e) {
                 log.error("could not record the end of the rollback of task {}", task.id(), e);
             } finally {
+                rollbackCheck = true; // the tasks it depends on may be next
                 running.remove(task.id());
                 wake();
             }
@@ -490,7 +518,7 @@ public final class Scheduler implements AutoCloseable {
 
     private void awaitWork() throws InterruptedException {
         Duration wait = IDLE_WAIT;
-        Optional<Instant> next = store.nextRetryAt();
+        Optional<Instant> next = nextRetry;
         if (next.isPresent()) {
             Duration until = Duration.between(clock.instant(), next.get());
             if (until.compareTo(wait) < 0) wait = until.isNegative() ? Duration.ZERO : until;
@@ -503,6 +531,7 @@ public final class Scheduler implements AutoCloseable {
         try {
             long nanos = d.toNanos();
             while (!woken && !closed && nanos > 0) nanos = signal.awaitNanos(nanos);
+            if (!woken) rollbackCheck = true; // idle: look for what other nodes may have started
             woken = false;
         } finally {
             lock.unlock();

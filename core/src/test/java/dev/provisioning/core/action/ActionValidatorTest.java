@@ -83,6 +83,23 @@ class ActionValidatorTest {
         assertThat(validator.libDirs()).containsExactly(lib.toRealPath());
     }
 
+    @Test
+    void aModuleEditedAfterAPassingCheckIsCheckedAgain() throws IOException {
+        Path module = lib.resolve("servers/create.nu");
+        validator.validate(nu("servers/create.nu", "create-server"), "t");
+        validator.validate(nu("servers/create.nu", "create-server"), "t"); // remembered for this version
+        // the export removed, same size, a different modification time: the remembered check no longer applies
+        Files.writeString(module, CREATE_NU.replace("export def create-server [", "def ex_ort_create_server ["));
+        Files.setLastModifiedTime(module, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 5_000));
+        assertThat(rejected(() -> validator.validate(nu("servers/create.nu", "create-server"), "t")).code())
+                .isEqualTo(ErrorCode.INVALID_FUNCTION);
+        // replaced by another file (a new inode) with the export back
+        Path tmpFile = lib.resolve("servers/create.nu.new");
+        Files.writeString(tmpFile, CREATE_NU);
+        Files.move(tmpFile, module, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        assertThatCode(() -> validator.validate(nu("servers/create.nu", "create-server"), "t")).doesNotThrowAnyException();
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {
             "../../etc/passwd", "/etc/passwd", "a/../../x.nu", "../outside/evil.nu", "servers/../../outside/evil.nu",

@@ -161,6 +161,17 @@ public final class RetryingStore implements Store {
     }
 
     @Override
+    public Optional<Claim> claimTask(String taskId, String owner, String runDir) {
+        return write("claim task " + taskId, () -> d.claimTask(taskId, owner, runDir), () -> {
+            Task t = d.task(taskId).orElse(null);
+            if (t == null || t.state() == TaskState.Ready) return null;
+            if (t.state() != TaskState.Running) return Optional.empty();
+            return attempt(taskId, t.attempt()).filter(a -> a.finishedAt() == null && Objects.equals(a.owner(), owner)
+                    && Objects.equals(a.runDir(), runDir)).map(a -> new Claim(t, a));
+        });
+    }
+
+    @Override
     public void attemptStarted(String taskId, int attemptNo, long pid) {
         write("record pid of task " + taskId, () -> { d.attemptStarted(taskId, attemptNo, pid); return Boolean.TRUE; }, () -> null);
     }
