@@ -151,24 +151,26 @@ public final class RetryingStore implements Store {
 
     @Override
     public Optional<Attempt> claim(String taskId, String owner, String runDir) {
-        return write("claim task " + taskId, () -> d.claim(taskId, owner, runDir), () -> {
-            Task t = d.task(taskId).orElse(null);
-            if (t == null || t.state() == TaskState.Ready) return null;
-            if (t.state() != TaskState.Running) return Optional.empty();
-            return attempt(taskId, t.attempt()).filter(a -> a.finishedAt() == null && Objects.equals(a.owner(), owner)
-                    && Objects.equals(a.runDir(), runDir));
-        });
+        return write("claim task " + taskId, () -> d.claim(taskId, owner, runDir),
+                () -> claimedBack(taskId, owner, runDir).map(c -> c.map(Claim::attempt)).orElse(null));
     }
 
     @Override
     public Optional<Claim> claimTask(String taskId, String owner, String runDir) {
-        return write("claim task " + taskId, () -> d.claimTask(taskId, owner, runDir), () -> {
-            Task t = d.task(taskId).orElse(null);
-            if (t == null || t.state() == TaskState.Ready) return null;
-            if (t.state() != TaskState.Running) return Optional.empty();
-            return attempt(taskId, t.attempt()).filter(a -> a.finishedAt() == null && Objects.equals(a.owner(), owner)
-                    && Objects.equals(a.runDir(), runDir)).map(a -> new Claim(t, a));
-        });
+        return write("claim task " + taskId, () -> d.claimTask(taskId, owner, runDir),
+                () -> claimedBack(taskId, owner, runDir).orElse(null));
+    }
+
+    /**
+     * The read-back of a claim: empty if it did not commit (the task is still Ready), else its outcome: our claim
+     * (Running, an open attempt of ours with this run dir), or empty (someone else's).
+     */
+    private Optional<Optional<Claim>> claimedBack(String taskId, String owner, String runDir) {
+        Task t = d.task(taskId).orElse(null);
+        if (t == null || t.state() == TaskState.Ready) return Optional.empty();
+        if (t.state() != TaskState.Running) return Optional.of(Optional.empty());
+        return Optional.of(attempt(taskId, t.attempt()).filter(a -> a.finishedAt() == null && Objects.equals(a.owner(), owner)
+                && Objects.equals(a.runDir(), runDir)).map(a -> new Claim(t, a)));
     }
 
     @Override
