@@ -18,8 +18,8 @@ import java.util.Map;
 /**
  * Where a chain's per-link time goes, orchestrator vs baseline. A link is "task i−1 has ended → task i has ended".
  * Orchestrator timestamps: the {@code task.state} events (committed with the transaction, millisecond clock) and the
- * mtimes of the run dir's {@code pid} file (written by the runner right after the spawn) and {@code exit} file
- * (written by the nu wrapper just before nu exits, or by the shell launcher just after its child ended). File mtimes come from the kernel's coarse clock (one
+ * file times in the run dir: the birth of {@code stderr.log} (opened by the spawn) and the mtime of {@code exit}
+ * (written by the nu wrapper just before nu exits, or by the shell launcher just after its child ended). File times come from the kernel's coarse clock (one
  * tick, e.g. 4 ms at HZ=250), so single values are only tick-accurate, but means over 200 links are good to about a
  * millisecond (every mtime lags the same way; differences of two mtimes are unbiased). Baseline timestamps:
  * {@code System.nanoTime()} around each spawn and wait.
@@ -88,7 +88,7 @@ final class LinkBreakdown {
         for (int i = 0; i < n; i++) {
             String cur = ids.get(i);
             Path rd = runs.resolve(idOf.get(cur) + ".1");
-            Instant pid = Files.getLastModifiedTime(rd.resolve("pid")).toInstant();
+            Instant pid = spawnedAt(rd);
             Instant exit = Files.getLastModifiedTime(rd.resolve("exit")).toInstant();
             pidAt.put(cur, pid);
             exitAt.put(cur, exit);
@@ -105,12 +105,12 @@ final class LinkBreakdown {
         extras.put("orchestrator: POST /workflows/batch/submit answered (ms)", submitNanos / 1e6);
         extras.put("orchestrator: submit -> first task Running (ms)", ms(submitted, running.values().stream().min(Instant::compareTo).orElse(null)));
         extras.put("orchestrator: last task Completed -> end of SSE stream (ms)", ms(completed.values().stream().max(Instant::compareTo).orElse(null), ended));
-        extras.put("orchestrator: slots busy running nu, sum(pid->exit) / (P x wall) (%)", 100 * busy / (p * wall));
+        extras.put("orchestrator: slots busy running nu, sum(spawned->exit) / (P x wall) (%)", 100 * busy / (p * wall));
         extras.put("baseline: slots busy running nu, sum(spawn->exit) / (P x wall) (%)", 100 * bBusy / (p * baseline.wallNanos() / 1e6));
         if (!dag.name().startsWith("chain")) {
             List<Row> o = List.of(
-                    new Row("Running -> pid written (claim commit, inputs, runner.start, spawn)", spawnAll),
-                    new Row("pid -> exit file (nu start, task, wrapper writes exit)", runAll),
+                    new Row("Running -> spawned (claim commit, inputs, runner.start, spawn)", spawnAll),
+                    new Row("spawned -> exit file (nu start, task, wrapper writes exit)", runAll),
                     new Row("exit file -> Completed (nu teardown, exit noticed, group check, completion tx)", settleAll));
             List<Row> b = List.of(new Row("spawn -> exit (nu)", bRunAll));
             return new Report("per-task breakdown (" + dag.name() + ", P=" + p + "; ms):", o, b, extras);
@@ -132,8 +132,8 @@ final class LinkBreakdown {
         }
         List<Row> o = List.of(
                 new Row("dependency Completed -> dependent Running (scheduler wake, round reads, claim tx)", promote),
-                new Row("Running -> pid written (claim commit, inputs, runner.start, spawn)", spawn),
-                new Row("pid -> exit file (nu start, task, wrapper writes exit)", run),
+                new Row("Running -> spawned (claim commit, inputs, runner.start, spawn)", spawn),
+                new Row("spawned -> exit file (nu start, task, wrapper writes exit)", run),
                 new Row("exit file -> Completed (nu teardown, exit noticed, group check, completion tx)", settle),
                 new Row("= link: Completed(i-1) -> Completed(i)", link));
         List<Row> b = List.of(
@@ -146,5 +146,11 @@ final class LinkBreakdown {
     private static double ms(Instant a, Instant b) {
         if (a == null || b == null) return Double.NaN;
         return Duration.between(a, b).toNanos() / 1e6;
+    }
+
+    /** When the attempt was spawned: the birth time of its stderr.log, which the spawn opens (nu writes none). */
+    private static Instant spawnedAt(Path runDir) throws java.io.IOException {
+        var attrs = Files.readAttributes(runDir.resolve("stderr.log"), java.nio.file.attribute.BasicFileAttributes.class);
+        return attrs.creationTime().toInstant();
     }
 }

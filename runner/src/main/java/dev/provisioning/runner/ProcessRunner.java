@@ -37,8 +37,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs each attempt as an OS process in its own session and process group: a nu action as {@code setsid nu ...}
  * (its wrapper records its exit status), a script or command under the constant shell {@link Launcher} (which
- * records theirs). The daemon holds no pipes: {@code pid}, {@code stdout.log}, {@code stderr.log}, {@code exit} and
- * {@code result.json} are files in the attempt's run dir.
+ * records theirs). The daemon holds no pipes: {@code stdout.log}, {@code stderr.log}, {@code exit},
+ * {@code result.json} and (the launcher's) {@code pid} are files in the attempt's run dir. The daemon itself writes
+ * none of them on the way to a task's start: each create costs up to half a millisecond of kernel time on a busy
+ * ext4; a nu attempt is found after a restart by its working directory instead ({@link #reattach}).
  *
  * <p>One scheduler thread, shared by all attempts, tails every running attempt's {@code stdout.log} every
  * {@value #TICK_MILLIS} ms for {@code PROGRESS:}/{@code CHECKPOINT:} lines, fires timeouts, escalates TERM to KILL
@@ -165,10 +167,6 @@ public final class ProcessRunner implements Runner {
             throw new ProvisioningException(ErrorCode.RUNNER_FAILURE, "cannot start " + (shell ? "the launcher ("
                     + setsid + " /bin/sh)" : setsid + " " + nu) + ": " + e.getMessage(), where, List.of(), e);
         }
-        if (!shell) {
-            ProcessGroups.Stat st = ProcessGroups.stat(p.pid());
-            writePid(rd, new RunDir.PidFile(p.pid(), st == null ? 0 : st.startTime())); // 0: already reaped, matches nothing
-        }
         Attempt a = new Attempt(spec, listener, rd, p.pid(), p, -1, shell);
         // Watched after the spawn, so the creation of the log files wakes nobody; an exit file written before the
         // watch began is found by the look after monitor(). The key is set before monitor() hands the attempt over.
@@ -184,8 +182,9 @@ public final class ProcessRunner implements Runner {
      * Picks up an attempt after a daemon restart, from its run dir. Exactly one of:
      * <ul>
      *   <li>the run dir has an {@code exit} file: the outcome is reported to {@code listener.exited} at once;</li>
-     *   <li>the launcher recorded in {@code pid} is alive with the same start time: the runner follows it as if it had
-     *       started it (progress, timeout counted from the pid file's time, cancel) until it exits;</li>
+     *   <li>the launcher recorded in {@code pid} is alive with the same start time, or (no {@code pid} file: a nu
+     *       attempt) a session leader works in the run dir: the runner follows it as if it had started it (progress,
+     *       timeout counted from the process's start, cancel) until it exits;</li>
      *   <li>neither: the attempt was lost; {@code exited} reports exit code -1 and an error starting with
      *       {@code "attempt lost"}, so the scheduler retries it under the task's policy.</li>
      * </ul>
@@ -203,12 +202,14 @@ public final class ProcessRunner implements Runner {
         if (rd.readExit().isEmpty() && pf.isPresent() && pgid > 1
                 && ProcessGroups.isAlive(pgid, pf.get().startTime())) {
             Attempt a = new Attempt(spec, listener, rd, pgid, null, pf.get().startTime());
-            Instant started;
-            try {
-                started = Files.getLastModifiedTime(rd.file(RunDir.PID)).toInstant();
-            } catch (IOException e) {
-                started = Instant.now();
-            }
+            // the timeout counts from the process's start (the pid file's time if the kernel does not say)
+            Instant started = ProcessHandle.of(pgid).flatMap(ph -> ph.info().startInstant()).orElseGet(() -> {
+                try {
+                    return Files.getLastModifiedTime(rd.file(RunDir.PID)).toInstant();
+                } catch (IOException e) {
+                    return Instant.now();
+                }
+            });
             LOG.info("reattached attempt {} of task {} (process group {})", spec.attemptNo(), spec.taskId(), pgid);
             a.monitor(null, started);
             return a;
@@ -221,6 +222,12 @@ public final class ProcessRunner implements Runner {
         return a;
     }
 
+    /**
+     * {@inheritDoc}
+     * <p>A nu attempt has no {@code pid} file, so one that was spawned and then killed by a signal while the daemon
+     * was down (no {@code exit} file, no process) looks like one whose spawn never happened, and runs again under the
+     * same number. Only the count differs: it would run again as a lost attempt too.
+     */
     @Override
     public boolean neverStarted(Path attemptDir) {
         RunDir rd = new RunDir(attemptDir.toAbsolutePath().normalize());
@@ -245,11 +252,7 @@ public final class ProcessRunner implements Runner {
 
     // ---------------------------------------------------------------------------------------------------------
 
-    /**
-     * Records a directly started process's pid and start time in its run dir, as the shell launcher does for itself.
-     * Its start time is fixed at fork, so reading it after the exec is exact. A failure is only logged: the process
-     * runs, and a restarted daemon finds it by its working directory ({@link #adopt}).
-     */
+    /** Records an adopted process's pid and start time in its run dir, so that a later restart finds it at once. */
     private static void writePid(RunDir rd, RunDir.PidFile pf) {
         try {
             rd.writePid(pf.pid(), pf.startTime());
@@ -259,9 +262,10 @@ public final class ProcessRunner implements Runner {
     }
 
     /**
-     * A run dir with neither {@code pid} nor {@code exit} whose attempt is nevertheless running: the daemon died
-     * between spawning it and recording its pid. The attempt's process leads its own session and works in its run
-     * dir, which identifies it; its pid file is written now.
+     * A run dir with neither {@code pid} nor {@code exit} whose attempt is nevertheless running: a nu attempt (the
+     * daemon writes no pid file for those, see {@link #start}), or a launcher the daemon died too early to see write
+     * its own. The attempt's process leads its own session and works in its run dir, which identifies it; its pid
+     * file is written now.
      */
     private static Optional<RunDir.PidFile> adopt(RunDir rd) {
         Optional<ProcessGroups.Stat> leader = ProcessGroups.sessionLeaderWorkingIn(rd.dir());
@@ -330,7 +334,9 @@ public final class ProcessRunner implements Runner {
 
     /**
      * Creates the attempt's run dir, private to the daemon's user, with one {@code mkdir} in the common case (its
-     * task dir exists). A dir that exists already is accepted only if no attempt used it ({@code pid}, {@code exit}).
+     * task dir exists). A dir that exists already is accepted only if no attempt is known to have used it
+     * ({@code pid}, {@code exit}): the same attempt can run again there when it never started (see
+     * {@link #neverStarted}).
      */
     private static void prepareRunDir(RunDir rd, String where) {
         try {

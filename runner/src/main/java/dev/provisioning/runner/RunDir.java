@@ -19,8 +19,9 @@ import java.util.OptionalInt;
 
 /**
  * The files of one attempt's run dir ({@code runs/<workflow>/<task>.<attempt>/}, see {@code Attempt.dir()}):
- * {@code pid}, {@code exit}, {@code stdout.log}, {@code stderr.log} (which also gets the launcher's own errors,
- * normally none) and {@code result.json}. Each file costs a create on the path to the task's start or end, so there
+ * {@code pid} (the shell launcher's; a nu attempt has one only once a restarted daemon adopted it), {@code exit},
+ * {@code stdout.log}, {@code stderr.log} (which also gets the launcher's own errors, normally none) and
+ * {@code result.json}. Each file costs a create on the path to the task's start or end, so there
  * are no others: a nu action's wrapper is visible in the process's argv and is {@link ProcessRunner#nuWrapper}.
  */
 public record RunDir(Path dir) {

@@ -87,15 +87,11 @@ class ProcessRunnerTest {
         assertThat(exit.succeeded()).as("error: %s, stderr: %s", exit.error(), exit.stderrTail()).isTrue();
         assertThat(exit.result()).isEqualTo(Json.read("{\"name\":\"wuji\",\"n\":3,\"list\":[1,2]}"));
         Path rd = runDir("echo");
-        for (String f : List.of("stdout.log", "stderr.log", "result.json", "pid", "exit"))
-            assertThat(rd.resolve(f)).as(f).exists();
         assertThat(Files.readString(rd.resolve("exit")).trim()).isEqualTo("0");
-        String[] pid = Files.readString(rd.resolve("pid")).trim().split(" ");
-        assertThat(Long.parseLong(pid[0])).isEqualTo(h.pid());
-        assertThat(Long.parseLong(pid[1])).isPositive();
+        // the daemon writes nothing there itself: the logs are the spawn's redirections, result and exit nu's
         try (var files = Files.list(rd)) {
             assertThat(files.map(f -> f.getFileName().toString()))
-                    .containsExactlyInAnyOrder("stdout.log", "stderr.log", "result.json", "pid", "exit");
+                    .containsExactlyInAnyOrder("stdout.log", "stderr.log", "result.json", "exit");
         }
         String wrapper = ProcessRunner.nuWrapper(TestSupport.testLib().toRealPath().resolve("fixtures/basic.nu"), "echo-params");
         assertThat(wrapper).contains("use '" + TestSupport.testLib().toRealPath().resolve("fixtures/basic.nu") + "' [echo-params]")
@@ -466,15 +462,18 @@ class ProcessRunnerTest {
         Action action = nu("wait-for", Json.write(Json.MAPPER.createObjectNode().put("go", go.toString()).put("value", 7)));
         Recorder first = new Recorder();
         RunHandle h = runner.start(spec("nu-outlive", action, Duration.ZERO), first);
-        // no shell: the launched process is nu itself, leading its own session; the runner wrote its pid file
-        assertThat(Files.readString(rd.resolve("pid")).trim().split(" ")[0]).isEqualTo(Long.toString(h.pid()));
+        // no shell: the launched process is nu itself, leading its own session; no pid file
         await().atMost(Duration.ofSeconds(10)).until(() -> ProcessGroups.stat(h.pid()).session() == h.pid());
+        assertThat(rd.resolve("pid")).doesNotExist();
         runner.close();
         assertThat(alive(h.pid())).isTrue();
 
         runner = new ProcessRunner(settings());
+        assertThat(runner.neverStarted(rd)).isFalse();
         Recorder second = new Recorder();
+        // found by its working directory, and recorded for the next restart
         assertThat(runner.reattach(spec("nu-outlive", action, Duration.ZERO), second).pid()).isEqualTo(h.pid());
+        assertThat(Files.readString(rd.resolve("pid"))).startsWith(h.pid() + " ");
         Files.createFile(go);
         AttemptExit exit = second.await();
         assertThat(exit.succeeded()).as("%s / %s", exit.error(), exit.stderrTail()).isTrue();
@@ -515,6 +514,28 @@ class ProcessRunnerTest {
         } finally {
             orphan.destroyForcibly();
         }
+    }
+
+    @Test
+    void aNuAttemptKilledWhileTheDaemonWasDownRunsAgainUnderItsNumber() throws IOException {
+        Recorder first = new Recorder();
+        RunHandle h = runner.start(spec("died", nu("wait-for", Json.write(Json.MAPPER.createObjectNode()
+                .put("go", tmp.resolve("never").toString()).put("value", 1))), Duration.ZERO), first);
+        await().atMost(Duration.ofSeconds(10)).until(() -> ProcessGroups.stat(h.pid()).session() == h.pid());
+        runner.close();
+        ProcessHandle.of(h.pid()).orElseThrow().destroyForcibly(); // SIGKILL: no exit file, and no pid file was ever written
+        await().atMost(Duration.ofSeconds(10)).until(() -> !alive(h.pid()));
+
+        runner = new ProcessRunner(settings());
+        Path rd = runDir("died");
+        // no pid, no exit, no process: as if its spawn had never happened (a daemon killed mid-spawn leaves the same)
+        assertThat(runner.neverStarted(rd)).isTrue();
+        Recorder second = new Recorder();
+        runner.start(spec("died", nu("echo-params", "{\"again\":true}"), Duration.ZERO), second);
+        AttemptExit exit = second.await();
+        assertThat(exit.succeeded()).as("%s", exit.error()).isTrue();
+        assertThat(exit.result()).isEqualTo(Json.read("{\"again\":true}"));
+        assertThat(runner.neverStarted(rd)).isFalse();
     }
 
     @Test

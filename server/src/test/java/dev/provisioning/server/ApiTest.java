@@ -90,7 +90,7 @@ class ApiTest {
         JsonNode attempts = TestDaemon.json(d.get("/tasks/" + id + "/attempts")).get("attempts");
         assertThat(attempts).hasSize(1);
         Path runDir = Path.of(attempts.get(0).get("run_dir").asText());
-        for (String f : new String[] {"stdout.log", "stderr.log", "result.json", "pid", "exit"}) assertThat(runDir.resolve(f)).exists();
+        for (String f : new String[] {"stdout.log", "stderr.log", "result.json", "exit"}) assertThat(runDir.resolve(f)).exists();
         HttpResponse<String> log = d.get("/tasks/" + id + "/logs?stream=stdout");
         assertThat(log.statusCode()).isEqualTo(200);
         assertThat(log.body()).contains("PROGRESS: 100");

@@ -22,9 +22,10 @@ public interface Runner extends AutoCloseable {
     RunHandle reattach(AttemptSpec spec, AttemptListener listener);
 
     /**
-     * Whether the attempt in {@code attemptDir} certainly never started its task: no {@code pid} file (the launcher
-     * writes it before the task starts), no {@code exit} file, and no live process working in that dir. A daemon
-     * killed between its claim and the spawn leaves such an attempt; it can run again under the same number.
+     * Whether the attempt in {@code attemptDir} never started its task, as far as its run dir can tell: no
+     * {@code pid} file (the launcher writes one before it starts the task), no {@code exit} file, and no live
+     * process working in that dir. A daemon killed between its claim and the spawn leaves such an attempt; it can
+     * run again under the same number.
      */
     boolean neverStarted(Path attemptDir);
 
