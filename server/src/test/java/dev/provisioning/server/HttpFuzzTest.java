@@ -49,6 +49,11 @@ class HttpFuzzTest {
         assertThat(d.get("/health").statusCode()).isEqualTo(200);
         d.close();
         System.out.println("HttpFuzzTest: " + SENT.get() + " generated requests, no 5xx");
+        try (var files = java.nio.file.Files.walk(tmp)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) java.nio.file.Files.deleteIfExists(p);
+        } catch (java.io.IOException e) {
+            System.out.println("HttpFuzzTest: could not remove " + tmp + ": " + e);
+        }
     }
 
     static void send(String route, String contentType, byte[] body) {

@@ -26,14 +26,22 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  */
 class WorkflowParserFuzzTest {
     static WorkflowSpecParser parser;
+    static Path lib;
 
     @BeforeContainer
     static void lib() throws Exception {
-        Path lib = Files.createTempDirectory("fuzzlib");
+        lib = Files.createTempDirectory("fuzzlib");
         Files.createDirectories(lib.resolve("servers"));
         Files.writeString(lib.resolve("servers/create.nu"), "export def create-server [req: record] { $req }\n");
         parser = new WorkflowSpecParser(new ActionValidator(List.of(lib)),
                 new WorkflowSpecParser.Defaults(Duration.ofMinutes(1), 1, Set.of("provider:x")));
+    }
+
+    @net.jqwik.api.lifecycle.AfterContainer
+    static void removeLib() throws java.io.IOException {
+        try (var files = Files.walk(lib)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
+        }
     }
 
     static void parseAny(byte[] content, WorkflowDocuments.Format format) {
