@@ -64,7 +64,8 @@ public final class OverheadProbes {
 
     /**
      * Replays, task by task in topological order, the store calls the daemon makes for one task: the scheduler
-     * round's reads ({@code nextRetryAt}, {@code readyQueue}, {@code runningQueue}), {@code claimTask} (the claim
+     * round's reads ({@code nextRetryAt}, {@code readyQueue} and {@code longestWaiting} of 16 rows each,
+     * {@code runningQueue}), {@code claimTask} (the claim
      * and the row in one transaction), the dependencies' results ({@code resultsByKey}), {@code attemptStarted},
      * and {@code completeAttempt} when the task ends; plus one SSE-stream poll ({@code events}) per committed change
      * (an upper bound: a stream reads at most every 20 ms). Rollback candidates are not looked for in rounds that
@@ -107,7 +108,8 @@ public final class OverheadProbes {
         for (NewTask task : wf.tasks()) {
             // the scheduler round that starts this task (parallel_limit is read once per workflow: not repeated here)
             t.run("round: nextRetryAt", () -> store.nextRetryAt());
-            t.run("round: readyQueue", () -> store.readyQueue(64));
+            t.run("round: readyQueue", () -> store.readyQueue(16));
+            t.run("round: longestWaiting (when the window is full)", () -> store.longestWaiting(16));
             t.run("round: runningQueue", () -> store.runningQueue());
             var claimed = t.time("claimTask (write tx, returns the row)", () -> store.claimTask(task.id(), "probe", "/tmp/probe-run"));
             if (claimed.isEmpty()) throw new IllegalStateException("probe: task " + task.key() + " was not Ready");

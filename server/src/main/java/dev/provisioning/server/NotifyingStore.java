@@ -37,6 +37,7 @@ final class NotifyingStore implements Store {
     @Override public List<Task> tasks(TaskState state, String workflowId, int limit, int offset) { return d.tasks(state, workflowId, limit, offset); }
     @Override public List<Attempt> attempts(String taskId) { return d.attempts(taskId); }
     @Override public List<dev.provisioning.core.model.QueuedTask> readyQueue(int limit) { return d.readyQueue(limit); }
+    @Override public List<dev.provisioning.core.model.QueuedTask> longestWaiting(int limit) { return d.longestWaiting(limit); }
     @Override public List<dev.provisioning.core.model.QueuedTask> runningQueue() { return d.runningQueue(); }
     @Override public Optional<Attempt> claim(String taskId, String owner, String runDir) { return bump(d.claim(taskId, owner, runDir)); }
     @Override public Optional<Claim> claimTask(String taskId, String owner, String runDir) { return bump(d.claimTask(taskId, owner, runDir)); }

@@ -44,6 +44,35 @@ class SchedulingTest {
         }
     }
 
+    @Test
+    void anAgedTaskBehindALongerQueueOfHigherPrioritiesIsSeenAndRunsFirst() throws InterruptedException {
+        String libs = Path.of("src/test/resources/testlib").toAbsolutePath() + ":" + TestDaemon.ROOT.resolve("nulib");
+        try (TestDaemon d = new TestDaemon(tmp.resolve("data"), Map.of("nushell.provisioning_lib", libs,
+                "executor.max_concurrent_tasks", "1", "executor.priority_aging_seconds", "1"))) {
+            String blocker = submit(d, "normal", "slow", "{\"seconds\":5}");
+            await().atMost(Duration.ofSeconds(30)).until(() -> state(d, blocker).equals("Running"));
+            String low = submit(d, "low", "echo", "{}");
+            // 3 s later, 40 high-priority tasks: more than a round reads by priority (16 with one slot). When the blocker
+            // ends, the low task has waited ~5 s (0 + 5 levels), the high ones ~2 s (2 + 2 levels): the low one is
+            // first, but only if the round looks past the head of the queue.
+            Thread.sleep(3000);
+            assertThat(state(d, blocker)).as("the scenario needs the blocker still running").isEqualTo("Running");
+            StringBuilder tasks = new StringBuilder();
+            for (int i = 0; i < 40; i++)
+                tasks.append(i == 0 ? "" : ",").append("{\"id\":\"h").append(i).append("\",\"module\":\"test/tasks.nu\",\"function\":\"echo\",\"args\":{}}");
+            var r = d.post("/workflows/batch/submit", "{\"workflow\":{\"name\":\"h\",\"priority\":\"high\"},\"task\":[" + tasks + "]}");
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+            List<String> high = new ArrayList<>();
+            TestDaemon.json(r).get("task_ids").forEach(n -> high.add(n.asText()));
+            await().atMost(Duration.ofSeconds(60)).until(() -> state(d, low).equals("Completed")
+                    && high.stream().allMatch(id -> state(d, id).equals("Completed")));
+
+            Instant lowStart = Instant.parse(task(d, low).get("started_at").asText());
+            for (String id : high)
+                assertThat(Instant.parse(task(d, id).get("started_at").asText())).as("high task %s", id).isAfter(lowStart);
+        }
+    }
+
     private static String submit(TestDaemon d, String priority, String fn, String args) {
         var r = d.post("/workflows/batch/submit", "{\"workflow\":{\"name\":\"p\",\"priority\":\"" + priority + "\"},"
                 + "\"task\":[{\"id\":\"t\",\"module\":\"test/tasks.nu\",\"function\":\"" + fn + "\",\"args\":" + args + "}]}");

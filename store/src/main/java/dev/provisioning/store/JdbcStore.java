@@ -1050,6 +1050,12 @@ public final class JdbcStore implements Store {
     }
 
     @Override
+    public List<QueuedTask> longestWaiting(int limit) {
+        return read(c -> Sql.query(c, "SELECT " + QUEUE_COLS + " FROM tasks WHERE state = ? ORDER BY updated_at ASC, seq ASC LIMIT ?",
+                this::mapQueued, TaskState.Ready, limit));
+    }
+
+    @Override
     public List<QueuedTask> runningQueue() {
         return read(c -> Sql.query(c, "SELECT " + QUEUE_COLS + " FROM tasks WHERE state = ? ORDER BY seq", this::mapQueued,
                 TaskState.Running));

@@ -570,6 +570,18 @@ abstract class StoreContractTest {
     }
 
     @Test
+    void longestWaitingIsOrderedByReadySinceThenSubmission() {
+        store.insertWorkflow(workflow("w1", task("w1.low", Priority.low), task("w1.n1"), task("w1.later", hard("w1.n1"))));
+        clock.advance(Duration.ofSeconds(5));
+        store.insertWorkflow(workflow("w2", task("w2.crit", Priority.critical), task("w2.n2")));
+        clock.advance(Duration.ofSeconds(5));
+        runToEnd("w1.n1", TaskState.Completed); // w1.later becomes Ready now, the last of all
+        assertThat(queued(store.readyQueue(100))).containsExactly("w2.crit", "w1.later", "w2.n2", "w1.low");
+        assertThat(queued(store.longestWaiting(100))).containsExactly("w1.low", "w2.crit", "w2.n2", "w1.later");
+        assertThat(queued(store.longestWaiting(1))).containsExactly("w1.low");
+    }
+
+    @Test
     void retryWaitIsPromotedWhenDue() {
         store.insertWorkflow(workflow("w1", task("w1.a"), task("w1.b")));
         assertThat(store.nextRetryAt()).isEmpty();

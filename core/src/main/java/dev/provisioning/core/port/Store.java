@@ -58,6 +58,12 @@ public interface Store extends AutoCloseable {
      */
     List<QueuedTask> readyQueue(int limit);
 
+    /**
+     * Ready tasks that have waited longest (Ready since, then submission order): the ones priority aging lifts,
+     * which a long {@link #readyQueue} of higher priorities would otherwise keep out of every round's view.
+     */
+    List<QueuedTask> longestWaiting(int limit);
+
     /** {@link #runningTasks} without the definitions and results: what limits count. */
     default List<QueuedTask> runningQueue() {
         return runningTasks().stream().map(QueuedTask::of).toList();

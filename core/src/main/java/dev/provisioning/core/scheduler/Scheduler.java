@@ -206,12 +206,17 @@ public final class Scheduler implements AutoCloseable {
         if (free <= 0) return;
         // Look at the head of the ready queue; when limits (parallel_limit, pools) leave slots unused and the queue
         // is longer than what was read, read a bigger window, so a limited workflow cannot starve the others.
-        int window = Math.max(free * 8, 64);
+        int window = Math.max(free * 4, 16);
         while (true) {
             List<QueuedTask> ready = store.readyQueue(window);
             if (ready.isEmpty()) return;
+            boolean more = ready.size() == window; // the queue may be longer than what was read
+            // The window holds the highest priorities; with aging, the tasks that waited longest may outrank them
+            // and must be seen too, or a queue longer than the window would starve them for good.
+            if (more && settings.agingInterval() != null && !settings.agingInterval().isZero())
+                ready = withLongestWaiting(ready, window);
             List<String> plan = Planner.plan(snapshot(ready, now));
-            if (plan.size() < free && ready.size() == window && window < MAX_WINDOW) {
+            if (plan.size() < free && more && window < MAX_WINDOW) {
                 window = Math.min(window * 8, MAX_WINDOW);
                 continue;
             }
@@ -226,6 +231,13 @@ public final class Scheduler implements AutoCloseable {
     }
 
     private static final int MAX_WINDOW = 100_000;
+
+    private List<QueuedTask> withLongestWaiting(List<QueuedTask> ready, int window) {
+        Map<String, QueuedTask> all = new java.util.LinkedHashMap<>();
+        for (QueuedTask t : ready) all.put(t.id(), t);
+        for (QueuedTask t : store.longestWaiting(window)) all.putIfAbsent(t.id(), t);
+        return all.size() == ready.size() ? ready : List.copyOf(all.values());
+    }
 
     /** What the planner needs: the ready candidates, what runs per workflow and pool, and the limits. */
     private Planner.Snapshot snapshot(List<QueuedTask> ready, Instant now) {

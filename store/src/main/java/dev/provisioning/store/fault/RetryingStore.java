@@ -269,6 +269,7 @@ public final class RetryingStore implements Store {
     @Override public List<Task> tasks(TaskState state, String workflowId, int limit, int offset) { return d.tasks(state, workflowId, limit, offset); }
     @Override public List<Attempt> attempts(String taskId) { return d.attempts(taskId); }
     @Override public List<dev.provisioning.core.model.QueuedTask> readyQueue(int limit) { return d.readyQueue(limit); }
+    @Override public List<dev.provisioning.core.model.QueuedTask> longestWaiting(int limit) { return d.longestWaiting(limit); }
     @Override public List<dev.provisioning.core.model.QueuedTask> runningQueue() { return d.runningQueue(); }
     @Override public List<Task> rollbackCandidates(int limit) { return d.rollbackCandidates(limit); }
     @Override public Optional<Instant> nextRetryAt() { return d.nextRetryAt(); }
