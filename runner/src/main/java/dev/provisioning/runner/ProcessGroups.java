@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.function.Predicate;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -166,12 +165,6 @@ final class ProcessGroups {
     static boolean isAlive(long pid, long startTime) {
         Stat st = stat(pid);
         return st != null && st.alive() && st.startTime() == startTime;
-    }
-
-    /** Start time of a process in clock ticks since boot (field 22 of {@code /proc/<pid>/stat}). */
-    static OptionalLong startTime(long pid) {
-        Stat st = stat(pid);
-        return st == null ? OptionalLong.empty() : OptionalLong.of(st.startTime());
     }
 
     /**
