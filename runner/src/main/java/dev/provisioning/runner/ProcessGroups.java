@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
 import java.util.concurrent.TimeUnit;
@@ -61,12 +60,40 @@ final class ProcessGroups {
 
     private static final Path LAST_PID = Path.of("/proc/sys/kernel/ns_last_pid");
 
+    /** Wraps of the kernel's pid counter seen by {@link #samplePids}, and its last sample (-1: none). */
+    private static long wraps, lastSample = -1;
+
+    /** One sample of the pid counter: the wraps seen so far and {@code ns_last_pid} (-1 if unknown). */
+    record PidSample(long wraps, long last) {}
+
+    /**
+     * Reads {@code ns_last_pid} and counts a wrap when it went down since the last sample. The runner samples on
+     * every tick (100 ms) and every scan; a full cycle of pids between two samples would take hundreds of thousands of
+     * forks per second.
+     *
+     */
+    static synchronized PidSample samplePids() {
+        long l = lastPid();
+        if (l >= 0) {
+            if (lastSample >= 0 && l < lastSample) wraps++;
+            lastSample = l;
+        }
+        return new PidSample(wraps, l);
+    }
+
+    /** {@link #liveMembers(long, long)} of a group whose pid history is unknown: every process is read. */
+    static List<Long> liveMembers(long pgid) {
+        return liveMembers(pgid, -1);
+    }
+
     /**
      * Pids of the group's members that are not zombies, from {@code /proc/<pid>/stat}. A member was created after
-     * its leader, so while the kernel has not wrapped pids since ({@code ns_last_pid >= pgid}, read after the
-     * listing) only pids in {@code [pgid, ns_last_pid]} are read; otherwise every process is.
+     * its leader, so when no pid wrap was seen since the leader's spawn ({@code wrapsAtSpawn}, from
+     * {@link #samplePids} just after it; -1 if unknown) only pids in {@code [pgid, ns_last_pid]} are read; otherwise
+     * every process is. (Checking only {@code ns_last_pid >= pgid} would miss a member of a long task on a box whose
+     * pid_max is 32768, where the counter can come round past the leader's pid again.)
      */
-    static List<Long> liveMembers(long pgid) {
+    static List<Long> liveMembers(long pgid, long wrapsAtSpawn) {
         List<Long> out = new ArrayList<>();
         List<Long> pids;
         try {
@@ -75,28 +102,19 @@ final class ProcessGroups {
             LOG.warn("cannot scan /proc for group {}: {}", pgid, e.toString());
             pids = List.of();
         }
-        long last = lastPid();
-        boolean bounded = last >= pgid;
-        SESSION_OF.keySet().retainAll(new java.util.HashSet<>(pids)); // forget processes that are gone
+        PidSample now = samplePids();
+        long last = now.last();
+        boolean bounded = wrapsAtSpawn >= 0 && now.wraps() == wrapsAtSpawn && last >= pgid;
+        // Every candidate's stat is read each time. (A cache of pids seen in other sessions, tried in session 2, can
+        // go stale: on a box whose pid_max is 32768 pids wrap within minutes, and a pid reused by a new member would
+        // have been skipped, its group taken for empty and the leftover never killed.)
         for (long pid : pids) {
             if (bounded && (pid < pgid || pid > last)) continue;
-            Long session = SESSION_OF.get(pid);
-            if (session != null && session != pgid) continue;
             Stat st = stat(pid);
-            if (st == null) continue;
-            if (st.session() != pgid) SESSION_OF.put(pid, st.session());
-            else if (st.alive() && st.pgrp() == pgid) out.add(pid);
+            if (st != null && st.alive() && st.pgrp() == pgid) out.add(pid);
         }
         return out;
     }
-
-    /**
-     * Sessions of processes seen by a group scan, kept while the process lives. A group's launcher leads its own
-     * session (pgid = sid), and a process can only ever move to a session it creates itself (sid = its own pid), so a
-     * process seen in another session can never join the group: later scans (of any attempt) skip it instead of
-     * reading its {@code stat} again. Only other sessions are remembered; members are read every time.
-     */
-    private static final Map<Long, Long> SESSION_OF = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** The pids in {@code /proc}. */
     private static List<Long> pids() throws IOException {
@@ -154,11 +172,19 @@ final class ProcessGroups {
 
     /** The last pid the kernel handed out, or -1 if unknown (then group scans read every process). */
     static long lastPid() {
-        try {
-            return Long.parseLong(Files.readString(LAST_PID).trim());
+        // One read: a sysctl file answers only a read at offset 0, and Files.readString of this zero-size file reads
+        // one byte first, then gets end-of-file at offset 1 (it returned "1" for 19380).
+        byte[] b = new byte[32];
+        int n;
+        try (java.io.FileInputStream in = new java.io.FileInputStream(LAST_PID.toFile())) {
+            n = in.read(b);
         } catch (IOException | RuntimeException e) {
             return -1;
         }
+        long v = 0;
+        int digits = 0;
+        for (int i = 0; i < n && b[i] >= '0' && b[i] <= '9'; i++, digits++) v = v * 10 + (b[i] - '0');
+        return digits == 0 ? -1 : v;
     }
 
     /** Whether {@code pid} is a live (non-zombie) process that started at {@code startTime} clock ticks. */

@@ -168,6 +168,7 @@ public final class ProcessRunner implements Runner {
                     + setsid + " /bin/sh)" : setsid + " " + nu) + ": " + e.getMessage(), where, List.of(), e);
         }
         Attempt a = new Attempt(spec, listener, rd, p.pid(), p, -1, shell);
+        a.wrapsAtSpawn = ProcessGroups.samplePids().wraps();
         // Watched after the spawn, so the creation of the log files wakes nobody; an exit file written before the
         // watch began is found by the look after monitor(). The key is set before monitor() hands the attempt over.
         if (exitWatcher != null) a.watchKey = exitWatcher.watch(rd.dir(), () -> submit(a::exitFileSeen));
@@ -360,6 +361,7 @@ public final class ProcessRunner implements Runner {
     }
 
     private void tick() {
+        ProcessGroups.samplePids(); // so that a pid wrap during a long attempt is seen
         for (Attempt a : running) {
             try {
                 a.tick();
@@ -441,6 +443,7 @@ public final class ProcessRunner implements Runner {
         boolean killSent;
         long killSentNanos;
         java.nio.file.WatchKey watchKey; // watches the run dir for the exit file; null if not watched
+        long wrapsAtSpawn = -1; // pid wraps seen just after our spawn; -1 when reattached (unknown)
         boolean reported;       // listener.exited was called (at the exit file, or when the group was gone)
         boolean finished;       // reported, and no process of the group is left
 
@@ -509,7 +512,7 @@ public final class ProcessRunner implements Runner {
         void escalate() {
             if (finished) return;
             boolean leader = launcherAlive();
-            if (leader || !ProcessGroups.liveMembers(pgid).isEmpty()) {
+            if (leader || !ProcessGroups.liveMembers(pgid, wrapsAtSpawn).isEmpty()) {
                 LOG.info("KILL to process group {} (task {} attempt {})", pgid, spec.taskId(), spec.attemptNo());
                 groups.signal("KILL", pgid, leader);
                 killSent = true;
@@ -526,7 +529,7 @@ public final class ProcessRunner implements Runner {
 
         void awaitGroupGone() {
             if (finished) return;
-            List<Long> live = ProcessGroups.liveMembers(pgid);
+            List<Long> live = ProcessGroups.liveMembers(pgid, wrapsAtSpawn);
             if (live.isEmpty()) {
                 finish();
                 return;

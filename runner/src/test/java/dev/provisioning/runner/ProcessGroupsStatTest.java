@@ -33,9 +33,21 @@ class ProcessGroupsStatTest {
     }
 
     @Test
+    void theLastPidIsReadWhole() throws Exception {
+        long before = ProcessGroups.lastPid();
+        Process p = new ProcessBuilder("true").start();
+        p.waitFor(5, TimeUnit.SECONDS);
+        long after = ProcessGroups.lastPid();
+        // the counter is at least the new process's pid, unless it wrapped in between
+        assertThat(after).isGreaterThan(0);
+        if (after >= before) assertThat(after).isGreaterThanOrEqualTo(p.pid()); // Files.readString gave "1" here
+    }
+
+    @Test
     void groupScansFindTheGroupsMembersEveryTimeAndNeverAProcessOfAnotherSession() throws Exception {
         // a new session and group led by sh, with a background child; then a process of ours created after it
         Process leader = new ProcessBuilder("setsid", "sh", "-c", "sleep 30 & wait").start();
+        long wrapsAtSpawn = ProcessGroups.samplePids().wraps(); // as the runner records it just after a spawn
         Process foreign = null;
         try {
             long pgid = leader.pid();
@@ -44,6 +56,8 @@ class ProcessGroupsStatTest {
             foreign = new ProcessBuilder("sleep", "30").start();
             for (int scan = 0; scan < 3; scan++) {
                 assertThat(ProcessGroups.liveMembers(pgid)).hasSize(2).contains(pgid).doesNotContain(foreign.pid());
+                // the scan bounded to pids created since the spawn (unless the pid counter wrapped) finds the same
+                assertThat(ProcessGroups.liveMembers(pgid, wrapsAtSpawn)).hasSize(2).contains(pgid).doesNotContain(foreign.pid());
             }
         } finally {
             new ProcessBuilder("kill", "-KILL", "--", "-" + leader.pid()).start().waitFor(5, TimeUnit.SECONDS);
