@@ -172,19 +172,13 @@ final class ProcessGroups {
 
     /** The last pid the kernel handed out, or -1 if unknown (then group scans read every process). */
     static long lastPid() {
-        // One read: a sysctl file answers only a read at offset 0, and Files.readString of this zero-size file reads
-        // one byte first, then gets end-of-file at offset 1 (it returned "1" for 19380).
+        // Read into a buffer: a sysctl file answers only a read at offset 0, and Files.readString of this zero-size
+        // file reads one byte first, then gets end-of-file at offset 1 (it returned "1" for 19380).
         byte[] b = new byte[32];
-        int n;
-        try (java.io.FileInputStream in = new java.io.FileInputStream(LAST_PID.toFile())) {
-            n = in.read(b);
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
-        long v = 0;
-        int digits = 0;
-        for (int i = 0; i < n && b[i] >= '0' && b[i] <= '9'; i++, digits++) v = v * 10 + (b[i] - '0');
-        return digits == 0 ? -1 : v;
+        int n = readProc(LAST_PID.toString(), b);
+        int end = 0;
+        while (end < n && b[end] != '\n') end++;
+        return parseLong(b, 0, end);
     }
 
     /** Whether {@code pid} is a live (non-zombie) process that started at {@code startTime} clock ticks. */
@@ -211,13 +205,19 @@ final class ProcessGroups {
      */
     static Stat stat(long pid) {
         byte[] b = new byte[1024];
+        int n = readProc("/proc/" + pid + "/stat", b);
+        return n < 0 ? null : parseStat(b, n);
+    }
+
+    /** Reads a small {@code /proc} file into {@code b} from offset 0; the bytes read, or -1 if it cannot be read. */
+    private static int readProc(String path, byte[] b) {
         int n = 0;
-        try (java.io.FileInputStream in = new java.io.FileInputStream("/proc/" + pid + "/stat")) {
+        try (java.io.FileInputStream in = new java.io.FileInputStream(path)) {
             for (int r; n < b.length && (r = in.read(b, n, b.length - n)) > 0; ) n += r;
         } catch (IOException | RuntimeException e) {
-            return null;
+            return -1;
         }
-        return parseStat(b, n);
+        return n;
     }
 
     /** Parses a stat line; {@code comm} (field 2) may hold spaces and parentheses, so fields start after the last ')'. */

@@ -382,8 +382,7 @@ public final class JdbcStore implements Store {
         return write("claim task " + taskId, tx -> {
             Optional<Attempt> a = claim(tx, taskId, owner, runDir);
             if (a.isEmpty()) return Optional.empty();
-            Task t = withDeps(tx.c, Sql.query(tx.c, "SELECT " + TASK_COLS + " FROM tasks WHERE id = ?", this::mapTask, taskId)).get(0);
-            return Optional.of(new Claim(t, a.get()));
+            return Optional.of(new Claim(task(tx.c, taskId).orElseThrow(), a.get()));
         });
     }
 
@@ -997,8 +996,11 @@ public final class JdbcStore implements Store {
 
     @Override
     public Optional<Task> task(String id) {
-        return read(c -> withDeps(c, Sql.query(c, "SELECT " + TASK_COLS + " FROM tasks WHERE id = ?",
-                this::mapTask, id))).stream().findFirst();
+        return read(c -> task(c, id));
+    }
+
+    private Optional<Task> task(Connection c, String id) throws SQLException {
+        return withDeps(c, Sql.query(c, "SELECT " + TASK_COLS + " FROM tasks WHERE id = ?", this::mapTask, id)).stream().findFirst();
     }
 
     @Override

@@ -78,8 +78,7 @@ public final class DirectRunner {
         String where = module + " " + function;
         Path resolved;
         try {
-            validator.validate(new Action.Nu(module, function, params), "action");
-            resolved = validator.resolve(module, "action.module");
+            resolved = validator.validate(new Action.Nu(module, function, params), "action"); // the module's real path
         } catch (ProvisioningException e) {
             throw new CliException(ExitCode.FAILED, e.code().code(), e.getMessage(), e.where());
         }

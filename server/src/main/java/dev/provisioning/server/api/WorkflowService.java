@@ -200,7 +200,6 @@ public final class WorkflowService implements HttpService {
      * the {@code workflow.state} events (committed with every change of it) keep it current, so a live stream
      * costs one events query per change, and at most one per {@link #STREAM_COALESCE_NANOS}.
      */
-
     private void stream(String id, long after, ServerResponse res) throws InterruptedException {
         try (SseSink sink = res.sink(SseSink.TYPE)) {
             long cursor = after;
