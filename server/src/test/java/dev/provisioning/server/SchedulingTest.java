@@ -45,17 +45,19 @@ class SchedulingTest {
     }
 
     @Test
-    void anAgedTaskBehindALongerQueueOfHigherPrioritiesIsSeenAndRunsFirst() throws InterruptedException {
+    void anAgedTaskBehindALongerQueueOfHigherPrioritiesIsSeenAndRunsFirst() {
         String libs = Path.of("src/test/resources/testlib").toAbsolutePath() + ":" + TestDaemon.ROOT.resolve("nulib");
         try (TestDaemon d = new TestDaemon(tmp.resolve("data"), Map.of("nushell.provisioning_lib", libs,
                 "executor.max_concurrent_tasks", "1", "executor.priority_aging_seconds", "1"))) {
             String blocker = submit(d, "normal", "slow", "{\"seconds\":5}");
             await().atMost(Duration.ofSeconds(30)).until(() -> state(d, blocker).equals("Running"));
             String low = submit(d, "low", "echo", "{}");
-            // 3 s later, 40 high-priority tasks: more than a round reads by priority (16 with one slot). When the blocker
-            // ends, the low task has waited ~5 s (0 + 5 levels), the high ones ~2 s (2 + 2 levels): the low one is
-            // first, but only if the round looks past the head of the queue.
-            Thread.sleep(3000);
+            // Once it has waited 3 s, 40 high-priority tasks: more than a round reads by priority (16 with one slot).
+            // When the blocker ends, the low task has waited ~5 s (0 + 5 levels), the high ones ~2 s (2 + 2 levels):
+            // the low one is first, but only if the round looks past the head of the queue.
+            Instant lowReady = Instant.parse(task(d, low).get("created_at").asText());
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+                    .until(() -> Instant.now().isAfter(lowReady.plusSeconds(3)));
             assertThat(state(d, blocker)).as("the scenario needs the blocker still running").isEqualTo("Running");
             StringBuilder tasks = new StringBuilder();
             for (int i = 0; i < 40; i++)

@@ -49,6 +49,9 @@ class SlowClientTest {
     }
 
     /** Sends {@code head} at once, then {@code trickle} one byte per {@code every}; returns how long until the server closed. */
+    /** Slow clients that have sent their head, so a test can wait until they all hang on the server. */
+    static final java.util.concurrent.atomic.AtomicInteger HEADS_SENT = new java.util.concurrent.atomic.AtomicInteger();
+
     static Duration holdOpen(String head, String trickle, Duration every) throws IOException {
         try (Socket s = new Socket("127.0.0.1", d.daemon.port())) {
             s.setSoTimeout(200);
@@ -57,6 +60,7 @@ class SlowClientTest {
             InputStream in = s.getInputStream();
             out.write(head.getBytes(StandardCharsets.US_ASCII));
             out.flush();
+            HEADS_SENT.incrementAndGet();
             byte[] rest = trickle.getBytes(StandardCharsets.US_ASCII);
             int i = 0;
             long next = System.nanoTime();
@@ -107,9 +111,10 @@ class SlowClientTest {
         ExecutorService pool = Executors.newFixedThreadPool(20);
         try {
             List<Future<Duration>> slow = new ArrayList<>();
+            HEADS_SENT.set(0);
             for (int i = 0; i < 20; i++)
                 slow.add(pool.submit(() -> holdOpen("GET /health HTTP/1.1\r\nHost: x\r\n", "X-Slow: aaaaaaaaaaaaaaaaaaaaaa\r\n", Duration.ofMillis(500))));
-            Thread.sleep(500);
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> HEADS_SENT.get() == 20);
             for (int i = 0; i < 10; i++) {
                 long t0 = System.nanoTime();
                 assertThat(d.get("/health").statusCode()).isEqualTo(200);
