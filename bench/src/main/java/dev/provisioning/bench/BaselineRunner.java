@@ -2,6 +2,9 @@ package dev.provisioning.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.provisioning.core.model.Json;
+import dev.provisioning.runner.ProcessRunner;
+import dev.provisioning.runner.Spawner;
+import dev.provisioning.runner.Spawners;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +14,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -20,7 +24,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@code nu --no-config-file -c <the orchestrator's wrapper>} with {@code PROVISIONING_PARAMS} (the args as JSON),
  * {@code PROVISIONING_RESULT_FILE} and {@code NU_LIB_DIRS} in the environment, on P worker threads, starting a
  * task as soon as all its dependencies have exited 0. It does nothing else: no persistence, no process groups,
- * no log files (output is discarded), no retries.
+ * no log files (output is discarded), no retries. It starts nu the way the orchestrator does
+ * ({@link Spawners#system()}: {@code posix_spawn} on a JDK 22+, no helper process), minus the new session, so
+ * that the comparison measures the orchestrator's own work and not a difference in how processes are spawned.
  *
  * <pre>java -cp ... dev.provisioning.bench.BaselineRunner WORKFLOW.json -j P --lib DIR[:DIR...] --results DIR [--nu NU]</pre>
  */
@@ -36,8 +42,11 @@ public final class BaselineRunner {
     private final String libDirs;
     private final Path results;
 
+    private final Spawner spawner = Spawners.system();
+    private final Path cwd = Path.of("").toAbsolutePath();
+
     public BaselineRunner(String nu, String wrapper, String libDirs, Path results) {
-        this.nu = nu;
+        this.nu = ProcessRunner.resolveExecutable(nu, "--nu", "install Nushell").toString();
         this.wrapper = wrapper;
         this.libDirs = libDirs;
         this.results = results;
@@ -126,18 +135,16 @@ public final class BaselineRunner {
     }
 
     private String spawn(Task t) {
-        ProcessBuilder pb = new ProcessBuilder(nu, "--no-config-file", "-c", wrapper)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD);
-        Map<String, String> env = pb.environment();
+        Map<String, String> env = new HashMap<>(System.getenv());
         env.put("PROVISIONING_PARAMS", t.paramsJson());
         env.put("PROVISIONING_RESULT_FILE", results.resolve(t.id() + ".json").toString());
         env.put("NU_LIB_DIRS", libDirs);
         env.put("PROVISIONING_RUN_DIR", results.toString()); // the wrapper writes its exit status there
         try {
-            int rc = pb.start().waitFor();
+            int rc = spawner.spawn(List.of(nu, "--no-config-file", "-c", wrapper), env, cwd, null, null, false).onExit().get();
             return rc == 0 ? null : "nu exited " + rc;
-        } catch (IOException e) {
-            return "cannot start nu: " + e.getMessage();
+        } catch (IOException | ExecutionException e) {
+            return "cannot run nu: " + e.getMessage();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return "interrupted";

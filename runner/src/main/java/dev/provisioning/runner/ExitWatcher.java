@@ -14,20 +14,28 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Tells the runner the moment an attempt's {@code exit} file appears, through one inotify-backed {@link WatchService}
- * and one thread. A nu attempt's wrapper writes {@code exit} as its last act; nu then takes several milliseconds to
- * tear down, and waiting for the process to end would put that teardown between a task and its dependents.
+ * {@link ExitWatch} through one inotify-backed {@link WatchService} and one thread (any JDK 21+).
  *
  * <p>Best effort: if a run dir cannot be watched (e.g. the inotify watch limit is reached), {@link #watch} returns
  * null and the runner notices the end when the process ends, as without this class. After an event overflow every
  * callback is run, and each one checks the file itself.
  */
-final class ExitWatcher implements AutoCloseable {
+final class ExitWatcher implements ExitWatch {
     private static final Logger LOG = LoggerFactory.getLogger(ExitWatcher.class);
     private final WatchService service;
     private final Map<WatchKey, Runnable> callbacks = new ConcurrentHashMap<>();
     private final Thread thread;
     private volatile boolean warned;
+
+    /**
+     * inotify through the foreign-function API on a JDK 22+ on Linux ({@code NativeExitWatch}), else this class;
+     * null if the platform offers no watch service. The system property {@code provisioning.spawner=jdk} forces
+     * this class, as it forces ProcessBuilder for spawning.
+     */
+    static ExitWatch best() {
+        ExitWatch w = Spawners.loadNative("NativeExitWatch", ExitWatch.class, "using the JDK's WatchService");
+        return w != null ? w : create();
+    }
 
     /** Null if the platform offers no watch service. */
     static ExitWatcher create() {
@@ -46,11 +54,8 @@ final class ExitWatcher implements AutoCloseable {
         thread.start();
     }
 
-    /**
-     * Watches {@code dir} for the creation of its {@code exit} file; {@code onExitFile} may run more than once, and
-     * may run before the file's content is written. Null if not watched.
-     */
-    WatchKey watch(Path dir, Runnable onExitFile) {
+    @Override
+    public WatchKey watch(Path dir, Runnable onExitFile) {
         try {
             // Creations only (and renames into the dir): modifications would wake this thread on every log write.
             WatchKey key = dir.register(service, StandardWatchEventKinds.ENTRY_CREATE);
@@ -65,11 +70,11 @@ final class ExitWatcher implements AutoCloseable {
         }
     }
 
-    /** Stops watching; null is ignored. */
-    void unwatch(WatchKey key) {
-        if (key == null) return;
-        callbacks.remove(key);
-        key.cancel();
+    @Override
+    public void unwatch(Object key) {
+        if (!(key instanceof WatchKey k)) return;
+        callbacks.remove(k);
+        k.cancel();
     }
 
     private void loop() {

@@ -5,12 +5,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The shell launcher of script and command actions: {@code setsid /bin/sh -c SCRIPT provisioning-launch <runDir> <argv...>}.
- * (A nu action records its own exit status and runs as {@code setsid nu ...}, without it.)
+ * The shell launcher of script and command actions: {@code /bin/sh -c SCRIPT provisioning-launch <runDir> <argv...>}.
+ * (A nu action records its own exit status and runs as {@code nu ...}, without it.)
  *
- * <p>{@code setsid} makes the shell the leader of a new session and process group (it execs in place, because a
- * freshly spawned child of the JVM is never a group leader), so the launcher's pid is the group id that timeouts
- * and cancels signal. {@link #SCRIPT} is a constant: the run dir and the argv only ever arrive as positional
+ * <p>The {@link Spawner} makes the shell the leader of a new session and process group, so the launcher's pid is
+ * the group id that timeouts and cancels signal. {@link #SCRIPT} is a constant: the run dir and the argv only ever arrive as positional
  * parameters, which the script expands quoted ({@code "$@"}); nothing is spliced into it.
  *
  * <p>The script:
@@ -48,9 +47,8 @@ final class Launcher {
 
     private Launcher() {}
 
-    static List<String> command(Path setsid, Path runDir, List<String> argv) {
-        List<String> cmd = new ArrayList<>(argv.size() + 6);
-        cmd.add(setsid.toString());
+    static List<String> command(Path runDir, List<String> argv) {
+        List<String> cmd = new ArrayList<>(argv.size() + 5);
         cmd.add("/bin/sh");
         cmd.add("-c");
         cmd.add(SCRIPT);

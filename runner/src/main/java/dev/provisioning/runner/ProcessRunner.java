@@ -16,6 +16,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -35,7 +36,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs each attempt as an OS process in its own session and process group: a nu action as {@code setsid nu ...}
+ * Runs each attempt as an OS process that leads its own session and process group, started by a {@link Spawner}
+ * ({@code posix_spawn} on a JDK 22+, else ProcessBuilder with {@code setsid}): a nu action as {@code nu} itself
  * (its wrapper records its exit status), a script or command under the constant shell {@link Launcher} (which
  * records theirs). The daemon holds no pipes: {@code stdout.log}, {@code stderr.log}, {@code exit},
  * {@code result.json} and (the launcher's) {@code pid} are files in the attempt's run dir. The daemon itself writes
@@ -69,12 +71,12 @@ public final class ProcessRunner implements Runner {
     private final RunnerSettings settings;
     private final ActionValidator validator;
     private final String nu;
-    private final Path setsid;
+    private final Spawner spawner;
     private final ProcessGroups groups;
     private final String nuLibDirs;
     private final ScheduledExecutorService exec;
     private final Set<Attempt> running = ConcurrentHashMap.newKeySet();
-    private final ExitWatcher exitWatcher = ExitWatcher.create();
+    private final ExitWatch exitWatcher;
     private volatile boolean closed;
 
     /** A runner whose validator confines actions to {@code settings.libDirs()}. */
@@ -85,16 +87,23 @@ public final class ProcessRunner implements Runner {
     /**
      * @param settings  the nu binary, lib dirs, env, kill grace and call-back details
      * @param validator validates every action again before it runs (defense in depth)
-     * @throws ProvisioningException {@code E_CONFIG_INVALID} if {@code nu}, {@code setsid} or {@code kill} cannot
-     *                               be found
+     * @throws ProvisioningException {@code E_CONFIG_INVALID} if {@code nu}, {@code kill} or (ProcessBuilder only)
+     *                               {@code setsid} cannot be found
      */
     public ProcessRunner(RunnerSettings settings, ActionValidator validator) {
+        this(settings, validator, Spawners.system());
+    }
+
+    /** As {@link #ProcessRunner(RunnerSettings, ActionValidator)}, starting processes with {@code spawner}. */
+    public ProcessRunner(RunnerSettings settings, ActionValidator validator, Spawner spawner) {
+        this.spawner = Objects.requireNonNull(spawner, "spawner");
+        // inotify itself along with posix_spawn; the JDK's WatchService along with ProcessBuilder
+        this.exitWatcher = spawner instanceof JdkSpawner ? ExitWatcher.create() : ExitWatcher.best();
         this.settings = Objects.requireNonNull(settings, "settings");
         this.validator = Objects.requireNonNull(validator, "validator");
         this.nu = resolveExecutable(settings.nuBinary(), "nushell.binary",
                 "install Nushell or set nushell.binary to its path").toString();
-        this.setsid = resolveSystemTool("setsid");
-        this.groups = new ProcessGroups(resolveSystemTool("kill"));
+        this.groups = new ProcessGroups(Spawners.systemTool("kill"));
         this.nuLibDirs = settings.libDirs().stream().map(p -> p.toAbsolutePath().normalize().toString())
                 .collect(Collectors.joining(":"));
         ThreadFactory tf = r -> {
@@ -110,6 +119,9 @@ public final class ProcessRunner implements Runner {
 
     /** The resolved Nushell binary. */
     public String nuBinary() { return nu; }
+
+    /** How this runner starts processes. */
+    public Spawner spawner() { return spawner; }
 
     /** Attempts started or reattached by this runner that have not reported their exit yet. */
     public int runningCount() { return running.size(); }
@@ -141,31 +153,21 @@ public final class ProcessRunner implements Runner {
                         where + ".action");
 
         prepareRunDir(rd, where);
-        // A nu action records its own exit status (see nuWrapper), so setsid execs nu itself: no shell in between.
-        // Scripts and commands run under the shell launcher, which records theirs.
+        // A nu action records its own exit status (see nuWrapper), so nu itself leads the group: no shell in between.
+        // Scripts and commands run under the shell launcher, which records theirs; its own errors (normally none)
+        // go where the task's stderr goes.
         boolean shell = !(action instanceof Action.Nu);
-        List<String> cmd = new ArrayList<>(argv.size() + 6);
-        if (shell) cmd.addAll(Launcher.command(setsid, rd.dir(), argv));
-        else {
-            cmd.add(setsid.toString());
-            cmd.addAll(argv);
-        }
-        ProcessBuilder pb = new ProcessBuilder(cmd)
-                .directory(rd.dir().toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-        if (shell) // the launcher's own errors (normally none) go where the task's stderr goes
-            pb.redirectOutput(ProcessBuilder.Redirect.appendTo(rd.file(RunDir.STDERR).toFile())).redirectErrorStream(true);
-        else
-            pb.redirectOutput(ProcessBuilder.Redirect.appendTo(rd.file(RunDir.STDOUT).toFile()))
-                    .redirectError(ProcessBuilder.Redirect.appendTo(rd.file(RunDir.STDERR).toFile()));
-        environment(pb.environment(), spec, rd, action, where);
+        List<String> cmd = shell ? Launcher.command(rd.dir(), argv) : argv;
+        Map<String, String> env = new HashMap<>(System.getenv());
+        environment(env, spec, rd, action, where);
 
-        Process p;
+        Spawner.Child p;
         try {
-            p = pb.start();
+            p = shell ? spawner.spawn(cmd, env, rd.dir(), rd.file(RunDir.STDERR), null, true)
+                    : spawner.spawn(cmd, env, rd.dir(), rd.file(RunDir.STDOUT), rd.file(RunDir.STDERR), true);
         } catch (IOException | RuntimeException e) {
-            throw new ProvisioningException(ErrorCode.RUNNER_FAILURE, "cannot start " + (shell ? "the launcher ("
-                    + setsid + " /bin/sh)" : setsid + " " + nu) + ": " + e.getMessage(), where, List.of(), e);
+            throw new ProvisioningException(ErrorCode.RUNNER_FAILURE, "cannot start " + (shell ? "the launcher (/bin/sh)"
+                    : nu) + " with " + spawner.name() + ": " + e.getMessage(), where, List.of(), e);
         }
         Attempt a = new Attempt(spec, listener, rd, p.pid(), p, -1, shell);
         a.wrapsAtSpawn = ProcessGroups.samplePids().wraps();
@@ -400,7 +402,8 @@ public final class ProcessRunner implements Runner {
         }
     }
 
-    static Path resolveExecutable(String name, String where, String hint) {
+    /** {@code name} if it holds a '/', else the first executable of that name on {@code PATH}, as an absolute path. */
+    public static Path resolveExecutable(String name, String where, String hint) {
         if (name.contains("/")) {
             Path p = Path.of(name).toAbsolutePath().normalize();
             if (Files.isRegularFile(p) && Files.isExecutable(p)) return p;
@@ -417,14 +420,6 @@ public final class ProcessRunner implements Runner {
         throw new ProvisioningException(ErrorCode.CONFIG_INVALID, "'" + name + "' not found on PATH; " + hint, where);
     }
 
-    private static Path resolveSystemTool(String name) {
-        for (String dir : List.of("/usr/bin", "/bin", "/usr/sbin", "/sbin")) {
-            Path p = Path.of(dir, name);
-            if (Files.isRegularFile(p) && Files.isExecutable(p)) return p;
-        }
-        return resolveExecutable(name, "runner", "the runner needs util-linux '" + name + "' (Linux only)");
-    }
-
     private enum Stop { TIMEOUT, CANCEL, LEFTOVERS }
 
     /** One attempt. Its mutable state is only touched on the runner thread. */
@@ -433,7 +428,8 @@ public final class ProcessRunner implements Runner {
         final AttemptListener listener;
         final RunDir rd;
         final long pgid;
-        final Process process;  // our child; null when reattached or not followed
+        final Spawner.Child process; // our child; null when reattached or not followed
+        volatile Integer exitStatus; // our child's, once reaped
         final long startTime;   // reattached: the launcher's start time from the pid file; else -1
         final boolean shell;    // started under the shell launcher (which records the exit status), not nu itself
         final LineTail out;
@@ -442,16 +438,16 @@ public final class ProcessRunner implements Runner {
         boolean ended;          // the launcher is gone (or was never followed)
         boolean killSent;
         long killSentNanos;
-        java.nio.file.WatchKey watchKey; // watches the run dir for the exit file; null if not watched
+        Object watchKey;        // watches the run dir for the exit file (see ExitWatch); null if not watched
         long wrapsAtSpawn = -1; // pid wraps seen just after our spawn; -1 when reattached (unknown)
         boolean reported;       // listener.exited was called (at the exit file, or when the group was gone)
         boolean finished;       // reported, and no process of the group is left
 
-        Attempt(AttemptSpec spec, AttemptListener listener, RunDir rd, long pgid, Process process, long startTime) {
+        Attempt(AttemptSpec spec, AttemptListener listener, RunDir rd, long pgid, Spawner.Child process, long startTime) {
             this(spec, listener, rd, pgid, process, startTime, true);
         }
 
-        Attempt(AttemptSpec spec, AttemptListener listener, RunDir rd, long pgid, Process process, long startTime,
+        Attempt(AttemptSpec spec, AttemptListener listener, RunDir rd, long pgid, Spawner.Child process, long startTime,
                 boolean shell) {
             this.shell = shell;
             this.spec = spec;
@@ -473,6 +469,7 @@ public final class ProcessRunner implements Runner {
             }
             if (launcherExit != null)
                 launcherExit.whenComplete((v, e) -> {
+                    exitStatus = v instanceof Integer code ? code : -1;
                     if (!submit(this::launcherEnded)) LOG.debug("runner closed; not reporting {}", rd.dir());
                 });
         }
@@ -489,7 +486,7 @@ public final class ProcessRunner implements Runner {
         /** Whether the launcher (the group leader) is still alive. Our child stays unreaped until Java reaps it. */
         boolean launcherAlive() {
             if (ended) return false;
-            if (process != null) return process.isAlive();
+            if (process != null) return exitStatus == null;
             return ProcessGroups.isAlive(pgid, startTime);
         }
 
@@ -529,6 +526,10 @@ public final class ProcessRunner implements Runner {
 
         void awaitGroupGone() {
             if (finished) return;
+            if (spawner.groupExists(pgid) == Boolean.FALSE) { // one kill(-pgid, 0) instead of a /proc scan
+                finish();
+                return;
+            }
             List<Long> live = ProcessGroups.liveMembers(pgid, wrapsAtSpawn);
             if (live.isEmpty()) {
                 finish();
@@ -622,7 +623,8 @@ public final class ProcessRunner implements Runner {
             if (recorded.isPresent()) {
                 code = recorded.getAsInt();
             } else if (process != null) {
-                code = process.exitValue();
+                Integer status = exitStatus;
+                code = status == null ? -1 : status;
                 if (shell) error = "the launcher was killed" + (code > 128 ? " by signal " + (code - 128) : "")
                         + " before it recorded the task's exit status (exit " + code + ")";
                 else if (code > 128) error = "nu was killed by signal " + (code - 128);

@@ -37,12 +37,22 @@ class ProcessRunnerTest {
     @BeforeEach
     void setUp() throws IOException {
         dataDir = Files.createDirectories(tmp.resolve("data"));
-        runner = new ProcessRunner(settings());
+        runner = newRunner();
     }
 
     @AfterEach
     void tearDown() {
         runner.close();
+    }
+
+    /** The spawner under test: the system's (posix_spawn on a JDK 22+); {@link ProcessRunnerJdkSpawnerTest} overrides it. */
+    Spawner spawner() {
+        return Spawners.system();
+    }
+
+    ProcessRunner newRunner() {
+        RunnerSettings s = settings();
+        return new ProcessRunner(s, new dev.provisioning.core.action.ActionValidator(s.libDirs()), spawner());
     }
 
     RunnerSettings settings() {
@@ -437,7 +447,7 @@ class ProcessRunnerTest {
         runner.close();
         assertThat(alive(h.pid())).isTrue();
 
-        runner = new ProcessRunner(settings());
+        runner = newRunner();
         Recorder second = new Recorder();
         RunHandle h2 = runner.reattach(spec("outlive", action, Duration.ZERO), second);
         assertThat(h2.pid()).isEqualTo(h.pid());
@@ -468,7 +478,7 @@ class ProcessRunnerTest {
         runner.close();
         assertThat(alive(h.pid())).isTrue();
 
-        runner = new ProcessRunner(settings());
+        runner = newRunner();
         assertThat(runner.neverStarted(rd)).isFalse();
         Recorder second = new Recorder();
         // found by its working directory, and recorded for the next restart
@@ -526,7 +536,7 @@ class ProcessRunnerTest {
         ProcessHandle.of(h.pid()).orElseThrow().destroyForcibly(); // SIGKILL: no exit file, and no pid file was ever written
         await().atMost(Duration.ofSeconds(10)).until(() -> !alive(h.pid()));
 
-        runner = new ProcessRunner(settings());
+        runner = newRunner();
         Path rd = runDir("died");
         // no pid, no exit, no process: as if its spawn had never happened (a daemon killed mid-spawn leaves the same)
         assertThat(runner.neverStarted(rd)).isTrue();

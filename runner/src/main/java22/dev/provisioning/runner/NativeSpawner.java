@@ -1,0 +1,217 @@
+package dev.provisioning.runner;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@link Spawner} over glibc's {@code posix_spawn} (Java 22 foreign-function API; compiled with {@code --release 22}
+ * and loaded reflectively by {@link Spawners}, so the rest of the runner stays Java 21).
+ *
+ * <p>One {@code posix_spawn} per child: glibc clones the daemon with {@code CLONE_VM|CLONE_VFORK} (no page-table
+ * copy), and the child, before it execs the program:
+ * <ol>
+ *   <li>becomes a session and process-group leader ({@code POSIX_SPAWN_SETSID}) when asked;</li>
+ *   <li>gets an empty signal mask and the default action for the usual signals (the daemon's Java threads block
+ *       some, and a daemon started under {@code nohup} ignores HUP);</li>
+ *   <li>opens {@code /dev/null} as stdin and its log files (append) as stdout and stderr, changes to its working
+ *       directory, and closes every other descriptor ({@code close_range}).</li>
+ * </ol>
+ * An error in any step, or in the {@code exec}, is the return value of {@code posix_spawn}, reported as an
+ * {@link IOException} naming it.
+ *
+ * <p>Children are reaped by this class only: one small platform thread per running child blocks in
+ * {@code waitpid(pid)} (what the JDK's process reaper does for {@link ProcessBuilder} children); nothing calls
+ * {@code waitpid(-1)}, so the JDK's own children are untouched.
+ */
+final class NativeSpawner implements Spawner {
+    private static final int O_RDONLY = 0, O_WRONLY = 1, O_CREAT = 0100, O_APPEND = 02000;
+    private static final short POSIX_SPAWN_SETSIGDEF = 0x04, POSIX_SPAWN_SETSIGMASK = 0x08, POSIX_SPAWN_SETSID = 0x80;
+    private static final int EPERM = 1, ESRCH = 3, EINTR = 4;
+    /** HUP INT QUIT PIPE ALRM TERM USR1 USR2 CHLD XFSZ: reset to their default action in the child. */
+    private static final int[] DEFAULT_SIGNALS = {1, 2, 3, 13, 14, 15, 10, 12, 17, 25};
+    /** Room for glibc's opaque posix_spawn_file_actions_t (80 bytes), posix_spawnattr_t (336) and sigset_t (128). */
+    private static final long OPAQUE_BYTES = 1024;
+
+    private final MethodHandle spawn, faInit, faDestroy, faOpen, faDup2, faChdir, faCloseFrom, attrInit, attrDestroy,
+            attrFlags, attrMask, attrDefault, sigEmpty, sigAdd, kill, waitpid, strerror;
+    private final StructLayout callState = Linker.Option.captureStateLayout();
+    private final VarHandle errno = callState.varHandle(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
+    private final ExecutorService reapers;
+
+    /** Called reflectively by {@link Spawners}; throws if a symbol is missing. */
+    static Spawner create() {
+        return new NativeSpawner();
+    }
+
+    private NativeSpawner() {
+        Linker linker = Linker.nativeLinker();
+        SymbolLookup libc = linker.defaultLookup();
+        Linker.Option errnoOpt = Linker.Option.captureCallState("errno");
+        spawn = handle(linker, libc, "posix_spawn", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
+        faInit = handle(linker, libc, "posix_spawn_file_actions_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        faDestroy = handle(linker, libc, "posix_spawn_file_actions_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        faOpen = handle(linker, libc, "posix_spawn_file_actions_addopen",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+        faDup2 = handle(linker, libc, "posix_spawn_file_actions_adddup2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+        faChdir = handle(linker, libc, "posix_spawn_file_actions_addchdir_np", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        faCloseFrom = handle(linker, libc, "posix_spawn_file_actions_addclosefrom_np", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+        attrInit = handle(linker, libc, "posix_spawnattr_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        attrDestroy = handle(linker, libc, "posix_spawnattr_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        attrFlags = handle(linker, libc, "posix_spawnattr_setflags", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_SHORT));
+        attrMask = handle(linker, libc, "posix_spawnattr_setsigmask", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        attrDefault = handle(linker, libc, "posix_spawnattr_setsigdefault", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        sigEmpty = handle(linker, libc, "sigemptyset", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        sigAdd = handle(linker, libc, "sigaddset", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+        kill = linker.downcallHandle(find(libc, "kill"), FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), errnoOpt);
+        waitpid = linker.downcallHandle(find(libc, "waitpid"), FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), errnoOpt);
+        strerror = handle(linker, libc, "strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+        reapers = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
+            Thread t = new Thread(null, r, "provisioning-reaper", 128 * 1024);
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    private static MethodHandle handle(Linker linker, SymbolLookup libc, String name, FunctionDescriptor fd) {
+        return linker.downcallHandle(find(libc, name), fd);
+    }
+
+    private static MemorySegment find(SymbolLookup libc, String name) {
+        return libc.find(name).orElseThrow(() -> new UnsupportedOperationException("the C library has no " + name));
+    }
+
+    @Override
+    public Child spawn(List<String> argv, Map<String, String> env, Path dir, Path stdout, Path stderr,
+                       boolean newSession) throws IOException {
+        if (argv.isEmpty() || !argv.get(0).startsWith("/"))
+            throw new IllegalArgumentException("argv[0] must be an absolute path: " + argv);
+        int pid;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment fa = arena.allocate(OPAQUE_BYTES, 16);
+            MemorySegment attr = arena.allocate(OPAQUE_BYTES, 16);
+            MemorySegment sigs = arena.allocate(OPAQUE_BYTES, 16);
+            check((int) faInit.invokeExact(fa), "posix_spawn_file_actions_init");
+            check((int) attrInit.invokeExact(attr), "posix_spawnattr_init");
+            try {
+                MemorySegment devNull = arena.allocateFrom("/dev/null");
+                MemorySegment out = stdout == null ? devNull : arena.allocateFrom(stdout.toString());
+                check((int) faOpen.invokeExact(fa, 0, devNull, O_RDONLY, 0), "addopen stdin");
+                check((int) faOpen.invokeExact(fa, 1, out, O_WRONLY | O_CREAT | O_APPEND, 0644), "addopen stdout");
+                if (stderr == null) check((int) faDup2.invokeExact(fa, 1, 2), "adddup2 stderr");
+                else check((int) faOpen.invokeExact(fa, 2, arena.allocateFrom(stderr.toString()),
+                        O_WRONLY | O_CREAT | O_APPEND, 0644), "addopen stderr");
+                check((int) faChdir.invokeExact(fa, arena.allocateFrom(dir.toString())), "addchdir");
+                check((int) faCloseFrom.invokeExact(fa, 3), "addclosefrom");
+
+                check((int) sigEmpty.invokeExact(sigs), "sigemptyset");
+                check((int) attrMask.invokeExact(attr, sigs), "setsigmask");
+                for (int s : DEFAULT_SIGNALS) check((int) sigAdd.invokeExact(sigs, s), "sigaddset");
+                check((int) attrDefault.invokeExact(attr, sigs), "setsigdefault");
+                short flags = (short) (POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | (newSession ? POSIX_SPAWN_SETSID : 0));
+                check((int) attrFlags.invokeExact(attr, flags), "setflags");
+
+                MemorySegment args = strings(arena, argv);
+                MemorySegment envp = strings(arena, env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());
+                MemorySegment pidOut = arena.allocate(JAVA_INT);
+                int rc = (int) spawn.invokeExact(pidOut, args.getAtIndex(ADDRESS, 0), fa, attr, args, envp);
+                if (rc != 0)
+                    throw new IOException("cannot run " + argv.get(0) + ": error=" + rc + ", " + describe(rc));
+                pid = pidOut.get(JAVA_INT, 0);
+            } finally {
+                int ignored = (int) faDestroy.invokeExact(fa);
+                ignored = (int) attrDestroy.invokeExact(attr);
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+        CompletableFuture<Integer> exit = new CompletableFuture<>();
+        reapers.execute(() -> reap(pid, exit));
+        return new Child() {
+            @Override public long pid() { return pid; }
+            @Override public CompletableFuture<Integer> onExit() { return exit; }
+        };
+    }
+
+    /** Blocks in waitpid until the child ends, reaps it, and completes {@code exit} with its status. */
+    private void reap(int pid, CompletableFuture<Integer> exit) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment status = arena.allocate(JAVA_INT);
+            MemorySegment state = arena.allocate(callState);
+            while (true) {
+                int r = (int) waitpid.invokeExact(state, pid, status, 0);
+                if (r == pid) break;
+                int err = (int) errno.get(state, 0L);
+                if (r == -1 && err == EINTR) continue;
+                throw new IllegalStateException("waitpid(" + pid + "): error=" + err + ", " + describe(err));
+            }
+            int s = status.get(JAVA_INT, 0);
+            int sig = s & 0x7f;
+            exit.complete(sig == 0 ? (s >> 8) & 0xff : 0x80 + sig); // exited: its code; killed: 128 + the signal
+        } catch (Throwable t) {
+            exit.completeExceptionally(t);
+        }
+    }
+
+    @Override
+    public Boolean groupExists(long pgid) {
+        if (pgid <= 1 || pgid > Integer.MAX_VALUE) throw new IllegalArgumentException("process group " + pgid);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(callState);
+            int r = (int) kill.invokeExact(state, (int) -pgid, 0);
+            if (r == 0) return Boolean.TRUE;
+            int err = (int) errno.get(state, 0L);
+            return err == ESRCH ? Boolean.FALSE : err == EPERM ? Boolean.TRUE : null;
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    @Override
+    public String name() {
+        return "posix_spawn";
+    }
+
+    private static MemorySegment strings(Arena arena, List<String> values) {
+        MemorySegment array = arena.allocate(ADDRESS, values.size() + 1);
+        for (int i = 0; i < values.size(); i++) array.setAtIndex(ADDRESS, i, arena.allocateFrom(values.get(i)));
+        array.setAtIndex(ADDRESS, values.size(), MemorySegment.NULL);
+        return array;
+    }
+
+    private String describe(int err) {
+        try {
+            MemorySegment s = (MemorySegment) strerror.invokeExact(err);
+            return s.reinterpret(256).getString(0);
+        } catch (Throwable t) {
+            return "errno " + err;
+        }
+    }
+
+    private static void check(int rc, String what) throws IOException {
+        if (rc != 0) throw new IOException(what + " failed: error=" + rc);
+    }
+}

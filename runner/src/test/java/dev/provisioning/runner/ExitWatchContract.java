@@ -1,0 +1,57 @@
+package dev.provisioning.runner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What every {@link ExitWatch} promises, on real directories; one subclass per implementation. */
+abstract class ExitWatchContract {
+    @TempDir
+    Path tmp;
+    ExitWatch watch;
+
+    abstract ExitWatch create();
+
+    @AfterEach
+    void close() {
+        if (watch != null) watch.close();
+    }
+
+    @Test
+    void theCallbackRunsWhenExitIsCreatedAndNotForOtherFilesOrAfterUnwatch() throws Exception {
+        watch = create();
+        Path a = Files.createDirectory(tmp.resolve("a")), b = Files.createDirectory(tmp.resolve("b"));
+        AtomicInteger seenA = new AtomicInteger(), seenB = new AtomicInteger();
+        Object keyA = watch.watch(a, seenA::incrementAndGet);
+        Object keyB = watch.watch(b, seenB::incrementAndGet);
+        assertThat(keyA).isNotNull();
+        assertThat(keyB).isNotNull();
+        Files.writeString(a.resolve("stdout.log"), "x");
+        Files.writeString(a.resolve("exit.tmp"), "x");
+        Files.writeString(a.resolve("exit"), "0\n");
+        await().atMost(Duration.ofSeconds(5)).until(() -> seenA.get() >= 1);
+        Files.writeString(a.resolve("exit"), "0\n"); // a write is not a creation
+        watch.unwatch(keyB);
+        Files.writeString(b.resolve("exit"), "0\n");
+        // a later creation in 'a' proves the events before it were delivered
+        Files.delete(a.resolve("exit"));
+        Files.writeString(a.resolve("exit"), "1\n");
+        await().atMost(Duration.ofSeconds(5)).until(() -> seenA.get() >= 2);
+        assertThat(seenA.get()).isEqualTo(2);
+        assertThat(seenB.get()).isZero();
+    }
+
+    @Test
+    void aDirThatCannotBeWatchedGivesNull() {
+        watch = create();
+        assertThat(watch.watch(tmp.resolve("missing"), () -> {})).isNull();
+        watch.unwatch(null);
+    }
+}
