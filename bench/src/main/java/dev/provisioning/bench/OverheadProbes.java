@@ -131,9 +131,9 @@ public final class OverheadProbes {
     }
 
     /**
-     * The runner's process structure vs a plain spawn: {@code n} sequential runs of {@code argv} (a) spawned
-     * directly, as the baseline does, and (b) through {@code setsid /bin/sh -c <Launcher.SCRIPT>} with a fresh run
-     * dir and the runner's redirections, as the daemon does; and the cost of one {@code ProcessGroups.liveMembers}
+     * The runner's ProcessBuilder process structure (its JDK 21 path; on a JDK 22+ it uses posix_spawn, D22) vs a
+     * plain ProcessBuilder spawn: {@code n} sequential runs of {@code argv} (a) spawned directly, and (b) through
+     * {@code setsid /bin/sh -c <Launcher.SCRIPT>} with a fresh run dir and the runner's redirections; and the cost of one {@code ProcessGroups.liveMembers}
      * {@code /proc} scan (run once per attempt end).
      */
     static Map<String, Double> launcherProbe(List<String> argv, Map<String, String> env, int n, Path dir, PrintStream out, String label)
@@ -208,7 +208,7 @@ public final class OverheadProbes {
                 res.put("setsidCpu", setsidCpu / (double) n);
             }
         }
-        out.printf(Locale.ROOT, "  process structure, %d sequential runs of %s (mean ms): wall: direct spawn %.2f, via setsid (nu actions) %.2f "
+        out.printf(Locale.ROOT, "  process structure, %d sequential runs of %s (mean ms): wall: direct spawn %.2f, via setsid (nu actions, JDK 21 path) %.2f "
                         + "(+%.2f), via setsid+sh launcher (scripts, commands) %.2f (+%.2f); child CPU: direct %.1f, setsid %.1f (+%.1f), "
                         + "launcher %.1f (+%.1f); one ProcessGroups.liveMembers scan %.2f%n", n, label,
                 res.get("direct"), res.get("setsid"), res.get("setsid") - res.get("direct"), res.get("launcher"),

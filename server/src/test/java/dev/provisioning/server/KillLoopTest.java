@@ -150,7 +150,7 @@ class KillLoopTest {
 
     private void startDaemon(Path data, Path cfg) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
-        daemon = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "dev.provisioning.server.Main",
+        daemon = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), "dev.provisioning.server.Main",
                 "--port", "0", "--data-dir", data.toString(), "--config", cfg.toString())
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(tmp.resolve("daemon.log").toFile())).start();
         Path info = data.resolve("daemon.json");
