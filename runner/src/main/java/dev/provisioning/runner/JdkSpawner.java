@@ -8,10 +8,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
-/** {@link Spawner} over {@link ProcessBuilder}, with {@code setsid(1)} in front for a new session. Any JDK 21+. */
+/**
+ * {@link Spawner} over {@link ProcessBuilder}, with {@code setsid(1)} in front for a new group (there is no
+ * {@code setpgid(1)}), so such a child also gets a new session, and with it its own scheduler autogroup. Any JDK 21+.
+ */
 final class JdkSpawner implements Spawner {
     private static final File DEV_NULL = new File("/dev/null");
-    private final Path setsid; // resolved on first use of a new session
+    private final Path setsid;
 
     JdkSpawner(Path setsid) {
         this.setsid = setsid;
@@ -19,9 +22,9 @@ final class JdkSpawner implements Spawner {
 
     @Override
     public Child spawn(List<String> argv, Map<String, String> env, Path dir, Path stdout, Path stderr,
-                       boolean newSession) throws IOException {
+                       boolean newGroup) throws IOException {
         List<String> cmd = argv;
-        if (newSession) {
+        if (newGroup) {
             cmd = new ArrayList<>(argv.size() + 1);
             cmd.add(setsid.toString());
             cmd.addAll(argv);
@@ -45,6 +48,11 @@ final class JdkSpawner implements Spawner {
     @Override
     public Boolean groupExists(long pgid) {
         return null;
+    }
+
+    @Override
+    public boolean newGroupIsNewSession() {
+        return true;
     }
 
     @Override

@@ -148,12 +148,12 @@ final class ProcessGroups {
     }
 
     /**
-     * The pid and start time of a live process that leads its own session (as an attempt's launched process does)
-     * and has {@code dir} as its working directory, if there is one.
+     * The pid and start time of a live process that leads its own process group (as an attempt's launched process
+     * does, with or without its own session) and has {@code dir} as its working directory, if there is one.
      */
-    static Optional<Stat> sessionLeaderWorkingIn(Path dir) {
+    static Optional<Stat> groupLeaderWorkingIn(Path dir) {
         try {
-            return workingIn(dir, st -> st.session() == st.pid());
+            return workingIn(dir, st -> st.pgrp() == st.pid());
         } catch (IOException e) {
             LOG.warn("cannot scan /proc: {}", e.toString());
             return Optional.empty();

@@ -36,7 +36,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs each attempt as an OS process that leads its own session and process group, started by a {@link Spawner}
+ * Runs each attempt as an OS process that leads its own process group, started by a {@link Spawner}
  * ({@code posix_spawn} on a JDK 22+, else ProcessBuilder with {@code setsid}): a nu action as {@code nu} itself
  * (its wrapper records its exit status), a script or command under the constant shell {@link Launcher} (which
  * records theirs). The daemon holds no pipes: {@code stdout.log}, {@code stderr.log}, {@code exit},
@@ -186,7 +186,7 @@ public final class ProcessRunner implements Runner {
      * <ul>
      *   <li>the run dir has an {@code exit} file: the outcome is reported to {@code listener.exited} at once;</li>
      *   <li>the launcher recorded in {@code pid} is alive with the same start time, or (no {@code pid} file: a nu
-     *       attempt) a session leader works in the run dir: the runner follows it as if it had started it (progress,
+     *       attempt) a process-group leader works in the run dir: the runner follows it as if it had started it (progress,
      *       timeout counted from the process's start, cancel) until it exits;</li>
      *   <li>neither: the attempt was lost; {@code exited} reports exit code -1 and an error starting with
      *       {@code "attempt lost"}, so the scheduler retries it under the task's policy.</li>
@@ -267,11 +267,11 @@ public final class ProcessRunner implements Runner {
     /**
      * A run dir with neither {@code pid} nor {@code exit} whose attempt is nevertheless running: a nu attempt (the
      * daemon writes no pid file for those, see {@link #start}), or a launcher the daemon died too early to see write
-     * its own. The attempt's process leads its own session and works in its run dir, which identifies it; its pid
+     * its own. The attempt's process leads its own process group and works in its run dir, which identifies it; its pid
      * file is written now.
      */
     private static Optional<RunDir.PidFile> adopt(RunDir rd) {
-        Optional<ProcessGroups.Stat> leader = ProcessGroups.sessionLeaderWorkingIn(rd.dir());
+        Optional<ProcessGroups.Stat> leader = ProcessGroups.groupLeaderWorkingIn(rd.dir());
         if (leader.isEmpty()) return Optional.empty();
         RunDir.PidFile pf = new RunDir.PidFile(leader.get().pid(), leader.get().startTime());
         writePid(rd, pf);

@@ -11,7 +11,8 @@ import java.util.concurrent.CompletableFuture;
  * <ul>
  *   <li>{@code posix_spawn} through the Java 22 foreign-function API ({@code NativeSpawner}, compiled separately
  *       with {@code --release 22} and loaded only on a JDK 22 or newer): the child is the program itself, made a
- *       session leader by {@code POSIX_SPAWN_SETSID}, with no helper process in between;</li>
+ *       process-group leader by {@code POSIX_SPAWN_SETPGROUP} (or a session leader by {@code POSIX_SPAWN_SETSID}
+ *       when the daemon has a controlling terminal), with no helper process in between;</li>
  *   <li>{@link ProcessBuilder} ({@link JdkSpawner}): the JDK's {@code jspawnhelper}, then {@code setsid(1)} for a
  *       new session, then the program. Two extra {@code exec}s per spawn, about 0.8 ms of CPU each.</li>
  * </ul>
@@ -35,10 +36,12 @@ public interface Spawner {
      * @param env        the child's whole environment
      * @param stdout     appended to; null for {@code /dev/null}
      * @param stderr     appended to; null for the same file as stdout
-     * @param newSession make the child the leader of a new session and process group (its pid is the group id)
+     * @param newGroup   make the child the leader of a new process group (its pid is the group id), which
+     *                   timeouts and cancels signal as a whole; see the implementations for whether it also gets a
+     *                   new session
      * @throws IOException the program could not be started (the message names the OS error)
      */
-    Child spawn(List<String> argv, Map<String, String> env, Path dir, Path stdout, Path stderr, boolean newSession)
+    Child spawn(List<String> argv, Map<String, String> env, Path dir, Path stdout, Path stderr, boolean newGroup)
             throws IOException;
 
     /**
@@ -46,6 +49,12 @@ public interface Spawner {
      * system call ({@code kill(-pgid, 0)}); null when it cannot, and the caller scans {@code /proc}.
      */
     Boolean groupExists(long pgid);
+
+    /**
+     * Whether a child started with {@code newGroup} also leads a new session, and with it (Linux
+     * {@code sched_autogroup}) a scheduling group of its own instead of sharing the daemon's.
+     */
+    boolean newGroupIsNewSession();
 
     /** "posix_spawn" or "ProcessBuilder+setsid", for logs and benchmarks. */
     String name();

@@ -30,7 +30,14 @@ import java.util.concurrent.TimeUnit;
  * <p>One {@code posix_spawn} per child: glibc clones the daemon with {@code CLONE_VM|CLONE_VFORK} (no page-table
  * copy), and the child, before it execs the program:
  * <ol>
- *   <li>becomes a session and process-group leader ({@code POSIX_SPAWN_SETSID}) when asked;</li>
+ *   <li>becomes the leader of a new process group when asked ({@code POSIX_SPAWN_SETPGROUP}). It stays in the
+ *       daemon's session, and so in the daemon's scheduler autogroup: with {@code sched_autogroup} (the Linux
+ *       default), a task that leads its own session is its own autogroup, and with P tasks running the daemon got
+ *       about 1/(P+1) of the CPU, which delayed every next start (docs/decisions.md D23). Only when the daemon has a
+ *       controlling terminal (started in the foreground from a shell) does the child get its own session
+ *       ({@code POSIX_SPAWN_SETSID}) instead: in the terminal's session a task opening {@code /dev/tty} (ssh or
+ *       sudo asking for a password) would be stopped by {@code SIGTTIN} as a background group, where without a
+ *       terminal it fails at once;</li>
  *   <li>gets an empty signal mask and the default action for the usual signals (the daemon's Java threads block
  *       some, and a daemon started under {@code nohup} ignores HUP);</li>
  *   <li>opens {@code /dev/null} as stdin and its log files (append) as stdout and stderr, changes to its working
@@ -45,7 +52,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class NativeSpawner implements Spawner {
     private static final int O_RDONLY = 0, O_WRONLY = 1, O_CREAT = 0100, O_APPEND = 02000;
-    private static final short POSIX_SPAWN_SETSIGDEF = 0x04, POSIX_SPAWN_SETSIGMASK = 0x08, POSIX_SPAWN_SETSID = 0x80;
+    private static final short POSIX_SPAWN_SETPGROUP = 0x02, POSIX_SPAWN_SETSIGDEF = 0x04, POSIX_SPAWN_SETSIGMASK = 0x08,
+            POSIX_SPAWN_SETSID = 0x80;
     private static final int EPERM = 1, ESRCH = 3, EINTR = 4;
     /** HUP INT QUIT PIPE ALRM TERM USR1 USR2 CHLD XFSZ: reset to their default action in the child. */
     private static final int[] DEFAULT_SIGNALS = {1, 2, 3, 13, 14, 15, 10, 12, 17, 25};
@@ -57,6 +65,8 @@ final class NativeSpawner implements Spawner {
     private final StructLayout callState = Linker.Option.captureStateLayout();
     private final VarHandle errno = callState.varHandle(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
     private final ExecutorService reapers;
+    /** How a new group is made: SETSID when this process has a controlling terminal, else SETPGROUP (group 0 = own). */
+    private final short newGroupFlag = hasControllingTerminal() ? POSIX_SPAWN_SETSID : POSIX_SPAWN_SETPGROUP;
 
     /** Called reflectively by {@link Spawners}; throws if a symbol is missing. */
     static Spawner create() {
@@ -102,7 +112,7 @@ final class NativeSpawner implements Spawner {
 
     @Override
     public Child spawn(List<String> argv, Map<String, String> env, Path dir, Path stdout, Path stderr,
-                       boolean newSession) throws IOException {
+                       boolean newGroup) throws IOException {
         if (argv.isEmpty() || !argv.get(0).startsWith("/"))
             throw new IllegalArgumentException("argv[0] must be an absolute path: " + argv);
         int pid;
@@ -127,7 +137,7 @@ final class NativeSpawner implements Spawner {
                 check((int) attrMask.invokeExact(attr, sigs), "setsigmask");
                 for (int s : DEFAULT_SIGNALS) check((int) sigAdd.invokeExact(sigs, s), "sigaddset");
                 check((int) attrDefault.invokeExact(attr, sigs), "setsigdefault");
-                short flags = (short) (POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | (newSession ? POSIX_SPAWN_SETSID : 0));
+                short flags = (short) (POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | (newGroup ? newGroupFlag : 0));
                 check((int) attrFlags.invokeExact(attr, flags), "setflags");
 
                 MemorySegment args = strings(arena, argv);
@@ -193,6 +203,22 @@ final class NativeSpawner implements Spawner {
     @Override
     public String name() {
         return "posix_spawn";
+    }
+
+    @Override
+    public boolean newGroupIsNewSession() { // only with a controlling terminal (see the class comment)
+        return newGroupFlag == POSIX_SPAWN_SETSID;
+    }
+
+    /** Field 7 of {@code /proc/self/stat}, tty_nr, is 0 without a controlling terminal. */
+    private static boolean hasControllingTerminal() {
+        try {
+            String stat = java.nio.file.Files.readString(Path.of("/proc/self/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[4]) != 0; // state ppid pgrp session tty_nr
+        } catch (IOException | RuntimeException e) {
+            return true; // unknown: the safe choice
+        }
     }
 
     private static MemorySegment strings(Arena arena, List<String> values) {

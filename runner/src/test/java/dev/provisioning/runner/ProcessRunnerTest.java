@@ -304,16 +304,17 @@ class ProcessRunnerTest {
     }
 
     @Test
-    void commandActionRunsArgvWithoutAShellInItsOwnSession() throws IOException {
+    void commandActionRunsArgvWithoutAShellInItsOwnGroup() throws IOException {
         Recorder rec = new Recorder();
         RunHandle h = runner.start(spec("cmd", new Action.Command(List.of("sh", "-c",
                 "echo 'PROGRESS: 40 from sh'; echo oops >&2; read -r x || echo \"stdin: eof\"; sleep 30; exit 3")),
                 Duration.ZERO), rec);
         await().atMost(Duration.ofSeconds(10)).until(() -> rec.progress.size() == 1);
-        // the launcher is the leader of its own session and process group
+        // the launcher is the leader of its own process group; of its own session too only where the spawner says so
         String[] st = TestSupport.stat(h.pid());
         assertThat(Long.parseLong(st[2])).as("pgrp").isEqualTo(h.pid());
-        assertThat(Long.parseLong(st[3])).as("session").isEqualTo(h.pid());
+        assertThat(Long.parseLong(st[3])).as("session").isEqualTo(runner.spawner().newGroupIsNewSession() ? h.pid()
+                : Long.parseLong(TestSupport.stat(ProcessHandle.current().pid())[3]));
         assertThat(ProcessHandle.current().pid()).isNotEqualTo(h.pid());
         // the pid file holds the launcher's pid and its start time (field 22 of /proc/<pid>/stat)
         assertThat(Files.readString(runDir("cmd").resolve("pid")).trim()).isEqualTo(h.pid() + " " + st[19]);
@@ -473,7 +474,7 @@ class ProcessRunnerTest {
         Recorder first = new Recorder();
         RunHandle h = runner.start(spec("nu-outlive", action, Duration.ZERO), first);
         // no shell: the launched process is nu itself, leading its own session; no pid file
-        await().atMost(Duration.ofSeconds(10)).until(() -> ProcessGroups.stat(h.pid()).session() == h.pid());
+        await().atMost(Duration.ofSeconds(10)).until(() -> ProcessGroups.stat(h.pid()).pgrp() == h.pid());
         assertThat(rd.resolve("pid")).doesNotExist();
         runner.close();
         assertThat(alive(h.pid())).isTrue();
@@ -505,13 +506,14 @@ class ProcessRunnerTest {
 
     @Test
     void reattachAdoptsALaunchWhosePidFileWasNeverWritten() throws Exception {
-        // the daemon died between spawning an attempt and recording its pid: a session leader works in the run dir
+        // the daemon died between spawning an attempt and recording its pid: a group leader works in the run dir
         Path rd = Files.createDirectories(runDir("orphan"));
-        Process orphan = new ProcessBuilder("setsid", "sh", "-c", "while [ ! -e go ]; do sleep 0.05; done")
-                .directory(rd.toFile()).start();
+        // started as the runner starts attempts: its own process group (and, on the ProcessBuilder path, session)
+        Spawner.Child orphan = spawner().spawn(List.of("/bin/sh", "-c", "while [ ! -e go ]; do sleep 0.05; done"),
+                Map.of("PATH", "/usr/bin:/bin"), rd, null, null, true);
         try {
-            await().atMost(Duration.ofSeconds(10)).until(() -> ProcessGroups.sessionLeaderWorkingIn(rd).isPresent());
-            assertThat(ProcessGroups.sessionLeaderWorkingIn(rd)).get().extracting(ProcessGroups.Stat::pid).isEqualTo(orphan.pid());
+            await().atMost(Duration.ofSeconds(10)).until(() -> ProcessGroups.groupLeaderWorkingIn(rd).isPresent());
+            assertThat(ProcessGroups.groupLeaderWorkingIn(rd)).get().extracting(ProcessGroups.Stat::pid).isEqualTo(orphan.pid());
             Recorder rec = new Recorder();
             RunHandle h = runner.reattach(spec("orphan", new Action.Command(List.of("true")), Duration.ZERO), rec);
             assertThat(h.pid()).isEqualTo(orphan.pid());
@@ -522,7 +524,7 @@ class ProcessRunnerTest {
             AttemptExit exit = rec.await();
             assertThat(exit.error()).doesNotStartWith("attempt lost").contains("ended without recording an exit status");
         } finally {
-            orphan.destroyForcibly();
+            ProcessHandle.of(orphan.pid()).ifPresent(ProcessHandle::destroyForcibly);
         }
     }
 
@@ -531,7 +533,7 @@ class ProcessRunnerTest {
         Recorder first = new Recorder();
         RunHandle h = runner.start(spec("died", nu("wait-for", Json.write(Json.MAPPER.createObjectNode()
                 .put("go", tmp.resolve("never").toString()).put("value", 1))), Duration.ZERO), first);
-        await().atMost(Duration.ofSeconds(10)).until(() -> ProcessGroups.stat(h.pid()).session() == h.pid());
+        await().atMost(Duration.ofSeconds(10)).until(() -> ProcessGroups.stat(h.pid()).pgrp() == h.pid());
         runner.close();
         ProcessHandle.of(h.pid()).orElseThrow().destroyForcibly(); // SIGKILL: no exit file, and no pid file was ever written
         await().atMost(Duration.ofSeconds(10)).until(() -> !alive(h.pid()));
