@@ -7,7 +7,6 @@ import dev.provisioning.core.error.ProvisioningException;
 import dev.provisioning.core.model.Action;
 import dev.provisioning.core.model.Json;
 import dev.provisioning.core.port.Runner;
-import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -97,13 +96,14 @@ public final class ProcessRunner implements Runner {
     /** As {@link #ProcessRunner(RunnerSettings, ActionValidator)}, starting processes with {@code spawner}. */
     public ProcessRunner(RunnerSettings settings, ActionValidator validator, Spawner spawner) {
         this.spawner = Objects.requireNonNull(spawner, "spawner");
-        // inotify itself along with posix_spawn; the JDK's WatchService along with ProcessBuilder
-        this.exitWatcher = spawner instanceof JdkSpawner ? ExitWatcher.create() : ExitWatcher.best();
         this.settings = Objects.requireNonNull(settings, "settings");
         this.validator = Objects.requireNonNull(validator, "validator");
         this.nu = resolveExecutable(settings.nuBinary(), "nushell.binary",
                 "install Nushell or set nushell.binary to its path").toString();
         this.groups = new ProcessGroups(Spawners.systemTool("kill"));
+        // inotify itself along with posix_spawn; the JDK's WatchService along with ProcessBuilder. (Created once the
+        // checks above passed: it owns a thread.)
+        this.exitWatcher = spawner instanceof JdkSpawner ? ExitWatcher.create() : ExitWatcher.best();
         this.nuLibDirs = settings.libDirs().stream().map(p -> p.toAbsolutePath().normalize().toString())
                 .collect(Collectors.joining(":"));
         ThreadFactory tf = r -> {
