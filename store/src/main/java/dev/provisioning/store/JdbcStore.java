@@ -38,6 +38,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -791,19 +792,17 @@ public final class JdbcStore implements Store {
      *       it would have done so before); a Ready task ends nothing, so nothing cascades.</li>
      *   <li>With no Failed task (or {@code on_failure = continue}) and no rollback requested,
      *       {@link WorkflowPolicy#apply} is exactly that promotion: it neither skips nor rolls back.</li>
-     *   <li>{@link WorkflowStates#derive} depends only on the multiset of states, which the per-state counts
-     *       give.</li>
+     *   <li>{@link WorkflowStates#derive} gives Running for any started workflow with a task not terminal, which
+     *       one index seek tells; only when none is left does it need the per-state counts.</li>
      * </ul>
      * {@link Promotion#compute} itself decides the candidates, on their dependencies' current states. Anything
      * else (a Failed task under fail/rollback, or a computed change that is not Pending → Ready, which the
      * argument above rules out) falls back to the full {@link #settle} before anything is written.
      */
     private WorkflowState settleCompleted(Tx tx, String workflowId, WfRow wf, String taskId) throws SQLException {
-        Map<TaskState, Integer> counts = new java.util.EnumMap<>(TaskState.class);
-        for (Object[] r : Sql.query(tx.c, "SELECT state, COUNT(*) FROM tasks WHERE workflow_id = ? GROUP BY state",
-                rs -> new Object[] {TaskState.valueOf(rs.getString(1)), rs.getInt(2)}, workflowId))
-            counts.put((TaskState) r[0], (Integer) r[1]);
-        if (counts.containsKey(TaskState.Failed) && wf.onFailure() != NewWorkflow.OnFailure.CONTINUE)
+        // Index seeks on tasks (workflow_id, state), not a count of the workflow's tasks: a completion must not cost
+        // more in a bigger workflow (that count made a 100,000-task workflow quadratic).
+        if (wf.onFailure() != NewWorkflow.OnFailure.CONTINUE && anyTaskIn(tx, workflowId, EnumSet.of(TaskState.Failed)))
             return settle(tx, workflowId, wf, false);
 
         List<String> candidates = Sql.query(tx.c, "SELECT t.id FROM task_deps d JOIN tasks t ON t.id = d.task_id "
@@ -838,14 +837,30 @@ public final class JdbcStore implements Store {
                     return settle(tx, workflowId, wf, false);
                 }
         }
-        for (Promotion.Change ch : changes) {
-            moveTask(tx, workflowId, ch.taskId(), ch.from(), ch.to());
-            counts.merge(ch.from(), -1, Integer::sum);
-            counts.merge(ch.to(), 1, Integer::sum);
-        }
+        for (Promotion.Change ch : changes) moveTask(tx, workflowId, ch.taskId(), ch.from(), ch.to());
+        // A task has completed, so the workflow has started; while any task is not terminal (a promoted one is Ready)
+        // it is Running. Only its last completion needs every task's state.
+        if (!changes.isEmpty() || anyTaskIn(tx, workflowId, NOT_TERMINAL))
+            return deriveWorkflow(tx, workflowId, wf.state(), List.of(TaskState.Completed, TaskState.Running));
         List<TaskState> all = new ArrayList<>();
-        counts.forEach((s, n) -> all.addAll(java.util.Collections.nCopies(n, s)));
+        for (Object[] r : Sql.query(tx.c, "SELECT state, COUNT(*) FROM tasks WHERE workflow_id = ? GROUP BY state",
+                rs -> new Object[] {TaskState.valueOf(rs.getString(1)), rs.getInt(2)}, workflowId))
+            all.addAll(java.util.Collections.nCopies((Integer) r[1], (TaskState) r[0]));
         return deriveWorkflow(tx, workflowId, wf.state(), all);
+    }
+
+    private static final Set<TaskState> NOT_TERMINAL =
+            java.util.Arrays.stream(TaskState.values()).filter(t -> !t.isTerminal()).collect(
+                    java.util.stream.Collectors.toCollection(() -> EnumSet.noneOf(TaskState.class)));
+
+    /** Whether some task of the workflow is in one of {@code states}: one index seek per state. */
+    private static boolean anyTaskIn(Tx tx, String workflowId, Set<TaskState> states) throws SQLException {
+        Object[] args = new Object[states.size() + 1];
+        args[0] = workflowId;
+        int i = 1;
+        for (TaskState t : states) args[i++] = t;
+        return Sql.one(tx.c, "SELECT 1 FROM tasks WHERE workflow_id = ? AND state IN (" + Sql.placeholders(states.size())
+                + ") LIMIT 1", rs -> Boolean.TRUE, args).isPresent();
     }
 
     /**

@@ -48,6 +48,12 @@ class SettleTimingTest {
         return new Shape("chain " + n, deps);
     }
 
+    static Shape flat(int n) {
+        List<List<Integer>> deps = new ArrayList<>();
+        for (int i = 0; i < n; i++) deps.add(List.of());
+        return new Shape("flat " + n, deps);
+    }
+
     static Shape random(int n, int each, long seed) {
         SplittableRandom rnd = new SplittableRandom(seed);
         List<List<Integer>> deps = new ArrayList<>();
@@ -117,6 +123,16 @@ class SettleTimingTest {
                 }
                 out.append(String.format(Locale.ROOT, "  %-22s full %.3f  incremental %.3f  ratio %.1fx%n",
                         s.name(), full, inc, full / inc));
+            }
+
+            // the incremental pass alone on flat workflows of growing size: its cost per completion should not grow
+            // with the workflow (a per-completion count of all its tasks made it O(n))
+            for (int n : List.of(1000, 8000)) {
+                Shape flat = flat(n);
+                run(store, "w" + wf++, flat, true);
+                double inc = Double.MAX_VALUE;
+                for (int rep = 0; rep < 3; rep++) inc = Math.min(inc, run(store, "w" + wf++, flat, true));
+                out.append(String.format(Locale.ROOT, "  %-22s incremental %.3f%n", flat.name(), inc));
             }
 
             // workflow(id): the whole call against selecting and parsing request_json alone
