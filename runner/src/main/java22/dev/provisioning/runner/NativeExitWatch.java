@@ -120,8 +120,12 @@ final class NativeExitWatch implements ExitWatch {
                     long n = (long) read.invokeExact(state, fd, buf, (long) BUFFER);
                     if (n < 0) {
                         int err = (int) errno.get(state, 0L);
-                        if (err != EINTR) LOG.warn("reading inotify events: errno {}", err);
-                        continue;
+                        if (err == EINTR) continue;
+                        // not expected on a good descriptor; rather than spin, stop watching: watch() then returns
+                        // null and attempt ends are noticed when their process ends
+                        LOG.error("reading inotify events failed (errno {}); exit files are no longer watched", err);
+                        closed = true;
+                        break;
                     }
                     dispatch(buf, n);
                 } catch (Throwable t) {
