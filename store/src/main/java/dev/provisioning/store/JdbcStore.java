@@ -304,6 +304,12 @@ public final class JdbcStore implements Store {
             if (wf.tasks().isEmpty()) deriveWorkflow(tx, wf.id(), WorkflowState.Pending, List.of());
             return null;
         });
+        // Committed: remember the definitions as they were written, so that a task's first read (its claim) parses
+        // no JSON and reads no task_deps. They equal what mapTask and withDeps would read back (a contract test
+        // checks it against a fresh store).
+        for (NewTask t : wf.tasks())
+            definitions.put(t.id(), new Definition(t.action(), t.rollback(), t.retry(), List.copyOf(t.pools()),
+                    t.dependsOn().stream().map(d -> new Dependency(d.taskId(), kindOf(d))).toList()));
     }
 
     private static TaskState initialState(NewTask t) {

@@ -69,6 +69,33 @@ abstract class StoreContractTest {
         if (store != null) store.close();
     }
 
+    @Test
+    void tasksReadByTheStoreThatInsertedThemEqualWhatAFreshStoreReads() {
+        // the inserting store keeps the definitions it wrote; another reads and parses the rows
+        NewTask nu = new NewTask("d.nu", "nu", new Action.Nu("servers/create.nu", "create-server",
+                Json.read("{\"name\":\"web-1\",\"size\":{\"cpu\":2,\"tags\":[\"a\",null,1.5]},\"x\":null}")),
+                List.of(), Priority.high, 30_000, new RetrySpec(5, RetrySpec.Backoff.linear, java.time.Duration.ofMillis(250),
+                java.time.Duration.ofSeconds(7), 0.3), "idem-nu", new Action.Nu("servers/delete.nu", "delete-server",
+                Json.read("{\"name\":\"web-1\"}")), List.of("provider:local", "dc:eu"));
+        NewTask script = new NewTask("d.script", "script", new Action.Script("scripts/setup.nu", List.of("--flag", "a b", "")),
+                List.of(hard("d.nu")), null, 0, RetrySpec.DEFAULT, "idem-script", null, List.of());
+        NewTask command = new NewTask("d.cmd", "cmd", new Action.Command(List.of("sh", "-c", "echo 'x' \"$1\"", "--")),
+                List.of(soft("d.nu"), new Dependency("d.script", null)), Priority.low, 1_000, RETRY_3, "idem-cmd",
+                new Action.Command(List.of("undo")), List.of("provider:local"));
+        store.insertWorkflow(workflow("d", nu, script, command));
+        JdbcStore fresh = openStore(clock);
+        try {
+            for (String id : List.of("d.nu", "d.script", "d.cmd"))
+                assertThat(store.task(id).orElseThrow()).as(id).isEqualTo(fresh.task(id).orElseThrow());
+            Attempt a = claim("d.nu"); // a claim reads the row through the same path
+            assertThat(store.claimTask("d.nu", "node-1", "/runs/x")).isEmpty();
+            assertThat(store.task("d.nu").orElseThrow()).isEqualTo(fresh.task("d.nu").orElseThrow());
+            assertThat(a.attemptNo()).isEqualTo(1);
+        } finally {
+            fresh.close();
+        }
+    }
+
     // ------------------------------------------------------------------------------------------ helpers
 
     static NewTask task(String id, Dependency... deps) {
