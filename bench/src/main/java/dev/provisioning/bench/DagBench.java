@@ -225,11 +225,16 @@ public final class DagBench {
         // warm-up: a 10-task chain, so the first measured run does not pay class loading and the first SQLite pages;
         // with --warmup N, a flat N-task workflow instead, so the JIT has compiled the hot path (a long-lived daemon's state)
         Dag warm = warmupTasks > 0 ? Dag.flat(warmupTasks) : Dag.chain(10);
-        Path markers = Files.createDirectories(dir.resolve("warmup-markers"));
-        String id = d.submit(DagFiles.workflowJson(warm, markers, 0, 0));
-        d.followEvents(id);
-        checkCompleted(d.workflow(id), warm);
-        verifyMarkers(markers, warm, "warm-up");
+        try {
+            Path markers = Files.createDirectories(dir.resolve("warmup-markers"));
+            String id = d.submit(DagFiles.workflowJson(warm, markers, 0, 0));
+            d.followEvents(id);
+            checkCompleted(d.workflow(id), warm);
+            verifyMarkers(markers, warm, "warm-up");
+        } catch (Exception | Error e) {
+            d.close(); // the caller only stops a daemon it got back
+            throw e;
+        }
         System.out.printf(Locale.ROOT, "  daemon started and warmed up (%s) in %.1f s: %s, max_concurrent_tasks=%d%n",
                 warmupTasks > 0 ? "flat " + warmupTasks : "10-task chain", (System.nanoTime() - t0) / 1e9, d.endpoint, c.p());
         return d;
