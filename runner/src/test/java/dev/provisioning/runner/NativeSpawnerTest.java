@@ -5,8 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** The contract for posix_spawn (the system spawner on a JDK 22+). */
@@ -21,6 +25,52 @@ class NativeSpawnerTest extends SpawnerContract {
     void onAJdk22OrNewerTheSystemSpawnerIsPosixSpawnAndTellsGroupsApart() {
         assertThat(spawner().name()).isEqualTo("posix_spawn");
         assertThat(spawner().groupExists(ProcessHandle.current().pid() + 1_000_000)).isFalse();
+    }
+
+    /**
+     * D23: without a controlling terminal a task stays in the daemon's session; with one (a JVM started by
+     * {@code script(1)} on a pseudo-terminal) it gets a session of its own. Each JVM spawns a shell that prints
+     * its pid and session.
+     */
+    @Test
+    void aTaskGetsItsOwnSessionOnlyWhenTheDaemonHasAControllingTerminal() throws Exception {
+        spawner(); // the JDK 22+ assumption
+        assumeThat(Path.of("/usr/bin/script")).as("util-linux script(1)").isExecutable();
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        List<String> jvm = List.of(java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                WhatANewGroupGets.class.getName(), tmp.resolve("out.log").toString());
+
+        assertThat(runAndRead(new ProcessBuilder(jvm))).as("no terminal").isEqualTo("shared");
+
+        StringBuilder cmd = new StringBuilder();
+        for (String a : jvm) cmd.append('\'').append(a.replace("'", "'\\''")).append("' ");
+        assertThat(runAndRead(new ProcessBuilder("/usr/bin/script", "-qec", cmd.toString(), "/dev/null")))
+                .as("on a pseudo-terminal").isEqualTo("own");
+    }
+
+    private String runAndRead(ProcessBuilder pb) throws Exception {
+        Path out = tmp.resolve("out.log");
+        Files.deleteIfExists(out);
+        Process p = pb.redirectInput(ProcessBuilder.Redirect.PIPE).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(tmp.resolve("jvm.log").toFile())).start();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("the JVM ended").isTrue();
+        assertThat(p.exitValue()).as(Files.readString(tmp.resolve("jvm.log"))).isZero();
+        return Files.readString(out, StandardCharsets.UTF_8).trim();
+    }
+
+    /** Spawns a shell in a new group and writes "own" if it leads its own session, "shared" if it is in ours. */
+    public static final class WhatANewGroupGets {
+        public static void main(String[] args) throws Exception {
+            Path dir = Path.of(args[0]).getParent();
+            Path ids = dir.resolve("ids.log");
+            Files.deleteIfExists(ids);
+            int rc = Spawners.system().spawn(List.of("/bin/sh", "-c", "read -r s < /proc/$$/stat; set -- ${s##*) }; echo \"$$ $4\""),
+                    Map.of(), dir, ids, null, true).onExit().get(30, TimeUnit.SECONDS);
+            if (rc != 0) throw new IllegalStateException("sh exited " + rc);
+            String[] f = Files.readString(ids).trim().split(" ");
+            Files.writeString(Path.of(args[0]), f[0].equals(f[1]) ? "own" : "shared");
+            System.exit(0);
+        }
     }
 
     @Test
