@@ -847,7 +847,7 @@ public final class JdbcStore implements Store {
         // A task has completed, so the workflow has started; while any task is not terminal (a promoted one is Ready)
         // it is Running. Only its last completion needs every task's state.
         if (!changes.isEmpty() || anyTaskIn(tx, workflowId, NOT_TERMINAL))
-            return deriveWorkflow(tx, workflowId, wf.state(), List.of(TaskState.Completed, TaskState.Running));
+            return moveWorkflowTo(tx, workflowId, wf.state(), WorkflowState.Running);
         List<TaskState> all = new ArrayList<>();
         for (Object[] r : Sql.query(tx.c, "SELECT state, COUNT(*) FROM tasks WHERE workflow_id = ? GROUP BY state",
                 rs -> new Object[] {TaskState.valueOf(rs.getString(1)), rs.getInt(2)}, workflowId))
@@ -891,7 +891,12 @@ public final class JdbcStore implements Store {
      */
     private WorkflowState deriveWorkflow(Tx tx, String workflowId, WorkflowState current,
                                          java.util.Collection<TaskState> states) throws SQLException {
-        WorkflowState derived = WorkflowStates.derive(states);
+        return moveWorkflowTo(tx, workflowId, current, WorkflowStates.derive(states));
+    }
+
+    /** Moves the workflow from {@code current} to a {@code derived} state, as {@link #deriveWorkflow} describes. */
+    private WorkflowState moveWorkflowTo(Tx tx, String workflowId, WorkflowState current, WorkflowState derived)
+            throws SQLException {
         if (derived == current || derived == WorkflowState.Pending) return current;
         if (!current.canMoveTo(derived)) {
             log.warn("workflow {}: derived state {} is not a move from {}; left {}", workflowId, derived, current, current);
