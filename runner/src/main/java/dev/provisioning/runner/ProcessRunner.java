@@ -20,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -176,7 +175,7 @@ public final class ProcessRunner implements Runner {
         if (exitWatcher != null) a.watchKey = exitWatcher.watch(rd.dir(), () -> submit(a::exitFileSeen));
         LOG.debug("started {} attempt {} of task {} as process group {} in {}", action.kind(), spec.attemptNo(),
                 spec.taskId(), p.pid(), rd.dir());
-        a.monitor(p.onExit(), Instant.now());
+        a.monitor(Instant.now());
         if (a.watchKey != null && Files.exists(rd.file(RunDir.EXIT))) submit(a::exitFileSeen);
         return a;
     }
@@ -214,7 +213,7 @@ public final class ProcessRunner implements Runner {
                 }
             });
             LOG.info("reattached attempt {} of task {} (process group {})", spec.attemptNo(), spec.taskId(), pgid);
-            a.monitor(null, started);
+            a.monitor(started);
             return a;
         }
         // Ended (exit file), or lost. The exit file is read again when reporting: it may have just appeared.
@@ -429,7 +428,6 @@ public final class ProcessRunner implements Runner {
         final RunDir rd;
         final long pgid;
         final Spawner.Child process; // our child; null when reattached or not followed
-        volatile Integer exitStatus; // our child's, once reaped
         final long startTime;   // reattached: the launcher's start time from the pid file; else -1
         final boolean shell;    // started under the shell launcher (which records the exit status), not nu itself
         final LineTail out;
@@ -459,17 +457,16 @@ public final class ProcessRunner implements Runner {
             this.out = new LineTail(rd.file(RunDir.STDOUT));
         }
 
-        /** Follows the attempt: {@code ended} completes when our child ends; null for a reattached launcher. */
-        void monitor(CompletableFuture<?> launcherExit, Instant started) {
+        /** Follows the attempt; {@link #launcherEnded} runs when our child has been reaped (not for a reattached one). */
+        void monitor(Instant started) {
             running.add(this);
             Duration t = spec.timeout();
             if (t != null && t.isPositive()) {
                 long left = t.minus(Duration.between(started, Instant.now())).toMillis();
                 timeoutFuture = schedule(() -> terminate(Stop.TIMEOUT), left);
             }
-            if (launcherExit != null)
-                launcherExit.whenComplete((v, e) -> {
-                    exitStatus = v instanceof Integer code ? code : -1;
+            if (process != null)
+                process.onExit().whenComplete((v, e) -> {
                     if (!submit(this::launcherEnded)) LOG.debug("runner closed; not reporting {}", rd.dir());
                 });
         }
@@ -486,7 +483,7 @@ public final class ProcessRunner implements Runner {
         /** Whether the launcher (the group leader) is still alive. Our child stays unreaped until Java reaps it. */
         boolean launcherAlive() {
             if (ended) return false;
-            if (process != null) return exitStatus == null;
+            if (process != null) return !process.onExit().isDone();
             return ProcessGroups.isAlive(pgid, startTime);
         }
 
@@ -623,8 +620,7 @@ public final class ProcessRunner implements Runner {
             if (recorded.isPresent()) {
                 code = recorded.getAsInt();
             } else if (process != null) {
-                Integer status = exitStatus;
-                code = status == null ? -1 : status;
+                code = process.onExit().exceptionally(e -> -1).getNow(-1); // reaped by now (launcherEnded came first)
                 if (shell) error = "the launcher was killed" + (code > 128 ? " by signal " + (code - 128) : "")
                         + " before it recorded the task's exit status (exit " + code + ")";
                 else if (code > 128) error = "nu was killed by signal " + (code - 128);
