@@ -189,9 +189,10 @@ final class ProcessGroups {
 
     /**
      * What the runner reads of {@code /proc/<pid>/stat}: field 1 (pid), field 3 (state), field 5 (process group),
-     * field 6 (session) and field 22 (start time in clock ticks since boot).
+     * field 6 (session), field 7 (the controlling terminal's device number, 0 for none) and field 22 (start time in
+     * clock ticks since boot).
      */
-    record Stat(long pid, char state, long pgrp, long session, long startTime) {
+    record Stat(long pid, char state, long pgrp, long session, long tty, long startTime) {
         /** Zombies (Z) and dead tasks (X) can neither run nor be signalled usefully. */
         boolean alive() {
             return state != 'Z' && state != 'X';
@@ -230,16 +231,18 @@ final class ProcessGroups {
         long pid = parseLong(b, 0, sp);
         int pos = i + 2; // field 3
         char state = (char) b[pos];
-        long pgrp = -1, session = -1, start = -1;
+        long pgrp = -1, session = -1, tty = -1, start = -1;
         for (int field = 3; pos < n && field <= 22; field++) {
             int end = pos;
             while (end < n && b[end] != ' ' && b[end] != '\n') end++;
             if (field == 5) pgrp = parseLong(b, pos, end);
             else if (field == 6) session = parseLong(b, pos, end);
+            else if (field == 7) tty = parseLong(b, pos, end);
             else if (field == 22) start = parseLong(b, pos, end);
             pos = end + 1;
         }
-        return pid < 0 || pgrp < 0 || session < 0 || start < 0 ? null : new Stat(pid, state, pgrp, session, start);
+        return pid < 0 || pgrp < 0 || session < 0 || tty < 0 || start < 0 ? null
+                : new Stat(pid, state, pgrp, session, tty, start);
     }
 
     private static long parseLong(byte[] b, int from, int to) {

@@ -7,13 +7,8 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
-import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
@@ -38,8 +33,6 @@ final class NativeExitWatch implements ExitWatch {
     private static final int BUFFER = 64 * 1024, POLL_MILLIS = 500;
 
     private final MethodHandle addWatch, rmWatch, read, poll, close;
-    private final StructLayout callState = Linker.Option.captureStateLayout();
-    private final VarHandle errno = callState.varHandle(MemoryLayout.PathElement.groupElement("errno"));
     private final int fd;
     private final Map<Integer, Runnable> callbacks = new ConcurrentHashMap<>();
     private volatile boolean closed, warned;
@@ -50,40 +43,33 @@ final class NativeExitWatch implements ExitWatch {
     }
 
     private NativeExitWatch() throws Throwable {
-        Linker linker = Linker.nativeLinker();
-        SymbolLookup libc = linker.defaultLookup();
-        Linker.Option errnoOpt = Linker.Option.captureCallState("errno");
-        MethodHandle init = linker.downcallHandle(find(libc, "inotify_init1"), FunctionDescriptor.of(JAVA_INT, JAVA_INT), errnoOpt);
-        addWatch = linker.downcallHandle(find(libc, "inotify_add_watch"), FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), errnoOpt);
-        rmWatch = linker.downcallHandle(find(libc, "inotify_rm_watch"), FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-        read = linker.downcallHandle(find(libc, "read"), FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), errnoOpt);
-        poll = linker.downcallHandle(find(libc, "poll"), FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
-        close = linker.downcallHandle(find(libc, "close"), FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+        MethodHandle init = Libc.withErrno("inotify_init1", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+        addWatch = Libc.withErrno("inotify_add_watch", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+        rmWatch = Libc.function("inotify_rm_watch", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+        read = Libc.withErrno("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+        poll = Libc.function("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+        close = Libc.function("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment state = a.allocate(callState);
+            MemorySegment state = a.allocate(Libc.CALL_STATE);
             fd = (int) init.invokeExact(state, IN_CLOEXEC);
-            if (fd < 0) throw new IllegalStateException("inotify_init1: errno " + (int) errno.get(state, 0L));
+            if (fd < 0) throw new IllegalStateException("inotify_init1: errno " + Libc.errno(state));
         }
         Thread t = new Thread(this::loop, "provisioning-exit-watch");
         t.setDaemon(true);
         t.start();
     }
 
-    private static MemorySegment find(SymbolLookup libc, String name) {
-        return libc.find(name).orElseThrow(() -> new UnsupportedOperationException("the C library has no " + name));
-    }
-
     @Override
     public Object watch(Path dir, Runnable onExitFile) {
         if (closed) return null;
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment state = a.allocate(callState);
+            MemorySegment state = a.allocate(Libc.CALL_STATE);
             int wd = (int) addWatch.invokeExact(state, fd, a.allocateFrom(dir.toString()), IN_CREATE | IN_MOVED_TO | IN_ONLYDIR);
             if (wd < 0) {
                 if (!warned) {
                     warned = true;
                     LOG.warn("cannot watch {} (inotify_add_watch: errno {}); attempt ends are noticed when their "
-                            + "process ends", dir, (int) errno.get(state, 0L));
+                            + "process ends", dir, Libc.errno(state));
                 }
                 return null;
             }
@@ -110,7 +96,7 @@ final class NativeExitWatch implements ExitWatch {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment buf = a.allocate(BUFFER, 8);
             MemorySegment pfd = a.allocate(8, 4);
-            MemorySegment state = a.allocate(callState);
+            MemorySegment state = a.allocate(Libc.CALL_STATE);
             while (!closed) {
                 try {
                     pfd.set(JAVA_INT, 0, fd);
@@ -119,7 +105,7 @@ final class NativeExitWatch implements ExitWatch {
                     if ((int) poll.invokeExact(pfd, 1L, POLL_MILLIS) <= 0) continue; // timeout (look at 'closed'), EINTR
                     long n = (long) read.invokeExact(state, fd, buf, (long) BUFFER);
                     if (n < 0) {
-                        int err = (int) errno.get(state, 0L);
+                        int err = Libc.errno(state);
                         if (err == EINTR) continue;
                         // not expected on a good descriptor; rather than spin, stop watching: watch() then returns
                         // null and attempt ends are noticed when their process ends

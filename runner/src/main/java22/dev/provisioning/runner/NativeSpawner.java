@@ -7,12 +7,8 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
-import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -62,8 +58,6 @@ final class NativeSpawner implements Spawner {
 
     private final MethodHandle spawn, faInit, faDestroy, faOpen, faDup2, faChdir, faCloseFrom, attrInit, attrDestroy,
             attrFlags, attrMask, attrDefault, sigEmpty, sigAdd, kill, waitpid, strerror;
-    private final StructLayout callState = Linker.Option.captureStateLayout();
-    private final VarHandle errno = callState.varHandle(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
     private final ExecutorService reapers;
     /** How a new group is made: SETSID when this process has a controlling terminal, else SETPGROUP (group 0 = own). */
     private final short newGroupFlag = hasControllingTerminal() ? POSIX_SPAWN_SETSID : POSIX_SPAWN_SETPGROUP;
@@ -74,40 +68,29 @@ final class NativeSpawner implements Spawner {
     }
 
     private NativeSpawner() {
-        Linker linker = Linker.nativeLinker();
-        SymbolLookup libc = linker.defaultLookup();
-        Linker.Option errnoOpt = Linker.Option.captureCallState("errno");
-        spawn = handle(linker, libc, "posix_spawn", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
-        faInit = handle(linker, libc, "posix_spawn_file_actions_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        faDestroy = handle(linker, libc, "posix_spawn_file_actions_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        faOpen = handle(linker, libc, "posix_spawn_file_actions_addopen",
+        spawn = Libc.function("posix_spawn", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
+        faInit = Libc.function("posix_spawn_file_actions_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        faDestroy = Libc.function("posix_spawn_file_actions_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        faOpen = Libc.function("posix_spawn_file_actions_addopen",
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
-        faDup2 = handle(linker, libc, "posix_spawn_file_actions_adddup2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
-        faChdir = handle(linker, libc, "posix_spawn_file_actions_addchdir_np", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-        faCloseFrom = handle(linker, libc, "posix_spawn_file_actions_addclosefrom_np", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-        attrInit = handle(linker, libc, "posix_spawnattr_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        attrDestroy = handle(linker, libc, "posix_spawnattr_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        attrFlags = handle(linker, libc, "posix_spawnattr_setflags", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_SHORT));
-        attrMask = handle(linker, libc, "posix_spawnattr_setsigmask", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-        attrDefault = handle(linker, libc, "posix_spawnattr_setsigdefault", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-        sigEmpty = handle(linker, libc, "sigemptyset", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        sigAdd = handle(linker, libc, "sigaddset", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-        kill = linker.downcallHandle(find(libc, "kill"), FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), errnoOpt);
-        waitpid = linker.downcallHandle(find(libc, "waitpid"), FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), errnoOpt);
-        strerror = handle(linker, libc, "strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+        faDup2 = Libc.function("posix_spawn_file_actions_adddup2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+        faChdir = Libc.function("posix_spawn_file_actions_addchdir_np", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        faCloseFrom = Libc.function("posix_spawn_file_actions_addclosefrom_np", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+        attrInit = Libc.function("posix_spawnattr_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        attrDestroy = Libc.function("posix_spawnattr_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        attrFlags = Libc.function("posix_spawnattr_setflags", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_SHORT));
+        attrMask = Libc.function("posix_spawnattr_setsigmask", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        attrDefault = Libc.function("posix_spawnattr_setsigdefault", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        sigEmpty = Libc.function("sigemptyset", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        sigAdd = Libc.function("sigaddset", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+        kill = Libc.withErrno("kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+        waitpid = Libc.withErrno("waitpid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+        strerror = Libc.function("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
         reapers = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
             Thread t = new Thread(null, r, "provisioning-reaper", 128 * 1024);
             t.setDaemon(true);
             return t;
         });
-    }
-
-    private static MethodHandle handle(Linker linker, SymbolLookup libc, String name, FunctionDescriptor fd) {
-        return linker.downcallHandle(find(libc, name), fd);
-    }
-
-    private static MemorySegment find(SymbolLookup libc, String name) {
-        return libc.find(name).orElseThrow(() -> new UnsupportedOperationException("the C library has no " + name));
     }
 
     @Override
@@ -168,11 +151,11 @@ final class NativeSpawner implements Spawner {
     private void reap(int pid, CompletableFuture<Integer> exit) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment status = arena.allocate(JAVA_INT);
-            MemorySegment state = arena.allocate(callState);
+            MemorySegment state = arena.allocate(Libc.CALL_STATE);
             while (true) {
                 int r = (int) waitpid.invokeExact(state, pid, status, 0);
                 if (r == pid) break;
-                int err = (int) errno.get(state, 0L);
+                int err = Libc.errno(state);
                 if (r == -1 && err == EINTR) continue;
                 throw new IllegalStateException("waitpid(" + pid + "): error=" + err + ", " + describe(err));
             }
@@ -188,10 +171,10 @@ final class NativeSpawner implements Spawner {
     public Boolean groupExists(long pgid) {
         if (pgid <= 1 || pgid > Integer.MAX_VALUE) throw new IllegalArgumentException("process group " + pgid);
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(callState);
+            MemorySegment state = arena.allocate(Libc.CALL_STATE);
             int r = (int) kill.invokeExact(state, (int) -pgid, 0);
             if (r == 0) return Boolean.TRUE;
-            int err = (int) errno.get(state, 0L);
+            int err = Libc.errno(state);
             return err == ESRCH ? Boolean.FALSE : err == EPERM ? Boolean.TRUE : null;
         } catch (RuntimeException | Error e) {
             throw e;
@@ -210,15 +193,10 @@ final class NativeSpawner implements Spawner {
         return newGroupFlag == POSIX_SPAWN_SETSID;
     }
 
-    /** Field 7 of {@code /proc/self/stat}, tty_nr, is 0 without a controlling terminal. */
+    /** This process's {@code tty_nr} is 0 without a controlling terminal; unknown counts as having one (the safe choice). */
     private static boolean hasControllingTerminal() {
-        try {
-            String stat = java.nio.file.Files.readString(Path.of("/proc/self/stat"));
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return Long.parseLong(f[4]) != 0; // state ppid pgrp session tty_nr
-        } catch (IOException | RuntimeException e) {
-            return true; // unknown: the safe choice
-        }
+        ProcessGroups.Stat self = ProcessGroups.stat(ProcessHandle.current().pid());
+        return self == null || self.tty() != 0;
     }
 
     private static MemorySegment strings(Arena arena, List<String> values) {

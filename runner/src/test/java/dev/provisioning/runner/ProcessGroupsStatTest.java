@@ -73,10 +73,10 @@ class ProcessGroupsStatTest {
 
     @Test
     void commandNamesWithSpacesAndParenthesesDoNotShiftTheFields() {
-        String line = "4242 (a) (b ) c) Z 1 777 777 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 123456 0 0\n";
+        String line = "4242 (a) (b ) c) Z 1 777 777 34816 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 123456 0 0\n";
         byte[] b = line.getBytes(StandardCharsets.ISO_8859_1);
         ProcessGroups.Stat st = ProcessGroups.parseStat(b, b.length);
-        assertThat(st).isEqualTo(new ProcessGroups.Stat(4242, 'Z', 777, 777, 123456));
+        assertThat(st).isEqualTo(new ProcessGroups.Stat(4242, 'Z', 777, 777, 34816, 123456));
         assertThat(st.alive()).isFalse();
         assertThat(ProcessGroups.parseStat(b, 10)).isNull();
         byte[] junk = "12 (x) R 1 notanumber".getBytes(StandardCharsets.ISO_8859_1);

@@ -66,19 +66,14 @@ abstract class SpawnerContract {
      * scheduler autogroup (posix_spawn, unless the JVM has a controlling terminal; surefire's forked JVM has none).
      */
     long expectedSession(long pid) throws IOException {
-        return spawner().newGroupIsNewSession() ? pid : ourSession();
-    }
-
-    /** The session of this JVM. */
-    static long ourSession() throws IOException {
-        return Long.parseLong(Files.readString(Path.of("/proc/self/stat")).split("\\) ")[1].split(" ")[3]);
+        return spawner().newGroupIsNewSession() ? pid : TestSupport.ourSession();
     }
 
     @Test
     void withoutANewSessionTheChildStaysInTheDaemonsGroup() throws Exception {
         Path out = tmp.resolve("out.log");
         assertThat(run("read -r s < /proc/$$/stat; set -- ${s##*) }; echo $3", Map.of(), out, null, false)).isZero();
-        long ourGroup = Long.parseLong(Files.readString(Path.of("/proc/self/stat")).split("\\) ")[1].split(" ")[2]);
+        long ourGroup = Long.parseLong(TestSupport.stat(ProcessHandle.current().pid())[2]);
         assertThat(Long.parseLong(Files.readString(out).trim())).isEqualTo(ourGroup);
     }
 

@@ -92,6 +92,11 @@ final class TestSupport {
         return stat.substring(stat.lastIndexOf(')') + 2).split(" ");
     }
 
+    /** The session of this JVM (field 6 of its stat). */
+    static long ourSession() throws IOException {
+        return Long.parseLong(stat(ProcessHandle.current().pid())[3]);
+    }
+
     static long readPid(Path file) throws IOException {
         return Long.parseLong(Files.readString(file).trim());
     }
