@@ -110,9 +110,11 @@ class WorkflowFeaturesTest {
 
     @Test
     void onFailureFailStopsNewWorkButContinueRunsIndependentBranches() {
-        // 'bad' fails only once 'slow-branch' has surely started (both are roots of the same round; a bare 'false'
-        // can fail before the round claims the second one, and then slow-branch is rightly never started)
-        String body = "[[task]]\nid = \"bad\"\ncommand = [\"sh\", \"-c\", \"sleep 0.5; exit 1\"]\n\n"
+        // 'bad' fails only once 'slow-branch' has started: its attempt dir appears next to bad's own in the workflow's
+        // runs dir (both are roots of the same round; a bare 'false' can fail before the round claims the second one,
+        // and then slow-branch is rightly never started). Nothing else of this workflow runs before either ends.
+        String body = "[[task]]\nid = \"bad\"\ncommand = [\"sh\", \"-c\", "
+                + "\"until [ $(ls .. | wc -l) -ge 2 ]; do sleep 0.05; done; exit 1\"]\n\n"
                 + "[[task]]\nid = \"after-bad\"\ncommand = [\"true\"]\ndepends_on = [\"bad\"]\n\n"
                 + "[[task]]\nid = \"slow-branch\"\nmodule = \"test/tasks.nu\"\nfunction = \"slow\"\nargs = { seconds = 2 }\n\n"
                 + "[[task]]\nid = \"after-slow\"\ncommand = [\"true\"]\ndepends_on = [\"slow-branch\"]\n";
