@@ -81,6 +81,15 @@ final class ProcessGroups {
         return new PidSample(wraps, l);
     }
 
+    /**
+     * The wraps counted so far, without a sample: what the runner records at a spawn. A wrap shortly before the spawn
+     * is counted only by the next sample (within one tick); a later scan then takes it for a wrap after the spawn and
+     * reads every process ({@link #liveMembers(long, long)}): slower, never wrong.
+     */
+    static synchronized long wrapsSeen() {
+        return wraps;
+    }
+
     /** {@link #liveMembers(long, long)} of a group whose pid history is unknown: every process is read. */
     static List<Long> liveMembers(long pgid) {
         return liveMembers(pgid, -1);

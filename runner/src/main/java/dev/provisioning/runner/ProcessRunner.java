@@ -169,7 +169,7 @@ public final class ProcessRunner implements Runner {
                     : nu) + " with " + spawner.name() + ": " + e.getMessage(), where, List.of(), e);
         }
         Attempt a = new Attempt(spec, listener, rd, p.pid(), p, -1, shell);
-        a.wrapsAtSpawn = ProcessGroups.samplePids().wraps();
+        a.wrapsAtSpawn = ProcessGroups.wrapsSeen();
         // Watched after the spawn, so the creation of the log files wakes nobody; an exit file written before the
         // watch began is found by the look after monitor(). The key is set before monitor() hands the attempt over.
         if (exitWatcher != null) a.watchKey = exitWatcher.watch(rd.dir(), () -> submit(a::exitFileSeen));

@@ -123,6 +123,13 @@ public final class JdbcStore implements Store {
     private final RequestCache requests = new RequestCache(REQUEST_CACHE_CHARS);
     /** Parsed task definitions by task id: the parts of a task row that never change after insert. */
     private final Definitions definitions = new Definitions(DEFINITION_CACHE_TASKS);
+    /** How many of the newest events {@link #recent} holds. */
+    static final int RECENT_EVENTS = 16_384;
+    /**
+     * The newest events this store committed, for {@link #events} (a live stream's query), where this store is the
+     * database's only writer and event ids have no gaps: SQLite. Null for PostgreSQL (other daemons write too).
+     */
+    private final RecentEvents recent;
 
     private JdbcStore(DataSource dataSource, AutoCloseable owned, Dialect dialect, Clock clock) {
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
@@ -130,6 +137,7 @@ public final class JdbcStore implements Store {
         this.dialect = Objects.requireNonNull(dialect, "dialect");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.writeLock = dialect.serializeWrites() ? new ReentrantLock(true) : null;
+        this.recent = dialect.serializeWrites() ? new RecentEvents(RECENT_EVENTS) : null;
     }
 
     // ------------------------------------------------------------------------------------------------ factories
@@ -1129,6 +1137,10 @@ public final class JdbcStore implements Store {
 
     @Override
     public List<Event> events(String workflowId, long afterId, int limit) {
+        if (recent != null) {
+            List<Event> held = recent.after(workflowId, afterId, limit);
+            if (held != null) return held;
+        }
         return read(c -> Sql.query(c, "SELECT " + EVENT_COLS + " FROM events WHERE workflow_id = ? AND id > ? "
                 + "ORDER BY id LIMIT ?", JdbcStore::mapEvent, workflowId, afterId, limit));
     }
@@ -1273,28 +1285,60 @@ public final class JdbcStore implements Store {
     }
 
     private <T> T inTransaction(Connection c, TxBody<T> body) throws SQLException {
-        c.setAutoCommit(false);
+        // SQLite: BEGIN IMMEDIATE and COMMIT as statements. Through the JDBC API, sqlite-jdbc's commit() opens the next
+        // transaction at once (BEGIN IMMEDIATE, taking the write lock) and setAutoCommit(true) then commits that empty
+        // one: two statements and two lock round trips more per transaction.
+        boolean explicit = dialect.serializeWrites();
+        if (explicit) control(c, "BEGIN IMMEDIATE");
+        else c.setAutoCommit(false);
         boolean done = false;
+        Tx tx = null;
         try {
-            Tx tx = new Tx(c, clock.instant(), dialect);
+            tx = new Tx(c, clock.instant(), dialect);
             T result = body.run(tx);
             tx.flushEvents();
-            c.commit();
+            if (explicit) control(c, "COMMIT");
+            else c.commit();
             done = true;
+            if (recent != null && !tx.flushed.isEmpty()) recent.append(tx.flushed);
             return result;
         } finally {
             if (!done) {
+                // events were inserted and the commit failed, or seemed to: it may have reached the disk unseen
+                if (recent != null && tx != null && !tx.flushed.isEmpty()) recent.clear();
+                rollback(c, explicit);
+            }
+            if (!explicit)
                 try {
-                    c.rollback();
+                    c.setAutoCommit(true);
                 } catch (SQLException e) {
-                    log.warn("rollback failed: {}", e.toString());
+                    log.debug("resetting auto-commit: {}", e.toString());
                 }
-            }
-            try {
-                c.setAutoCommit(true);
-            } catch (SQLException e) {
-                log.debug("resetting auto-commit: {}", e.toString());
-            }
+        }
+    }
+
+    private static void control(Connection c, String sql) throws SQLException {
+        try (StatementCache.Lease l = StatementCache.lease(c, sql)) {
+            l.statement().execute();
+        }
+    }
+
+    /**
+     * Rolls back a failed transaction. An explicit ROLLBACK that fails (normally: SQLite already rolled back, as after
+     * a full disk) takes the connection out of the pool, so no open transaction can reach its next user.
+     */
+    private static void rollback(Connection c, boolean explicit) {
+        try {
+            if (explicit) control(c, "ROLLBACK");
+            else c.rollback();
+        } catch (SQLException e) {
+            log.warn("rollback failed: {}", e.toString());
+            if (explicit)
+                try {
+                    c.abort(Runnable::run);
+                } catch (SQLException | RuntimeException ae) {
+                    log.warn("cannot discard the connection: {}", ae.toString());
+                }
         }
     }
 
@@ -1310,6 +1354,8 @@ public final class JdbcStore implements Store {
         final Instant now;
         final Dialect dialect;
         private final List<Object[]> events = new ArrayList<>();
+        /** Every event this transaction inserted, with its id, in order. */
+        final List<RecentEvents.Row> flushed = new ArrayList<>();
 
         Tx(Connection c, Instant now, Dialect dialect) {
             this.c = c;
@@ -1335,10 +1381,14 @@ public final class JdbcStore implements Store {
                 PreparedStatement ps = l.statement();
                 for (Object[] e : events) {
                     Sql.bind(ps, e);
+                    long id;
                     try (ResultSet rs = ps.executeQuery()) {
                         if (!rs.next()) throw new SQLException("INSERT INTO events returned no id");
-                        ids.add(rs.getLong(1));
+                        id = rs.getLong(1);
                     }
+                    ids.add(id);
+                    flushed.add(new RecentEvents.Row(id, (String) e[0], (String) e[1], (String) e[2], (String) e[3],
+                            (String) e[4], (String) e[5], ((Instant) e[6]).toEpochMilli()));
                 }
             }
             events.clear();

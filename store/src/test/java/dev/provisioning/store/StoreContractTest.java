@@ -96,6 +96,35 @@ abstract class StoreContractTest {
         }
     }
 
+    @Test
+    void eventsReadByTheStoreThatWroteThemEqualWhatAFreshStoreReads() {
+        // the writing store answers from the events it committed (where it is the only writer); another reads the table
+        store.insertWorkflow(workflow("e1", task("e1.a"), task("e1.b", hard("e1.a"))));
+        store.insertWorkflow(workflow("e2", task("e2.a"), task("e2.b")));
+        Attempt a = claim("e1.a");
+        Attempt other = claim("e2.a");
+        assertThat(store.recordProgress("e1.a", a.attemptNo(), 40, "half way")).isTrue();
+        assertThat(store.saveCheckpoint("e1.a", a.attemptNo(), Json.read("{\"step\":2,\"f\":1.5,\"n\":null,\"l\":[1,\"x\"]}"))).isTrue();
+        clock.advance(Duration.ofNanos(1_234_567_891)); // event times are kept to the millisecond
+        assertThat(store.completeAttempt(new AttemptOutcome("e1.a", a.attemptNo(), TaskState.Completed, 0,
+                Json.read("{\"ip\":\"10.0.0.1\"}"), null, null, null))).isTrue();
+        assertThat(store.cancelWorkflow("e2")).containsExactly(other.taskId());
+        JdbcStore fresh = openStore(clock);
+        try {
+            for (String wf : List.of("e1", "e2", "none")) {
+                List<Long> cursors = new ArrayList<>(List.of(0L, Long.MAX_VALUE));
+                fresh.events(wf, 0, 10_000).forEach(e -> cursors.add(e.id()));
+                for (long after : cursors)
+                    for (int limit : List.of(1, 2, 10_000))
+                        assertThat(store.events(wf, after, limit)).as("%s after %d, limit %d", wf, after, limit)
+                                .isEqualTo(fresh.events(wf, after, limit));
+            }
+            assertThat(events("e1")).extracting(Event::type).contains("task.progress", "task.checkpoint", "workflow.state");
+        } finally {
+            fresh.close();
+        }
+    }
+
     // ------------------------------------------------------------------------------------------ helpers
 
     static NewTask task(String id, Dependency... deps) {

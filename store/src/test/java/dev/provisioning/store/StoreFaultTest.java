@@ -176,6 +176,20 @@ abstract class StoreFaultTest {
         assertLegal("w");
     }
 
+    /** A follower whose cursor is older than a commit that threw after reaching the disk still reads that commit's events. */
+    @Test
+    void theEventsOfAnAmbiguousCommitReachAFollowerInOrder() {
+        jdbc.insertWorkflow(workflow("w", task("a"), task("b")));
+        long cursor = jdbc.events("w", 0, 1000).getLast().id();
+        faults.inject(Kind.AMBIGUOUS, FaultInjectingDataSource.CLAIM, 1);
+        assertThatThrownBy(() -> jdbc.claim("a", "n", "/r")).hasMessageContaining("outcome unknown");
+        assertThat(jdbc.events("w", cursor, 1000)).extracting(e -> e.taskId() + ":" + e.to()).containsExactly("a:Running", "null:Running");
+        assertThat(jdbc.claim("b", "n", "/r")).isPresent(); // the next commit follows a gap the writer did not see
+        List<Event> after = jdbc.events("w", cursor, 1000);
+        assertThat(after).extracting(e -> e.taskId() + ":" + e.to()).containsExactly("a:Running", "null:Running", "b:Running");
+        for (int i = 1; i < after.size(); i++) assertThat(after.get(i).id()).isGreaterThan(after.get(i - 1).id());
+    }
+
     @Test
     void anOutageLongerThanThePolicyFailsCleanlyAndChangesNothing() {
         store.insertWorkflow(workflow("w", task("a")));

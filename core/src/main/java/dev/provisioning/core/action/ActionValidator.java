@@ -50,8 +50,11 @@ public final class ActionValidator {
     public Path validate(Action action, String where) {
         switch (action) {
             case Action.Nu nu -> {
+                Path seen = validatedBefore(nu);
+                if (seen != null) return seen;
                 Path module = resolve(nu.module(), where + ".module");
                 checkFunction(nu.function(), module, where + ".function");
+                remember(nu, module);
                 return module;
             }
             case Action.Script s -> {
@@ -124,7 +127,50 @@ public final class ActionValidator {
     }
 
     /** A version of a module file: its modification time, size and file key (device and inode). */
-    private record Version(long modifiedNanos, long size, Object fileKey) {}
+    private record Version(long modifiedNanos, long size, Object fileKey) {
+        /** The version of a regular file, following symlinks; null if there is none (or it cannot be read). */
+        static Version of(Path p) {
+            try {
+                var attrs = Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class);
+                if (!attrs.isRegularFile()) return null;
+                return new Version(attrs.lastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS), attrs.size(), attrs.fileKey());
+            } catch (IOException e) {
+                return null;
+            }
+        }
+    }
+
+    /** A nu action that passed: the module file it found first in the lib dirs, that file's version, and its real path. */
+    private record Passed(Path candidate, Version version, Path real) {}
+
+    /**
+     * Nu actions that passed, by module and function, so that an attempt's start costs one {@code stat} per lib dir
+     * up to the module's: the full check runs again when the first file found is another one or changed. Bounded.
+     */
+    private final java.util.Map<String, Passed> passed = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private Path validatedBefore(Action.Nu nu) {
+        Passed p = passed.get(nu.module() + "\0" + nu.function());
+        if (p == null) return null;
+        for (Path lib : libDirs) {
+            Path candidate = lib.resolve(nu.module()).normalize();
+            Version v = Version.of(candidate);
+            if (v == null) continue;
+            return candidate.equals(p.candidate()) && v.equals(p.version()) ? p.real() : null;
+        }
+        return null;
+    }
+
+    private void remember(Action.Nu nu, Path real) {
+        for (Path lib : libDirs) {
+            Path candidate = lib.resolve(nu.module()).normalize();
+            Version v = Version.of(candidate);
+            if (v == null) continue;
+            if (passed.size() >= MAX_EXPORTS_SEEN) passed.clear();
+            passed.put(nu.module() + "\0" + nu.function(), new Passed(candidate, v, real));
+            return;
+        }
+    }
 
     /**
      * Exports already found, by module path and function, with the module version they were found in: a module is
@@ -141,8 +187,8 @@ public final class ActionValidator {
         String key = module + "\0" + fn;
         Version version;
         try {
-            var attrs = Files.readAttributes(module, java.nio.file.attribute.BasicFileAttributes.class);
-            version = new Version(attrs.lastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS), attrs.size(), attrs.fileKey());
+            version = Version.of(module);
+            if (version == null) throw new IOException("cannot read its attributes");
             if (version.equals(exportsSeen.get(key))) return;
             src = Files.readString(module);
         } catch (IOException e) {

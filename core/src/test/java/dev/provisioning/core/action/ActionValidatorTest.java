@@ -100,6 +100,29 @@ class ActionValidatorTest {
         assertThatCode(() -> validator.validate(nu("servers/create.nu", "create-server"), "t")).doesNotThrowAnyException();
     }
 
+    @Test
+    void aPassedModuleThatIsDeletedMovedOutOrShadowedIsCheckedAgain() throws IOException {
+        Path second = Files.createDirectories(tmp.resolve("site-lib"));
+        Files.writeString(second.resolve("site.nu"), "export def site-fn [] { 1 }\n");
+        ActionValidator v = new ActionValidator(List.of(lib, second));
+        Action.Nu site = nu("site.nu", "site-fn");
+        assertThat(v.validate(site, "t")).isEqualTo(second.resolve("site.nu").toRealPath());
+        assertThat(v.validate(site, "t")).isEqualTo(second.resolve("site.nu").toRealPath()); // remembered
+        // a module of that name appears in the first lib dir, which is searched first, without the function
+        Files.writeString(lib.resolve("site.nu"), "export def other [] { 1 }\n");
+        assertThat(rejected(() -> v.validate(site, "t")).code()).isEqualTo(ErrorCode.INVALID_FUNCTION);
+        Files.delete(lib.resolve("site.nu"));
+        assertThat(v.validate(site, "t")).isEqualTo(second.resolve("site.nu").toRealPath());
+        // replaced by a symlink to a file outside the lib dirs
+        Files.writeString(outside.resolve("site.nu"), "export def site-fn [] { ^id }\n");
+        Files.delete(second.resolve("site.nu"));
+        Files.createSymbolicLink(second.resolve("site.nu"), outside.resolve("site.nu"));
+        assertThat(rejected(() -> v.validate(site, "t")).code()).isEqualTo(ErrorCode.MODULE_OUTSIDE_LIB);
+        // deleted
+        Files.delete(second.resolve("site.nu"));
+        assertThat(rejected(() -> v.validate(site, "t")).code()).isEqualTo(ErrorCode.MODULE_NOT_FOUND);
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {
             "../../etc/passwd", "/etc/passwd", "a/../../x.nu", "../outside/evil.nu", "servers/../../outside/evil.nu",

@@ -29,8 +29,10 @@ import javax.sql.DataSource;
  * nothing when unused.
  *
  * <p>Each connection it hands out records what its current transaction did (the SQL it prepared or executed and the
- * string values it bound) until the transaction commits or rolls back. At {@code commit()} the first armed
- * {@link Rule} whose predicate matches that {@link Transaction} fires, once per remaining count:
+ * string values it bound) until the transaction commits or rolls back. At {@code commit()}, or at the execution of a
+ * {@code COMMIT} statement (how the store ends its SQLite transactions), the first armed {@link Rule} whose predicate
+ * matches that {@link Transaction} fires, once per remaining count (a failed {@code COMMIT} statement leaves the
+ * rolling back to the caller's {@code ROLLBACK}, as a real one can):
  * <ul>
  *   <li>{@link Kind#FAIL}: the transaction is rolled back and commit throws — a plain failed commit;</li>
  *   <li>{@link Kind#TIMEOUT}: commit hangs for the rule's {@code hang}, then the transaction is rolled back and commit
@@ -105,6 +107,25 @@ public final class FaultInjectingDataSource implements DataSource {
             remaining--;
             fired++;
             return true;
+        }
+    }
+
+    @FunctionalInterface
+    private interface SqlAction {
+        void run() throws SQLException;
+    }
+
+    /** The transaction-control statements, recognized by their SQL. */
+    private enum Control {
+        BEGIN, COMMIT, ROLLBACK;
+
+        static Control of(String sql) {
+            if (sql == null) return null;
+            String s = sql.trim().toUpperCase(java.util.Locale.ROOT);
+            if (s.startsWith("BEGIN")) return BEGIN;
+            if (s.equals("COMMIT") || s.equals("END")) return COMMIT;
+            if (s.equals("ROLLBACK")) return ROLLBACK;
+            return null;
         }
     }
 
@@ -209,15 +230,18 @@ public final class FaultInjectingDataSource implements DataSource {
         public Object invoke(Object proxy, Method m, Object[] args) throws Throwable {
             switch (m.getName()) {
                 case "commit" -> {
-                    commit();
+                    commit(real::commit, real::rollback);
                     return null;
                 }
                 case "rollback", "close" -> {
                     if (args == null || args.length == 0) reset();
                 }
                 case "prepareStatement", "prepareCall" -> {
-                    if (args != null && args.length > 0 && args[0] instanceof String s) sql.add(s);
+                    String text = args != null && args.length > 0 && args[0] instanceof String s ? s : null;
+                    Control control = Control.of(text);
+                    if (text != null && control == null) sql.add(text);
                     Object st = call(m, args);
+                    if (control != null && st instanceof PreparedStatement ps) return wrapControl(ps, control);
                     return st instanceof PreparedStatement ps ? wrapStatement(ps, PreparedStatement.class) : st;
                 }
                 case "createStatement" -> {
@@ -252,19 +276,23 @@ public final class FaultInjectingDataSource implements DataSource {
             values.clear();
         }
 
-        private void commit() throws SQLException {
+        /**
+         * Decides the fate of the recorded transaction, which {@code doCommit} and {@code doRollback} really end: the
+         * driver's {@code commit()}/{@code rollback()}, or a {@code COMMIT}/{@code ROLLBACK} statement.
+         */
+        private void commit(SqlAction doCommit, SqlAction doRollback) throws SQLException {
             Transaction tx = new Transaction(List.copyOf(sql), List.copyOf(values));
             reset();
             Rule rule = tx.sql().isEmpty() ? null : firing(tx);
             if (rule == null) {
-                real.commit();
+                doCommit.run();
                 return;
             }
             count(rule.kind);
             if (!rule.outageAfter.isZero()) outage(rule.outageAfter);
             switch (rule.kind) {
                 case FAIL -> {
-                    real.rollback();
+                    doRollback.run();
                     throw new SQLException("injected fault: commit failed", "08006");
                 }
                 case TIMEOUT -> {
@@ -273,19 +301,46 @@ public final class FaultInjectingDataSource implements DataSource {
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                     }
-                    real.rollback();
+                    doRollback.run();
                     throw new SQLTimeoutException("injected fault: commit timed out after " + rule.hang.toMillis() + " ms", "57014");
                 }
                 case AMBIGUOUS -> {
-                    real.commit();
+                    doCommit.run();
                     throw new SQLException("injected fault: connection lost while committing (outcome unknown)", "08007");
                 }
                 case DISK_FULL -> {
-                    real.rollback();
+                    doRollback.run();
                     throw new SQLException("[SQLITE_FULL] Insertion failed because database is full (database or disk is full)"
                             + " (injected fault)", "53100", 13);
                 }
             }
+        }
+
+        /**
+         * A transaction-control statement ({@code BEGIN}, {@code COMMIT}, {@code ROLLBACK}, as the store runs them on
+         * SQLite): its execution starts, decides (as {@code commit()} does) or drops the recorded transaction.
+         */
+        private PreparedStatement wrapControl(PreparedStatement st, Control control) {
+            InvocationHandler h = (p, m, a) -> {
+                String name = m.getName();
+                if (name.equals("getConnection")) return self;
+                if (name.startsWith("execute") && (a == null || a.length == 0)) {
+                    switch (control) {
+                        case BEGIN, ROLLBACK -> reset();
+                        case COMMIT -> {
+                            // a failed COMMIT leaves the transaction open, as SQLite's can: the caller's ROLLBACK ends it
+                            commit(st::execute, () -> {});
+                            return name.equals("execute") ? Boolean.FALSE : name.equals("executeUpdate") ? (Object) 0 : null;
+                        }
+                    }
+                }
+                try {
+                    return m.invoke(st, a);
+                } catch (InvocationTargetException e) {
+                    throw e.getCause();
+                }
+            };
+            return (PreparedStatement) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {PreparedStatement.class}, h);
         }
 
         /** Statements record the string values bound to them (and the SQL of a plain Statement). */

@@ -1,0 +1,63 @@
+package dev.provisioning.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.provisioning.core.model.Event;
+import java.util.List;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.Test;
+
+class RecentEventsTest {
+    static RecentEvents.Row row(long id, String wf) {
+        return new RecentEvents.Row(id, wf, "t" + id, "task.state", "Ready", "Running", id % 2 == 0 ? "{\"n\":" + id + "}" : null, 1000 + id);
+    }
+
+    static List<RecentEvents.Row> rows(String wf, long from, long to) {
+        return LongStream.rangeClosed(from, to).mapToObj(id -> row(id, wf)).toList();
+    }
+
+    static List<Long> ids(List<Event> events) {
+        return events.stream().map(Event::id).toList();
+    }
+
+    @Test
+    void answersOnlyForCursorsItCoversAndPerWorkflow() {
+        RecentEvents r = new RecentEvents(100);
+        assertThat(r.after("w", 0, 10)).as("empty: cannot tell").isNull();
+        r.append(rows("w", 11, 13));
+        r.append(List.of(row(14, "v"), row(15, "w")));
+        assertThat(r.after("w", 9, 10)).as("event 10 may exist and is not held").isNull();
+        assertThat(ids(r.after("w", 10, 10))).containsExactly(11L, 12L, 13L, 15L);
+        assertThat(ids(r.after("w", 12, 10))).containsExactly(13L, 15L);
+        assertThat(ids(r.after("w", 11, 2))).containsExactly(12L, 13L);
+        assertThat(ids(r.after("v", 10, 10))).containsExactly(14L);
+        assertThat(r.after("w", 15, 10)).isEmpty();
+        assertThat(r.after("w", 99, 10)).isEmpty();
+        assertThat(r.after("w", Long.MAX_VALUE, 10)).isEmpty();
+        Event e = r.after("w", 11, 1).getFirst();
+        assertThat(e).isEqualTo(new Event(12, "w", "t12", "task.state", "Ready", "Running",
+                dev.provisioning.core.model.Json.read("{\"n\":12}"), java.time.Instant.ofEpochMilli(1012)));
+    }
+
+    @Test
+    void aGapStartsANewRunSoOlderCursorsGoToTheTable() {
+        RecentEvents r = new RecentEvents(100);
+        r.append(rows("w", 1, 5));
+        r.append(rows("w", 8, 9)); // 6 and 7 were committed unseen
+        assertThat(r.after("w", 5, 10)).isNull();
+        assertThat(r.after("w", 6, 10)).isNull();
+        assertThat(ids(r.after("w", 7, 10))).containsExactly(8L, 9L);
+    }
+
+    @Test
+    void theOldestAreDroppedAtCapacityAndClearForgetsAll() {
+        RecentEvents r = new RecentEvents(4);
+        r.append(rows("w", 1, 6));
+        assertThat(r.after("w", 1, 10)).isNull();
+        assertThat(ids(r.after("w", 2, 10))).containsExactly(3L, 4L, 5L, 6L);
+        r.clear();
+        assertThat(r.after("w", 6, 10)).isNull();
+        r.append(rows("w", 7, 7));
+        assertThat(ids(r.after("w", 6, 10))).containsExactly(7L);
+    }
+}
