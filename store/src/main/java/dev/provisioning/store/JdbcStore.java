@@ -819,8 +819,21 @@ public final class JdbcStore implements Store {
         if (wf.onFailure() != NewWorkflow.OnFailure.CONTINUE && anyTaskIn(tx, workflowId, EnumSet.of(TaskState.Failed)))
             return settle(tx, workflowId, wf, false);
 
-        List<String> candidates = Sql.query(tx.c, "SELECT t.id FROM task_deps d JOIN tasks t ON t.id = d.task_id "
-                + "WHERE d.depends_on = ? AND t.state = ? ORDER BY t.seq", rs -> rs.getString(1), taskId, TaskState.Pending);
+        // Only dependents whose every dependency has ended can move: one that still waits on another stays Pending,
+        // whatever the rest (a Pending task has no Failed or Skipped hard dependency here: the pass that made it so
+        // would have skipped it). The NOT EXISTS stops at the first unfinished dependency, so a task that joins n
+        // others costs each completion a few probes instead of reading all n dependencies of every dependent.
+        Object[] args = new Object[NOT_TERMINAL.size() + 2];
+        args[0] = taskId;
+        args[1] = TaskState.Pending;
+        int a = 2;
+        for (TaskState t : NOT_TERMINAL) args[a++] = t;
+        // CROSS JOIN fixes SQLite's join order (dependency rows first, then the task by its key): left to choose, it
+        // may walk the state index over every unfinished task of the database instead.
+        List<String> candidates = Sql.query(tx.c, "SELECT t.id FROM task_deps d CROSS JOIN tasks t WHERE d.depends_on = ? "
+                + "AND t.id = d.task_id AND t.state = ? AND NOT EXISTS (SELECT 1 FROM task_deps w CROSS JOIN tasks s "
+                + "WHERE w.task_id = t.id AND s.id = w.depends_on AND s.state IN (" + Sql.placeholders(NOT_TERMINAL.size())
+                + ")) ORDER BY t.seq", rs -> rs.getString(1), args);
         List<Promotion.Change> changes = List.of();
         if (!candidates.isEmpty()) {
             // the candidates first, in submission order (the order the full pass meets them), then their dependencies

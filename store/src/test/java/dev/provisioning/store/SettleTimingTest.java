@@ -30,8 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Times {@code completeAttempt} on the full policy pass against the incremental one, in one JVM on one SQLite file,
- * for a 200-task chain and a 500-task random DAG (task i depends on min(i, 3) earlier tasks, as the bench's
- * {@code random:500:3:42}); and what {@code workflow(id)} spends parsing {@code request_json}. Opt-in:
+ * for a 200-task chain, a 500-task random DAG (task i depends on min(i, 3) earlier tasks, as the bench's
+ * {@code random:500:3:42}) and two diamonds (layers that each depend on the whole layer before); and what {@code workflow(id)} spends parsing {@code request_json}. Opt-in:
  * {@code ./mvnw -B -o -pl store test -Dtest=SettleTimingTest -Dstore.timing=true}; the table goes to stdout
  * (target/surefire-reports/*-output.txt).
  */
@@ -66,6 +66,23 @@ class SettleTimingTest {
             deps.add(ds);
         }
         return new Shape("random " + n + " (" + each + " deps)", deps);
+    }
+
+    /** A source, {@code layers} layers of {@code width} tasks that each depend on the whole layer before, and a sink. */
+    static Shape diamond(int layers, int width) {
+        List<List<Integer>> deps = new ArrayList<>();
+        deps.add(List.of());
+        List<Integer> previous = List.of(0);
+        for (int l = 0; l < layers; l++) {
+            List<Integer> layer = new ArrayList<>();
+            for (int w = 0; w < width; w++) {
+                layer.add(deps.size());
+                deps.add(previous);
+            }
+            previous = layer;
+        }
+        deps.add(previous);
+        return new Shape("diamond " + layers + "x" + width, deps);
     }
 
     static NewWorkflow workflow(String id, Shape s) {
@@ -111,7 +128,7 @@ class SettleTimingTest {
             StringBuilder out = new StringBuilder("\ncompleteAttempt, mean ms per completion (best of 5 runs each, "
                     + "alternating; SQLite)\n");
             int wf = 0;
-            for (Shape s : List.of(chain(200), random(500, 3, 42))) {
+            for (Shape s : List.of(chain(200), random(500, 3, 42), diamond(20, 10), diamond(4, 50))) {
                 for (int warm = 0; warm < 3; warm++) {
                     run(store, "w" + wf++, s, false);
                     run(store, "w" + wf++, s, true);

@@ -97,6 +97,22 @@ abstract class StoreContractTest {
     }
 
     @Test
+    void aJoinBecomesReadyAtItsLastDependencysEndWhateverTheOrder() {
+        // d joins a, b (hard) and c (soft); c fails, which with on_failure = continue does not stop d
+        store.insertWorkflow(workflow("j", OnFailure.CONTINUE, task("j.a"), task("j.b"), task("j.c"),
+                task("j.d", hard("j.b"), soft("j.c"), hard("j.a"))));
+        Attempt b = claim("j.b");
+        assertThat(complete(claim("j.a"), TaskState.Completed)).isTrue();
+        assertThat(store.task("j.d").orElseThrow().state()).isEqualTo(TaskState.Pending);
+        assertThat(complete(claim("j.c"), TaskState.Failed)).isTrue();
+        assertThat(store.task("j.d").orElseThrow().state()).isEqualTo(TaskState.Pending); // b still runs
+        assertThat(complete(b, TaskState.Completed)).isTrue();
+        assertThat(store.task("j.d").orElseThrow().state()).isEqualTo(TaskState.Ready);
+        assertThat(complete(claim("j.d"), TaskState.Completed)).isTrue();
+        assertThat(store.workflow("j").orElseThrow().state()).isEqualTo(WorkflowState.Failed);
+    }
+
+    @Test
     void eventsReadByTheStoreThatWroteThemEqualWhatAFreshStoreReads() {
         // the writing store answers from the events it committed (where it is the only writer); another reads the table
         store.insertWorkflow(workflow("e1", task("e1.a"), task("e1.b", hard("e1.a"))));
