@@ -214,7 +214,7 @@ public final class Scheduler implements AutoCloseable {
             // The window holds the highest priorities; with aging, the tasks that waited longest may outrank them
             // and must be seen too, or a queue longer than the window would starve them for good.
             if (more && settings.agingInterval() != null && !settings.agingInterval().isZero())
-                ready = withLongestWaiting(ready, window);
+                ready = withLongestWaiting(ready, window, now);
             List<String> plan = Planner.plan(snapshot(ready, now));
             if (plan.size() < free && more && window < MAX_WINDOW) {
                 window = Math.min(window * 8, MAX_WINDOW);
@@ -232,10 +232,21 @@ public final class Scheduler implements AutoCloseable {
 
     private static final int MAX_WINDOW = 100_000;
 
-    private List<QueuedTask> withLongestWaiting(List<QueuedTask> ready, int window) {
+    /**
+     * No task has been Ready since before this instant: the oldest Ready-since the last {@code longestWaiting} read
+     * saw, or the time of a read that found none. A task becomes Ready at its move's time, so this only grows.
+     */
+    private Instant oldestReadySince = Instant.MIN;
+
+    private List<QueuedTask> withLongestWaiting(List<QueuedTask> ready, int window, Instant now) {
+        // Until the oldest Ready task has waited one aging interval, no task is lifted and the head of the queue is
+        // the planner's order: the read is skipped (most rounds, on a queue that moves).
+        if (oldestReadySince != Instant.MIN && now.isBefore(oldestReadySince.plus(settings.agingInterval()))) return ready;
+        List<QueuedTask> longest = store.longestWaiting(window);
+        oldestReadySince = longest.isEmpty() || longest.getFirst().updatedAt() == null ? now : longest.getFirst().updatedAt();
         Map<String, QueuedTask> all = new java.util.LinkedHashMap<>();
         for (QueuedTask t : ready) all.put(t.id(), t);
-        for (QueuedTask t : store.longestWaiting(window)) all.putIfAbsent(t.id(), t);
+        for (QueuedTask t : longest) all.putIfAbsent(t.id(), t);
         return all.size() == ready.size() ? ready : List.copyOf(all.values());
     }
 
