@@ -252,19 +252,23 @@ public final class Scheduler implements AutoCloseable {
 
     /** What the planner needs: the ready candidates, what runs per workflow and pool, and the limits. */
     private Planner.Snapshot snapshot(List<QueuedTask> ready, Instant now) {
-        Map<String, Integer> perWorkflow = new HashMap<>();
-        Map<String, Integer> perPool = new HashMap<>();
-        for (QueuedTask t : store.runningQueue()) {
-            perWorkflow.merge(t.workflowId(), 1, Integer::sum);
-            for (String p : t.pools()) perPool.merge(p, 1, Integer::sum);
-        }
         Map<String, Integer> workflowLimits = new HashMap<>();
         List<Planner.Candidate> candidates = new ArrayList<>(ready.size());
+        boolean limited = false; // does any candidate's workflow have a parallel_limit, or the candidate pools?
         for (QueuedTask t : ready) {
             candidates.add(new Planner.Candidate(t.id(), t.workflowId(), t.priorityWeight(), t.seq(), t.updatedAt(), t.pools()));
-            workflowLimits.computeIfAbsent(t.workflowId(),
+            int limit = workflowLimits.computeIfAbsent(t.workflowId(),
                     id -> parallelLimits.computeIfAbsent(id, w -> store.workflow(w).map(Workflow::parallelLimit).orElse(0)));
+            limited |= limit > 0 || !t.pools().isEmpty();
         }
+        // What runs per workflow and pool matters only to those limits; without any, the read is skipped.
+        Map<String, Integer> perWorkflow = new HashMap<>();
+        Map<String, Integer> perPool = new HashMap<>();
+        if (limited)
+            for (QueuedTask t : store.runningQueue()) {
+                perWorkflow.merge(t.workflowId(), 1, Integer::sum);
+                for (String p : t.pools()) perPool.merge(p, 1, Integer::sum);
+            }
         return new Planner.Snapshot(candidates, running.size(), settings.maxConcurrent(), perWorkflow,
                 workflowLimits, perPool, settings.pools(), now, settings.agingInterval());
     }
