@@ -52,7 +52,7 @@ class SchedulingTest {
             String blocker = submit(d, "normal", "slow", "{\"seconds\":5}");
             await().atMost(Duration.ofSeconds(30)).until(() -> state(d, blocker).equals("Running"));
             String low = submit(d, "low", "echo", "{}");
-            // Once it has waited 3 s, 40 high-priority tasks: more than a round reads by priority (16 with one slot).
+            // Once it has waited 3 s, 40 high-priority tasks: more than a round reads by priority (4 with one slot).
             // When the blocker ends, the low task has waited ~5 s (0 + 5 levels), the high ones ~2 s (2 + 2 levels):
             // the low one is first, but only if the round looks past the head of the queue.
             Instant lowReady = Instant.parse(task(d, low).get("created_at").asText());

@@ -205,8 +205,9 @@ public final class Scheduler implements AutoCloseable {
         int free = settings.maxConcurrent() - running.size();
         if (free <= 0) return;
         // Look at the head of the ready queue; when limits (parallel_limit, pools) leave slots unused and the queue
-        // is longer than what was read, read a bigger window, so a limited workflow cannot starve the others.
-        int window = Math.max(free * 4, 16);
+        // is longer than what was read, read a bigger window, so a limited workflow cannot starve the others. The
+        // first window is small: each row read costs a table lookup, and without limits the head is the plan.
+        int window = Math.max(free * 2, 4);
         while (true) {
             List<QueuedTask> ready = store.readyQueue(window);
             if (ready.isEmpty()) return;
