@@ -92,6 +92,12 @@ public final class Scheduler implements AutoCloseable {
     private volatile boolean rollbackCheck = true;
     /** The next durable retry timer as read by the last round (any change of it by this daemon also wakes the loop). */
     private Optional<Instant> nextRetry = Optional.empty();
+    /**
+     * Whether a retry timer may exist that {@link #nextRetry} does not show: set at start, by an attempt that ends in
+     * RetryWait, by a failed round and by an idle wake-up (which also covers timers other nodes set). While it is
+     * clear and no timer is known, a round does not read the timers.
+     */
+    private volatile boolean retryCheck = true;
     private Thread thread;
 
     public Scheduler(Store store, Runner runner, Clock clock, Settings settings, Metrics metrics) {
@@ -177,6 +183,7 @@ public final class Scheduler implements AutoCloseable {
                 metrics.schedulerError();
                 failedRound = true;
                 rollbackCheck = true;
+                retryCheck = true;
                 failures++;
                 if (failures == 1) log.error("scheduler round failed; retrying", t);
                 else log.warn("scheduler round failed again ({} in a row): {}", failures, t.toString());
@@ -192,7 +199,10 @@ public final class Scheduler implements AutoCloseable {
     /** One scheduling round. Package-private for tests. */
     void round() {
         Instant now = clock.instant();
-        nextRetry = store.nextRetryAt(); // a read; the write below only when a timer is due
+        if (retryCheck || nextRetry.isPresent()) {
+            retryCheck = false;
+            nextRetry = store.nextRetryAt(); // a read; the write below only when a timer is due
+        }
         if (nextRetry.isPresent() && !nextRetry.get().isAfter(now)) {
             store.promoteDueRetries(now);
             nextRetry = store.nextRetryAt();
@@ -494,6 +504,7 @@ public final class Scheduler implements AutoCloseable {
                     log.warn("task {} attempt {} ended but is no longer ours; outcome dropped", task.id(), attemptNo);
                 metrics.attemptEnded(outcome.next(), Duration.between(startedAt, clock.instant()).toMillis());
                 if (outcome.next() != TaskState.Completed) rollbackCheck = true; // on_failure = rollback
+                if (outcome.next() == TaskState.RetryWait) retryCheck = true;
             } catch (RuntimeException e) {
                 log.error("could not record the end of task {} attempt {}", task.id(), attemptNo, e);
             } finally {
@@ -559,7 +570,10 @@ public final class Scheduler implements AutoCloseable {
         try {
             long nanos = d.toNanos();
             while (!woken && !closed && nanos > 0) nanos = signal.awaitNanos(nanos);
-            if (!woken) rollbackCheck = true; // idle: look for what other nodes may have started
+            if (!woken) { // idle: look for what other nodes may have started
+                rollbackCheck = true;
+                retryCheck = true;
+            }
             woken = false;
         } finally {
             lock.unlock();
