@@ -73,7 +73,7 @@ public final class Daemon implements AutoCloseable {
             Store jdbc = switch (config.storage().backend()) {
                 case "postgres" -> JdbcStore.postgres(config.storage().postgresUrl(), config.storage().postgresUser(),
                         config.storage().postgresPassword(), clock);
-                default -> JdbcStore.sqlite(dataDir.path(), clock, storeWrap);
+                default -> JdbcStore.sqlite(dataDir.path(), clock, storeWrap, true); // the data dir's lock: the only writer
             };
             ChangeSignal changes = new ChangeSignal();
             // A failed or ambiguous commit is read back and retried (D14).

@@ -89,6 +89,8 @@ class ApiTest {
         // the attempt's run dir holds the files the design names
         JsonNode attempts = TestDaemon.json(d.get("/tasks/" + id + "/attempts")).get("attempts");
         assertThat(attempts).hasSize(1);
+        // a short attempt's pid is written with its end, in the completion's transaction
+        assertThat(attempts.get(0).get("pid").asLong()).isPositive();
         Path runDir = Path.of(attempts.get(0).get("run_dir").asText());
         for (String f : new String[] {"stdout.log", "stderr.log", "result.json", "exit"}) assertThat(runDir.resolve(f)).exists();
         HttpResponse<String> log = d.get("/tasks/" + id + "/logs?stream=stdout");

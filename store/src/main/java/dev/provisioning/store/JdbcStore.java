@@ -127,17 +127,18 @@ public final class JdbcStore implements Store {
     static final int RECENT_EVENTS = 16_384;
     /**
      * The newest events this store committed, for {@link #events} (a live stream's query), where this store is the
-     * database's only writer and event ids have no gaps: SQLite. Null for PostgreSQL (other daemons write too).
+     * database's only writer (opened so) and event ids have no gaps: SQLite. Null otherwise (PostgreSQL, where other
+     * daemons write too; a SQLite file that other stores or processes may write).
      */
     private final RecentEvents recent;
 
-    private JdbcStore(DataSource dataSource, AutoCloseable owned, Dialect dialect, Clock clock) {
+    private JdbcStore(DataSource dataSource, AutoCloseable owned, Dialect dialect, Clock clock, boolean onlyWriter) {
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
         this.owned = owned;
         this.dialect = Objects.requireNonNull(dialect, "dialect");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.writeLock = dialect.serializeWrites() ? new ReentrantLock(true) : null;
-        this.recent = dialect.serializeWrites() ? new RecentEvents(RECENT_EVENTS) : null;
+        this.recent = onlyWriter && dialect.serializeWrites() ? new RecentEvents(RECENT_EVENTS) : null;
     }
 
     // ------------------------------------------------------------------------------------------------ factories
@@ -155,6 +156,16 @@ public final class JdbcStore implements Store {
      * do not): the seam for {@link dev.provisioning.store.fault.FaultInjectingDataSource}.
      */
     public static JdbcStore sqlite(Path dataDir, Clock clock, java.util.function.UnaryOperator<DataSource> wrap) {
+        return sqlite(dataDir, clock, wrap, false);
+    }
+
+    /**
+     * As {@link #sqlite(Path, Clock, java.util.function.UnaryOperator)}; {@code onlyWriter} promises that nothing but
+     * this store writes the file (the daemon holds its data dir's lock), which lets {@link #events} answer a live
+     * stream from the newest events it committed instead of a query ({@link RecentEvents}).
+     */
+    public static JdbcStore sqlite(Path dataDir, Clock clock, java.util.function.UnaryOperator<DataSource> wrap,
+                                   boolean onlyWriter) {
         try {
             Files.createDirectories(dataDir);
         } catch (IOException e) {
@@ -177,7 +188,7 @@ public final class JdbcStore implements Store {
         hc.setMaximumPoolSize(SQLITE_POOL_SIZE);
         hc.setMinimumIdle(1);
         hc.setAutoCommit(true);
-        return openOwned(hc, Dialect.SQLITE, clock, wrap);
+        return openOwned(hc, Dialect.SQLITE, clock, wrap, onlyWriter);
     }
 
     /** Connects to PostgreSQL through a HikariCP pool and migrates the schema. */
@@ -189,7 +200,7 @@ public final class JdbcStore implements Store {
         hc.setPoolName("provisioning-postgres");
         hc.setMaximumPoolSize(POSTGRES_POOL_SIZE);
         hc.setAutoCommit(true);
-        return openOwned(hc, Dialect.POSTGRESQL, clock, ds -> ds);
+        return openOwned(hc, Dialect.POSTGRESQL, clock, ds -> ds, false);
     }
 
     /**
@@ -198,10 +209,11 @@ public final class JdbcStore implements Store {
      */
     public static JdbcStore open(DataSource dataSource, Dialect dialect, Clock clock) {
         migrate(dataSource, dialect);
-        return new JdbcStore(dataSource, null, dialect, clock);
+        return new JdbcStore(dataSource, null, dialect, clock, false);
     }
 
-    private static JdbcStore openOwned(HikariConfig hc, Dialect dialect, Clock clock, java.util.function.UnaryOperator<DataSource> wrap) {
+    private static JdbcStore openOwned(HikariConfig hc, Dialect dialect, Clock clock, java.util.function.UnaryOperator<DataSource> wrap,
+                                       boolean onlyWriter) {
         HikariDataSource ds;
         try {
             ds = new HikariDataSource(hc);
@@ -211,7 +223,7 @@ public final class JdbcStore implements Store {
         }
         try {
             migrate(ds, dialect);
-            return new JdbcStore(wrap.apply(ds), ds, dialect, clock);
+            return new JdbcStore(wrap.apply(ds), ds, dialect, clock, onlyWriter);
         } catch (RuntimeException e) {
             ds.close();
             throw e;
@@ -483,9 +495,10 @@ public final class JdbcStore implements Store {
                     taskId, TaskState.Running, outcome.attemptNo());
             if (n == 0) return false; // fenced: someone else ended or re-claimed this task
             if (n > 1) throw new IllegalStateException("completion of task " + taskId + " changed " + n + " rows");
-            Sql.update(c, "UPDATE attempts SET state = ?, exit_code = ?, error = ?, stderr_tail = ?, finished_at = ? "
-                            + "WHERE task_id = ? AND attempt_no = ?",
-                    next, outcome.exitCode(), outcome.error(), outcome.stderrTail(), tx.now, taskId, outcome.attemptNo());
+            Sql.update(c, "UPDATE attempts SET state = ?, exit_code = ?, error = ?, stderr_tail = ?, finished_at = ?, "
+                            + "pid = COALESCE(pid, ?) WHERE task_id = ? AND attempt_no = ?",
+                    next, outcome.exitCode(), outcome.error(), outcome.stderrTail(), tx.now, outcome.pid(), taskId,
+                    outcome.attemptNo());
             ObjectNode data = Json.MAPPER.createObjectNode().put("attempt", outcome.attemptNo());
             if (outcome.exitCode() != null) data.put("exitCode", outcome.exitCode());
             if (outcome.error() != null) data.put("error", outcome.error());

@@ -12,6 +12,6 @@ class SqliteStoreFaultTest extends StoreFaultTest {
 
     @Override
     protected JdbcStore open(MutableClock clock, UnaryOperator<DataSource> wrap) {
-        return JdbcStore.sqlite(tmp.resolve("data"), clock, wrap);
+        return JdbcStore.sqlite(tmp.resolve("data"), clock, wrap, true);
     }
 }

@@ -57,6 +57,11 @@ abstract class StoreContractTest {
     /** Opens a store on the current test's database (may be called again to reopen). */
     protected abstract JdbcStore openStore(MutableClock clock);
 
+    /** Whether {@link #openStore} promises to be the database's only writer (no test then writes through a second one). */
+    protected boolean onlyWriter() {
+        return false;
+    }
+
     @BeforeEach
     void setUpStore() throws Exception {
         clock = new MutableClock(T0);
@@ -94,6 +99,20 @@ abstract class StoreContractTest {
         } finally {
             fresh.close();
         }
+    }
+
+    @Test
+    void theEndRecordsTheAttemptsPidUnlessItsStartDid() {
+        store.insertWorkflow(workflow("p", task("p.a"), task("p.b")));
+        Attempt a = claim("p.a");
+        assertThat(store.completeAttempt(new AttemptOutcome("p.a", a.attemptNo(), TaskState.Completed, 0, null, null, "", null)
+                .withPid(4242L))).isTrue();
+        assertThat(store.attempts("p.a").getFirst().pid()).isEqualTo(4242L);
+        Attempt b = claim("p.b");
+        store.attemptStarted("p.b", b.attemptNo(), 777);
+        assertThat(store.completeAttempt(new AttemptOutcome("p.b", b.attemptNo(), TaskState.Completed, 0, null, null, "", null)
+                .withPid(888L))).isTrue();
+        assertThat(store.attempts("p.b").getFirst().pid()).isEqualTo(777L);
     }
 
     @Test
@@ -1218,6 +1237,7 @@ abstract class StoreContractTest {
         runToEnd("w1.fail", TaskState.Failed);
         assertThat(store.rollbackCandidates(1000)).hasSize(n);
 
+        org.junit.jupiter.api.Assumptions.assumeFalse(onlyWriter(), "a second writer");
         try (JdbcStore other = openStore(clock)) {
             List<JdbcStore> stores = List.of(store, other);
             Map<String, List<String>> winners = new ConcurrentHashMap<>();
@@ -1312,6 +1332,7 @@ abstract class StoreContractTest {
         store.insertWorkflow(workflow("w1", tasks));
         List<String> taskIds = Arrays.stream(tasks).map(NewTask::id).toList();
         Map<String, List<String>> winners = new ConcurrentHashMap<>();
+        org.junit.jupiter.api.Assumptions.assumeFalse(onlyWriter(), "a second writer");
         try (JdbcStore other = openStore(clock)) {
             List<JdbcStore> stores = List.of(store, other);
             ExecutorService pool = Executors.newFixedThreadPool(4);

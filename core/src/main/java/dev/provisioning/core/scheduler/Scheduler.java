@@ -56,6 +56,17 @@ public final class Scheduler implements AutoCloseable {
 
     private record Running(String workflowId, List<String> pools, Runner.RunHandle handle) {}
 
+    /**
+     * How long a run attempt goes before its pid is written on its own. A shorter one's pid is written with its end,
+     * in the completion's transaction: one write transaction per attempt less.
+     */
+    static final Duration PID_DELAY = Duration.ofSeconds(1);
+
+    private record PendingPid(int attemptNo, long pid, Instant due) {}
+
+    /** Run attempts of this daemon whose pid is not written yet, by task id. */
+    private final Map<String, PendingPid> pendingPids = new ConcurrentHashMap<>();
+
     private final Store store;
     private final Runner runner;
     private final Clock clock;
@@ -199,6 +210,7 @@ public final class Scheduler implements AutoCloseable {
     /** One scheduling round. Package-private for tests. */
     void round() {
         Instant now = clock.instant();
+        if (!pendingPids.isEmpty()) recordDuePids(now);
         if (retryCheck || nextRetry.isPresent()) {
             retryCheck = false;
             nextRetry = store.nextRetryAt(); // a read; the write below only when a timer is due
@@ -340,11 +352,25 @@ public final class Scheduler implements AutoCloseable {
         }
         attach(task.id(), handle);
         metrics.attemptStarted();
+        if (rollback) recordPid(task.id(), attemptNo, handle.pid());
+        else pendingPids.put(task.id(), new PendingPid(attemptNo, handle.pid(), clock.instant().plus(PID_DELAY)));
+    }
+
+    private void recordPid(String taskId, int attemptNo, long pid) {
         try {
-            store.attemptStarted(task.id(), attemptNo, handle.pid());
+            store.attemptStarted(taskId, attemptNo, pid);
         } catch (RuntimeException e) {
-            // The process runs; only the attempt row's pid is missing (recovery reads the run dir's pid file).
-            log.warn("task {} attempt {} started (pid {}) but its pid was not recorded: {}", task.id(), attemptNo, handle.pid(), e.toString());
+            // The process runs; only the attempt row's pid is missing (recovery reads the run dir, not this).
+            log.warn("task {} attempt {} started (pid {}) but its pid was not recorded: {}", taskId, attemptNo, pid, e.toString());
+        }
+    }
+
+    /** Writes the pids of the attempts that have run {@link #PID_DELAY} (the others' are written with their end). */
+    private void recordDuePids(Instant now) {
+        for (Map.Entry<String, PendingPid> e : pendingPids.entrySet()) {
+            PendingPid p = e.getValue();
+            if (p.due().isAfter(now) || !pendingPids.remove(e.getKey(), p)) continue;
+            recordPid(e.getKey(), p.attemptNo(), p.pid());
         }
     }
 
@@ -499,7 +525,11 @@ public final class Scheduler implements AutoCloseable {
 
         private void recordExit(Runner.AttemptExit exit) {
             try {
-                AttemptOutcome outcome = Outcomes.decide(task, attemptNo, exit, clock.instant(), () -> ThreadLocalRandom.current().nextDouble());
+                pendingPids.remove(task.id());
+                Running r = running.get(task.id());
+                long pid = r == null ? -1 : r.handle().pid();
+                AttemptOutcome outcome = Outcomes.decide(task, attemptNo, exit, clock.instant(), () -> ThreadLocalRandom.current().nextDouble())
+                        .withPid(pid > 0 ? pid : null); // kept if the pid was written already
                 if (!persist("the end of task " + task.id() + " attempt " + attemptNo, () -> store.completeAttempt(outcome)))
                     log.warn("task {} attempt {} ended but is no longer ours; outcome dropped", task.id(), attemptNo);
                 metrics.attemptEnded(outcome.next(), Duration.between(startedAt, clock.instant()).toMillis());
@@ -557,9 +587,12 @@ public final class Scheduler implements AutoCloseable {
 
     private void awaitWork() throws InterruptedException {
         Duration wait = IDLE_WAIT;
+        Instant now = clock.instant();
         Optional<Instant> next = nextRetry;
+        for (PendingPid p : pendingPids.values())
+            if (next.isEmpty() || p.due().isBefore(next.get())) next = Optional.of(p.due());
         if (next.isPresent()) {
-            Duration until = Duration.between(clock.instant(), next.get());
+            Duration until = Duration.between(now, next.get());
             if (until.compareTo(wait) < 0) wait = until.isNegative() ? Duration.ZERO : until;
         }
         awaitFor(wait);
