@@ -21,7 +21,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -63,13 +62,14 @@ public final class OverheadProbes {
     }
 
     /**
-     * Replays, task by task in topological order, the store calls the daemon makes for one task: the scheduler
-     * round's reads ({@code nextRetryAt}, {@code readyQueue} and {@code longestWaiting} of 16 rows each,
-     * {@code runningQueue}), {@code claimTask} (the claim
-     * and the row in one transaction), the dependencies' results ({@code resultsByKey}), {@code attemptStarted},
-     * and {@code completeAttempt} when the task ends; plus one SSE-stream poll ({@code events}) per committed change
-     * (an upper bound: a stream reads at most every 20 ms). Rollback candidates are not looked for in rounds that
-     * follow completed tasks (D18). Prints the mean per call and per task.
+     * Replays, task by task in topological order, the store calls the daemon makes for one task of a workflow
+     * without limits, on a store opened as the daemon opens it (the file's only writer): the scheduler round's read
+     * ({@code readyQueue} of 4 rows; no retry timer, no aging yet and no limit, so no {@code nextRetryAt},
+     * {@code longestWaiting} or {@code runningQueue}, D30), {@code claimTask} (the claim and the row in one
+     * transaction), the dependencies' results ({@code resultsByKey}), and {@code completeAttempt} with the pid when
+     * the task ends (D31); plus one SSE-stream poll ({@code events}) per committed change (an upper bound: a stream
+     * reads at most every 20 ms). Rollback candidates are not looked for in rounds that follow completed tasks (D18).
+     * Prints the mean per call and per task.
      */
     static Map<String, double[]> storeProbe(Dag dag, Path libDir, Path dir, PrintStream out) throws Exception {
         Files.createDirectories(dir);
@@ -77,8 +77,10 @@ public final class OverheadProbes {
         WorkflowSpecParser parser = new WorkflowSpecParser(validator, new WorkflowSpecParser.Defaults(Duration.ofHours(1), 1));
         ObjectNode doc = DagFiles.workflowJson(dag, dir.resolve("markers"), 0, 0);
         NewWorkflow wf = parser.parse(doc, "probe.json");
-        Method sqlite = Class.forName("dev.provisioning.store.JdbcStore").getMethod("sqlite", Path.class, Clock.class);
-        Store store = (Store) sqlite.invoke(null, dir.resolve("data"), Clock.systemUTC());
+        Method sqlite = Class.forName("dev.provisioning.store.JdbcStore").getMethod("sqlite", Path.class, Clock.class,
+                java.util.function.UnaryOperator.class, boolean.class);
+        Store store = (Store) sqlite.invoke(null, dir.resolve("data"), Clock.systemUTC(),
+                (java.util.function.UnaryOperator<Object>) ds -> ds, true);
         Timer t = new Timer();
         try {
             // warm-up workflow: JIT and SQLite page cache
@@ -103,23 +105,18 @@ public final class OverheadProbes {
     }
 
     private static void replay(Store store, NewWorkflow wf, Timer t) {
-        Instant now = Instant.now();
         long cursor = 0;
         for (NewTask task : wf.tasks()) {
             // the scheduler round that starts this task (parallel_limit is read once per workflow: not repeated here)
-            t.run("round: nextRetryAt", () -> store.nextRetryAt());
-            t.run("round: readyQueue", () -> store.readyQueue(16));
-            t.run("round: longestWaiting (when the window is full)", () -> store.longestWaiting(16));
-            t.run("round: runningQueue", () -> store.runningQueue());
+            t.run("round: readyQueue", () -> store.readyQueue(4));
             var claimed = t.time("claimTask (write tx, returns the row)", () -> store.claimTask(task.id(), "probe", "/tmp/probe-run"));
             if (claimed.isEmpty()) throw new IllegalStateException("probe: task " + task.key() + " was not Ready");
             if (!task.dependsOn().isEmpty())
                 t.run("inputs: resultsByKey (one query)", () -> store.resultsByKey(task.dependsOn().stream().map(NewTask.Dependency::taskId).toList()));
-            t.run("attemptStarted (write tx)", () -> store.attemptStarted(task.id(), 1, 12345));
             cursor = ssePoll(store, wf.id(), cursor, t);
             // the task's end
             t.run("completeAttempt (write tx)", () -> store.completeAttempt(new AttemptOutcome(task.id(), 1,
-                    TaskState.Completed, 0, Json.MAPPER.createObjectNode().put("ok", true), null, "", null)));
+                    TaskState.Completed, 0, Json.MAPPER.createObjectNode().put("ok", true), null, "", null).withPid(12345L)));
             cursor = ssePoll(store, wf.id(), cursor, t);
         }
     }

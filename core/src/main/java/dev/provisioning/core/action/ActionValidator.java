@@ -140,8 +140,11 @@ public final class ActionValidator {
         }
     }
 
-    /** A nu action that passed: the module file it found first in the lib dirs, that file's version, and its real path. */
-    private record Passed(Path candidate, Version version, Path real) {}
+    /** The module file found first in the lib dirs, and its version. */
+    private record Found(Path candidate, Version version) {}
+
+    /** A nu action that passed: the module file found first for it then, and that file's real path. */
+    private record Passed(Found found, Path real) {}
 
     /**
      * Nu actions that passed, by module and function, so that an attempt's start costs one {@code stat} per lib dir
@@ -149,27 +152,25 @@ public final class ActionValidator {
      */
     private final java.util.Map<String, Passed> passed = new java.util.concurrent.ConcurrentHashMap<>();
 
-    private Path validatedBefore(Action.Nu nu) {
-        Passed p = passed.get(nu.module() + "\0" + nu.function());
-        if (p == null) return null;
+    private Found firstFound(String module) {
         for (Path lib : libDirs) {
-            Path candidate = lib.resolve(nu.module()).normalize();
+            Path candidate = lib.resolve(module).normalize();
             Version v = Version.of(candidate);
-            if (v == null) continue;
-            return candidate.equals(p.candidate()) && v.equals(p.version()) ? p.real() : null;
+            if (v != null) return new Found(candidate, v);
         }
         return null;
     }
 
+    private Path validatedBefore(Action.Nu nu) {
+        Passed p = passed.get(nu.module() + "\0" + nu.function());
+        return p != null && p.found().equals(firstFound(nu.module())) ? p.real() : null;
+    }
+
     private void remember(Action.Nu nu, Path real) {
-        for (Path lib : libDirs) {
-            Path candidate = lib.resolve(nu.module()).normalize();
-            Version v = Version.of(candidate);
-            if (v == null) continue;
-            if (passed.size() >= MAX_EXPORTS_SEEN) passed.clear();
-            passed.put(nu.module() + "\0" + nu.function(), new Passed(candidate, v, real));
-            return;
-        }
+        Found f = firstFound(nu.module());
+        if (f == null) return;
+        if (passed.size() >= MAX_EXPORTS_SEEN) passed.clear();
+        passed.put(nu.module() + "\0" + nu.function(), new Passed(f, real));
     }
 
     /**
