@@ -123,8 +123,9 @@ public final class JdbcStore implements Store {
     private final RequestCache requests = new RequestCache(REQUEST_CACHE_CHARS);
     /** Parsed task definitions by task id: the parts of a task row that never change after insert. */
     private final Definitions definitions = new Definitions(DEFINITION_CACHE_TASKS);
-    /** How many of the newest events {@link #recent} holds. */
+    /** How many of the newest events {@link #recent} holds, at most, and about how many chars of them. */
     static final int RECENT_EVENTS = 16_384;
+    static final long RECENT_EVENT_CHARS = 4L << 20;
     /**
      * The newest events this store committed, for {@link #events} (a live stream's query), where this store is the
      * database's only writer (opened so) and event ids have no gaps: SQLite. Null otherwise (PostgreSQL, where other
@@ -138,7 +139,7 @@ public final class JdbcStore implements Store {
         this.dialect = Objects.requireNonNull(dialect, "dialect");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.writeLock = dialect.serializeWrites() ? new ReentrantLock(true) : null;
-        this.recent = onlyWriter && dialect.serializeWrites() ? new RecentEvents(RECENT_EVENTS) : null;
+        this.recent = onlyWriter && dialect.serializeWrites() ? new RecentEvents(RECENT_EVENTS, RECENT_EVENT_CHARS) : null;
     }
 
     // ------------------------------------------------------------------------------------------------ factories

@@ -26,27 +26,50 @@ final class RecentEvents {
     }
 
     private final Row[] ring;
+    /** Bound of the held rows' {@link #weight}s, so that big event data (checkpoints) cannot fill the heap. */
+    private final long maxChars;
     private long first = -1; // id of the oldest held row; -1 when empty
     private int size;
+    private long chars;
 
-    RecentEvents(int capacity) {
+    RecentEvents(int capacity, long maxChars) {
         if (capacity < 1) throw new IllegalArgumentException("capacity must be positive: " + capacity);
         ring = new Row[capacity];
+        this.maxChars = maxChars;
+    }
+
+    /** About how many chars a row holds. */
+    static long weight(Row r) {
+        return 64 + len(r.workflowId()) + len(r.taskId()) + len(r.type()) + len(r.from()) + len(r.to()) + len(r.dataJson());
+    }
+
+    private static int len(String s) {
+        return s == null ? 0 : s.length();
     }
 
     /** Appends the rows of one committed transaction, in id order. */
     synchronized void append(List<Row> committed) {
         for (Row r : committed) {
             if (size > 0 && r.id() != first + size) clearLocked(); // a gap: something committed was not seen
-            if (size == 0) first = r.id();
-            if (size == ring.length) { // drop the oldest
-                ring[(int) (first % ring.length)] = null;
-                first++;
-                size--;
+            long w = weight(r);
+            if (w > maxChars) { // too big to hold: the run ends here, the next row starts a new one
+                clearLocked();
+                continue;
             }
+            while (size == ring.length || (size > 0 && chars + w > maxChars)) dropOldest();
+            if (size == 0) first = r.id();
             ring[(int) (r.id() % ring.length)] = r;
             size++;
+            chars += w;
         }
+    }
+
+    private void dropOldest() {
+        int slot = (int) (first % ring.length);
+        chars -= weight(ring[slot]);
+        ring[slot] = null;
+        first++;
+        size--;
     }
 
     /** Forgets everything: the next append starts a new run. */
@@ -58,6 +81,7 @@ final class RecentEvents {
         java.util.Arrays.fill(ring, null);
         first = -1;
         size = 0;
+        chars = 0;
     }
 
     /**

@@ -22,7 +22,7 @@ class RecentEventsTest {
 
     @Test
     void answersOnlyForCursorsItCoversAndPerWorkflow() {
-        RecentEvents r = new RecentEvents(100);
+        RecentEvents r = new RecentEvents(100, 1 << 20);
         assertThat(r.after("w", 0, 10)).as("empty: cannot tell").isNull();
         r.append(rows("w", 11, 13));
         r.append(List.of(row(14, "v"), row(15, "w")));
@@ -41,7 +41,7 @@ class RecentEventsTest {
 
     @Test
     void aGapStartsANewRunSoOlderCursorsGoToTheTable() {
-        RecentEvents r = new RecentEvents(100);
+        RecentEvents r = new RecentEvents(100, 1 << 20);
         r.append(rows("w", 1, 5));
         r.append(rows("w", 8, 9)); // 6 and 7 were committed unseen
         assertThat(r.after("w", 5, 10)).isNull();
@@ -50,8 +50,25 @@ class RecentEventsTest {
     }
 
     @Test
+    void bigDataIsBoundedByCharsNotJustByCount() {
+        String big = "{\"checkpoint\":\"" + "x".repeat(1000) + "\"}";
+        RecentEvents.Row bigRow = new RecentEvents.Row(1, "w", "t", "task.checkpoint", null, null, big, 0);
+        long w = RecentEvents.weight(bigRow);
+        RecentEvents r = new RecentEvents(100, 3 * w);
+        for (long id = 1; id <= 5; id++)
+            r.append(List.of(new RecentEvents.Row(id, "w", "t", "task.checkpoint", null, null, big, 0)));
+        assertThat(r.after("w", 1, 10)).as("only the newest three fit").isNull();
+        assertThat(ids(r.after("w", 2, 10))).containsExactly(3L, 4L, 5L);
+        // a row bigger than the whole budget is not held: the run restarts after it, older cursors read the table
+        r.append(List.of(new RecentEvents.Row(6, "w", "t", "task.checkpoint", null, null, big.repeat(4), 0)));
+        r.append(rows("w", 7, 8));
+        assertThat(r.after("w", 5, 10)).isNull();
+        assertThat(ids(r.after("w", 6, 10))).containsExactly(7L, 8L);
+    }
+
+    @Test
     void theOldestAreDroppedAtCapacityAndClearForgetsAll() {
-        RecentEvents r = new RecentEvents(4);
+        RecentEvents r = new RecentEvents(4, 1 << 20);
         r.append(rows("w", 1, 6));
         assertThat(r.after("w", 1, 10)).isNull();
         assertThat(ids(r.after("w", 2, 10))).containsExactly(3L, 4L, 5L, 6L);
