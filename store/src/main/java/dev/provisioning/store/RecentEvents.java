@@ -93,7 +93,8 @@ final class RecentEvents {
         synchronized (this) {
             if (size == 0 || afterId < first - 1) return null;
             long last = first + size - 1;
-            for (long id = Math.max(afterId, first - 1) + 1; afterId < last && id <= last && rows.size() < limit; id++) {
+            if (afterId >= last) return List.of(); // (and afterId + 1 cannot overflow below)
+            for (long id = Math.max(afterId + 1, first); id <= last && rows.size() < limit; id++) {
                 Row r = ring[(int) (id % ring.length)];
                 if (r.workflowId().equals(workflowId)) rows.add(r);
             }

@@ -151,6 +151,7 @@ public final class ActionValidator {
      * up to the module's: the full check runs again when the first file found is another one or changed. Bounded.
      */
     private final java.util.Map<String, Passed> passed = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int MAX_PASSED = 4096;
 
     private Found firstFound(String module) {
         for (Path lib : libDirs) {
@@ -169,28 +170,16 @@ public final class ActionValidator {
     private void remember(Action.Nu nu, Path real) {
         Found f = firstFound(nu.module());
         if (f == null) return;
-        if (passed.size() >= MAX_EXPORTS_SEEN) passed.clear();
+        if (passed.size() >= MAX_PASSED) passed.clear();
         passed.put(nu.module() + "\0" + nu.function(), new Passed(f, real));
     }
-
-    /**
-     * Exports already found, by module path and function, with the module version they were found in: a module is
-     * read once per version, not once per attempt. Bounded.
-     */
-    private final java.util.Map<String, Version> exportsSeen = new java.util.concurrent.ConcurrentHashMap<>();
-    private static final int MAX_EXPORTS_SEEN = 4096;
 
     private void checkFunction(String fn, Path module, String where) {
         if (fn == null || !FUNCTION.matcher(fn).matches())
             throw new ProvisioningException(ErrorCode.INVALID_FUNCTION,
                     "function name '" + fn + "' is not a plain identifier (letters, digits, _ and -, max 64)", where);
         String src;
-        String key = module + "\0" + fn;
-        Version version;
         try {
-            version = Version.of(module);
-            if (version == null) throw new IOException("cannot read its attributes");
-            if (version.equals(exportsSeen.get(key))) return;
             src = Files.readString(module);
         } catch (IOException e) {
             throw new ProvisioningException(ErrorCode.MODULE_NOT_FOUND, "cannot read module " + module + ": " + e.getMessage(), where);
@@ -199,7 +188,5 @@ public final class ActionValidator {
         if (!exported.matcher(src).find())
             throw new ProvisioningException(ErrorCode.INVALID_FUNCTION,
                     "module " + module.getFileName() + " does not export a function named '" + fn + "'", where);
-        if (exportsSeen.size() >= MAX_EXPORTS_SEEN) exportsSeen.clear();
-        exportsSeen.put(key, version);
     }
 }
