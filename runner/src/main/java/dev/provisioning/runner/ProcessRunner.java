@@ -439,6 +439,7 @@ public final class ProcessRunner implements Runner {
         Object watchKey;        // watches the run dir for the exit file (see ExitWatch); null if not watched
         long wrapsAtSpawn = -1; // pid wraps seen just after our spawn; -1 when reattached (unknown)
         boolean reported;       // listener.exited was called (at the exit file, or when the group was gone)
+        OptionalInt recordedExit = OptionalInt.empty(); // the exit file's status, once read whole
         boolean finished;       // reported, and no process of the group is left
 
         Attempt(AttemptSpec spec, AttemptListener listener, RunDir rd, long pgid, Spawner.Child process, long startTime) {
@@ -568,12 +569,14 @@ public final class ProcessRunner implements Runner {
 
         private void exitFileSeen(int looks) {
             if (reported || stop != null) return;
-            if (rd.readExit().isEmpty()) {
+            OptionalInt code = rd.readExit();
+            if (code.isEmpty()) {
                 // Created but not yet written: the writer is between its open and its one write. Look again shortly
                 // (only creations are watched); the process's end is the fallback.
                 if (looks < EXIT_FILE_LOOKS && Files.exists(rd.file(RunDir.EXIT))) schedule(() -> exitFileSeen(looks + 1), 1);
                 return;
             }
+            recordedExit = code;
             report();
             if (!ended) schedule(() -> {
                 if (!ended && !finished) terminate(Stop.LEFTOVERS);
@@ -614,7 +617,7 @@ public final class ProcessRunner implements Runner {
             String tail = rd.stderrTail(RunDir.STDERR_TAIL_BYTES);
             boolean timedOut = stop == Stop.TIMEOUT;
             boolean cancelled = stop == Stop.CANCEL;
-            OptionalInt recorded = rd.readExit();
+            OptionalInt recorded = recordedExit.isPresent() ? recordedExit : rd.readExit();
             int code;
             String error = null;
             if (recorded.isPresent()) {

@@ -20,14 +20,17 @@ import org.slf4j.LoggerFactory;
  * {@link ExitWatch} on the inotify system calls themselves (Java 22 foreign-function API; loaded reflectively like
  * {@link NativeSpawner}). The JDK's {@code WatchService} costs two threads and a hand-off per registration (the
  * caller waits for its poller thread); here a watch is one {@code inotify_add_watch} on the caller's thread, and
- * one thread reads the events and runs the callback of the watch whose {@code exit} file was created.
+ * one thread reads the events and runs the callback of the watch whose {@code exit} file was written.
  *
- * <p>Same contract as {@link ExitWatcher}: creations (and renames into the dir) only; after a queue overflow every
- * callback runs, and each checks the file itself; a dir that cannot be watched gives null.
+ * <p>It watches for the {@code exit} file's close after writing ({@code IN_CLOSE_WRITE}), not for its creation: a
+ * creation event often comes while the writer is between its open and its write, and the runner would have to look
+ * again later (a millisecond between a task's end and its dependents' start). Renames into the dir count too. The
+ * rest is {@link ExitWatcher}'s contract: after a queue overflow every callback runs, and each checks the file
+ * itself; a dir that cannot be watched gives null.
  */
 final class NativeExitWatch implements ExitWatch {
     private static final Logger LOG = LoggerFactory.getLogger(NativeExitWatch.class);
-    private static final int IN_CLOEXEC = 02000000, IN_MOVED_TO = 0x80, IN_CREATE = 0x100, IN_ONLYDIR = 0x01000000,
+    private static final int IN_CLOEXEC = 02000000, IN_CLOSE_WRITE = 0x08, IN_MOVED_TO = 0x80, IN_ONLYDIR = 0x01000000,
             IN_Q_OVERFLOW = 0x4000, POLLIN = 1, EINTR = 4;
     private static final byte[] EXIT = RunDir.EXIT.getBytes(StandardCharsets.US_ASCII);
     private static final int BUFFER = 64 * 1024, POLL_MILLIS = 500;
@@ -64,7 +67,7 @@ final class NativeExitWatch implements ExitWatch {
         if (closed) return null;
         try (Arena a = Arena.ofConfined()) {
             MemorySegment state = a.allocate(Libc.CALL_STATE);
-            int wd = (int) addWatch.invokeExact(state, fd, a.allocateFrom(dir.toString()), IN_CREATE | IN_MOVED_TO | IN_ONLYDIR);
+            int wd = (int) addWatch.invokeExact(state, fd, a.allocateFrom(dir.toString()), IN_CLOSE_WRITE | IN_MOVED_TO | IN_ONLYDIR);
             if (wd < 0) {
                 if (!warned) {
                     warned = true;
