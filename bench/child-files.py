@@ -9,7 +9,7 @@ times in each of three layouts, in alternating blocks of 20, and prints the medi
   base       as the baseline runner starts it: output to /dev/null, result files in one dir, one shared exit file.
 Usage: python3 bench/child-files.py   (uses tools/.../nu, or $PROVISIONING_NUSHELL_BINARY; work dir under bench/target)
 """
-import os, time, sys, json, tempfile, shutil
+import os, time, sys, json, tempfile
 root=os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 nu=os.environ.get('PROVISIONING_NUSHELL_BINARY', os.path.join(root, 'tools/node_modules/@nushell/linux-x64/bin/nu'))
 os.makedirs(os.path.join(root, 'bench/target'), exist_ok=True)
@@ -52,4 +52,5 @@ for blk in range(10):
 for k,v in res.items():
     v=sorted(v); print(k, 'median child cpu ms %.2f mean %.2f'%(v[len(v)//2]*1000, sum(v)/len(v)*1000))
 os.chdir(root)
-shutil.rmtree(base)
+# Not deleted: for a minute or more after many deletions, creating files near here costs far more (bench/README.md).
+print('kept', base)

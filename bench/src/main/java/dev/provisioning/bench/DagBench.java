@@ -30,7 +30,7 @@ import java.util.stream.Stream;
  * (and no other marker may exist), else the run fails. For the chain, the orchestrator's per-link latency is
  * broken down from its events and run dirs (see {@link LinkBreakdown}).
  *
- * <pre>bench/run-dag [--reps N] [--only LABEL-PREFIX] [--runners baseline,make,ninja,orchestrator] [--poll MS] [--warmup N] [--keep]</pre>
+ * <pre>bench/run-dag [--reps N] [--only LABEL-PREFIX] [--runners baseline,make,ninja,orchestrator] [--poll MS] [--warmup N] [--clean]</pre>
  */
 public final class DagBench {
     record Case(String label, String shape, int p, int sleepMs) {}
@@ -81,7 +81,7 @@ public final class DagBench {
         Path nu = Path.of(System.getenv().getOrDefault("PROVISIONING_NUSHELL_BINARY", "nu"));
         if (!nu.isAbsolute()) throw new IllegalStateException("set PROVISIONING_NUSHELL_BINARY to nu's absolute path");
         String only = null;
-        boolean keep = false;
+        boolean keep = true;
         int reps = 3;
         long poll = 0;
         int warmup = 0;
@@ -91,7 +91,8 @@ public final class DagBench {
             switch (args[i]) {
                 case "--reps" -> reps = Integer.parseInt(args[++i]);
                 case "--only" -> only = args[++i];
-                case "--keep" -> keep = true;
+                case "--keep" -> keep = true; // the default; kept for old command lines
+                case "--clean" -> keep = false;
                 case "--poll" -> poll = Long.parseLong(args[++i]);
                 case "--warmup" -> warmup = Integer.parseInt(args[++i]);
                 case "--work" -> workArg = Path.of(args[++i]);
@@ -117,7 +118,8 @@ public final class DagBench {
         }
         b.printTable(results);
         if (!keep) deleteTree(work);
-        else System.out.println("kept " + work);
+        else System.out.println("kept " + work + " (delete it when no benchmark is about to run: for up to 6 minutes after "
+                + "many deletions, creating a file here costs far more; see bench/README.md)");
     }
 
     CaseResult runCase(Case c) throws Exception {
@@ -125,6 +127,11 @@ public final class DagBench {
         Path caseDir = work.resolve(c.label().replaceAll("[^A-Za-z0-9]+", "-"));
         System.out.printf(Locale.ROOT, "%n== %s: %d tasks, %d edges, %d levels, P=%d%s (load average %s)%n", c.label(), dag.size(), dag.edges(),
                 dag.depth(), c.p(), c.sleepMs() > 0 ? ", tasks sleep " + c.sleepMs() + " ms" : "", loadavg());
+        double create = createMicros(Files.createDirectories(caseDir).resolve("fs-probe"));
+        System.out.printf(Locale.ROOT, "  creating a file in the work dir (as run dirs are made): %.0f µs%s%n", create, create <= SLOW_CREATE_MICROS ? ""
+                : " -- SLOW: many files were deleted near here in the last minutes (ext4 without a journal skips recently "
+                + "freed inodes); a task of the orchestrator creates 6 (its run dir, 2 logs, exit, result, marker), the "
+                + "baseline's 2 (result, marker), so this run favours the baseline. See bench/README.md");
         Map<String, Times> times = new LinkedHashMap<>();
         runners.forEach(r -> times.put(r, new Times()));
         LinkBreakdown.Report breakdown = null;
@@ -335,6 +342,27 @@ public final class DagBench {
             System.out.printf(Locale.ROOT, "%nPer-link overhead on %s: (orchestrator − baseline) / %d = (%.0f − %.0f) / %d = %.2f ms (target ≤ 2 ms: %s)%n",
                     r.c().label(), links, o.median() / 1e6, b.median() / 1e6, links, perLink, perLink <= 2 ? "met" : "missed");
         }
+    }
+
+    /** Above this, a file create pays for recent deletions (bench/README.md, "The filesystem"); 15–25 µs otherwise. */
+    static final double SLOW_CREATE_MICROS = 60;
+
+    /**
+     * The mean cost of creating one file the way a task's run dir is made: 40 new dirs in {@code dir} (new), each with
+     * 4 empty files; a mkdir counts as one create. What is made is left: deleting it would make the next creates
+     * dearer (ext4 without a journal scans past recently freed inodes).
+     */
+    static double createMicros(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        int dirs = 40;
+        long t0 = System.nanoTime();
+        for (int i = 0; i < dirs; i++) {
+            Path d = Files.createDirectory(dir.resolve("r" + i));
+            for (String f : List.of("stdout.log", "stderr.log", "result.json", "exit"))
+                Files.newByteChannel(d.resolve(f), java.nio.file.StandardOpenOption.CREATE_NEW,
+                        java.nio.file.StandardOpenOption.WRITE).close();
+        }
+        return (System.nanoTime() - t0) / 1e3 / (dirs * 5);
     }
 
     static String loadavg() {

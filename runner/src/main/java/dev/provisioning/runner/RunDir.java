@@ -105,6 +105,11 @@ public record RunDir(Path dir) {
     }
 
     static String tail(Path p, int maxBytes) {
+        try {
+            if (Files.size(p) == 0) return ""; // the common case (a task that printed no error): one stat, no open
+        } catch (IOException e) {
+            return "";
+        }
         try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
             long size = ch.size();
             long from = Math.max(0, size - maxBytes);

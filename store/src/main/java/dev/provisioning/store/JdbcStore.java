@@ -401,20 +401,22 @@ public final class JdbcStore implements Store {
      */
     @Override
     public Optional<Attempt> claim(String taskId, String owner, String runDir) {
-        return write("claim task " + taskId, tx -> claim(tx, taskId, owner, runDir));
+        return write("claim task " + taskId, tx -> claim(tx, taskId, owner, runDir, new Task[1]));
     }
 
     /** {@inheritDoc} <p>The task's row is read in the claim's transaction. */
     @Override
     public Optional<Claim> claimTask(String taskId, String owner, String runDir) {
         return write("claim task " + taskId, tx -> {
-            Optional<Attempt> a = claim(tx, taskId, owner, runDir);
+            Task[] claimed = new Task[1];
+            Optional<Attempt> a = claim(tx, taskId, owner, runDir, claimed);
             if (a.isEmpty()) return Optional.empty();
-            return Optional.of(new Claim(task(tx.c, taskId).orElseThrow(), a.get()));
+            return Optional.of(new Claim(withDeps(tx.c, List.of(claimed[0])).getFirst(), a.get()));
         });
     }
 
-    private Optional<Attempt> claim(Tx tx, String taskId, String owner, String runDir) throws SQLException {
+    /** Claims a Ready task; {@code claimed[0]} receives the task's row as the claim left it (without dependencies). */
+    private Optional<Attempt> claim(Tx tx, String taskId, String owner, String runDir, Task[] claimed) throws SQLException {
         Connection c = tx.c;
         record Row(String workflowId, TaskState state) {}
         Row row = Sql.one(c, "SELECT workflow_id, state FROM tasks WHERE id = ?",
@@ -423,13 +425,15 @@ public final class JdbcStore implements Store {
         if (row.state() != TaskState.Ready) return Optional.empty(); // cheap early exit; the UPDATE decides
         WorkflowState wfState = lockWorkflow(tx, row.workflowId()).state();
         TaskState.Ready.checkMove(taskId, TaskState.Running);
-        int n = Sql.update(c, "UPDATE tasks SET state = ?, attempt = attempt + 1, owner = ?, started_at = ?, "
+        // RETURNING: the new attempt number and the row for the runner, without reading the row again
+        List<Task> rows = Sql.query(c, "UPDATE tasks SET state = ?, attempt = attempt + 1, owner = ?, started_at = ?, "
                         + "finished_at = NULL, next_attempt_at = NULL, lease_until = NULL, progress = 0, "
-                        + "progress_message = NULL, updated_at = ? WHERE id = ? AND state = ?",
-                TaskState.Running, owner, tx.now, tx.now, taskId, TaskState.Ready);
-        if (n == 0) return Optional.empty();
-        if (n > 1) throw new IllegalStateException("claim of task " + taskId + " changed " + n + " rows");
-        int attemptNo = Sql.one(c, "SELECT attempt FROM tasks WHERE id = ?", rs -> rs.getInt(1), taskId).orElseThrow();
+                        + "progress_message = NULL, updated_at = ? WHERE id = ? AND state = ? RETURNING " + TASK_COLS,
+                this::mapTask, TaskState.Running, owner, tx.now, tx.now, taskId, TaskState.Ready);
+        if (rows.isEmpty()) return Optional.empty();
+        if (rows.size() > 1) throw new IllegalStateException("claim of task " + taskId + " changed " + rows.size() + " rows");
+        claimed[0] = rows.getFirst();
+        int attemptNo = claimed[0].attempt();
         Sql.update(c, "INSERT INTO attempts (task_id, attempt_no, state, owner, run_dir, started_at) "
                 + "VALUES (?, ?, ?, ?, ?, ?)", taskId, attemptNo, TaskState.Running, owner, runDir, tx.now);
         tx.event(row.workflowId(), taskId, "task.state", TaskState.Ready, TaskState.Running,
@@ -643,8 +647,7 @@ public final class JdbcStore implements Store {
 
     @Override
     public List<Task> rollbackCandidates(int limit) {
-        return read(c -> withDeps(c, Sql.query(c, "SELECT " + TASK_COLS + " FROM tasks WHERE state = ? "
-                + "AND rollback_running = FALSE ORDER BY seq LIMIT ?", this::mapTask, TaskState.RollingBack, limit)));
+        return read(c -> withDeps(c, Sql.query(c, ROLLBACK_QUEUE_SQL, this::mapTask, limit)));
     }
 
     /**
@@ -720,14 +723,14 @@ public final class JdbcStore implements Store {
 
     @Override
     public int promoteDueRetries(Instant now) {
-        boolean any = read(c -> Sql.one(c, "SELECT id FROM tasks WHERE state = ? AND next_attempt_at <= ? LIMIT 1",
-                rs -> rs.getString(1), TaskState.RetryWait, now).isPresent());
+        boolean any = read(c -> Sql.one(c, "SELECT id FROM tasks WHERE " + stateIs(TaskState.RetryWait) + " AND next_attempt_at <= ? LIMIT 1",
+                rs -> rs.getString(1), now).isPresent());
         if (!any) return 0;
         return write("promote due retries", tx -> {
             record Due(String id, String workflowId) {}
-            List<Due> due = Sql.query(tx.c, "SELECT id, workflow_id FROM tasks WHERE state = ? AND next_attempt_at <= ? "
-                            + "ORDER BY next_attempt_at, seq",
-                    rs -> new Due(rs.getString(1), rs.getString(2)), TaskState.RetryWait, now);
+            List<Due> due = Sql.query(tx.c, "SELECT id, workflow_id FROM tasks WHERE " + stateIs(TaskState.RetryWait)
+                            + " AND next_attempt_at <= ? ORDER BY next_attempt_at, seq",
+                    rs -> new Due(rs.getString(1), rs.getString(2)), now);
             TreeSet<String> workflowIds = new TreeSet<>();
             due.forEach(d -> workflowIds.add(d.workflowId()));
             for (String w : workflowIds) lockWorkflow(tx, w);
@@ -1108,14 +1111,12 @@ public final class JdbcStore implements Store {
 
     @Override
     public List<QueuedTask> readyQueue(int limit) {
-        return read(c -> Sql.query(c, "SELECT " + QUEUE_COLS + " FROM tasks WHERE state = ? ORDER BY priority DESC, seq ASC LIMIT ?",
-                this::mapQueued, TaskState.Ready, limit));
+        return read(c -> Sql.query(c, READY_QUEUE_SQL, this::mapQueued, limit));
     }
 
     @Override
     public List<QueuedTask> longestWaiting(int limit) {
-        return read(c -> Sql.query(c, "SELECT " + QUEUE_COLS + " FROM tasks WHERE state = ? ORDER BY updated_at ASC, seq ASC LIMIT ?",
-                this::mapQueued, TaskState.Ready, limit));
+        return read(c -> Sql.query(c, LONGEST_WAITING_SQL, this::mapQueued, limit));
     }
 
     @Override
@@ -1125,6 +1126,23 @@ public final class JdbcStore implements Store {
     }
 
     private static final String QUEUE_COLS = "id, workflow_id, priority, seq, updated_at, pools_json";
+
+    /**
+     * {@code state = '<s>'}, the state as a literal: the queue indexes are partial, one state each (V5), and a
+     * database uses a partial index only when the query's condition names the same state. (A constant: an enum name.)
+     */
+    private static String stateIs(TaskState s) {
+        return "state = '" + s.name() + "'";
+    }
+
+    /** The queue reads, each from its partial index in the index's order (a test checks SQLite's plans). */
+    static final String READY_QUEUE_SQL = "SELECT " + QUEUE_COLS + " FROM tasks WHERE " + stateIs(TaskState.Ready)
+            + " ORDER BY priority DESC, seq ASC LIMIT ?",
+            LONGEST_WAITING_SQL = "SELECT " + QUEUE_COLS + " FROM tasks WHERE " + stateIs(TaskState.Ready)
+                    + " ORDER BY updated_at ASC, seq ASC LIMIT ?",
+            NEXT_RETRY_SQL = "SELECT MIN(next_attempt_at) FROM tasks WHERE " + stateIs(TaskState.RetryWait),
+            ROLLBACK_QUEUE_SQL = "SELECT " + TASK_COLS + " FROM tasks WHERE " + stateIs(TaskState.RollingBack)
+                    + " AND rollback_running = FALSE ORDER BY seq LIMIT ?";
 
     private QueuedTask mapQueued(ResultSet rs) throws SQLException {
         String id = rs.getString("id");
@@ -1144,9 +1162,8 @@ public final class JdbcStore implements Store {
     @Override
     public Optional<Instant> nextRetryAt() {
         return read(c -> {
-            try (StatementCache.Lease l = StatementCache.lease(c, "SELECT MIN(next_attempt_at) FROM tasks WHERE state = ?")) {
+            try (StatementCache.Lease l = StatementCache.lease(c, NEXT_RETRY_SQL)) {
                 PreparedStatement ps = l.statement();
-                Sql.bind(ps, TaskState.RetryWait);
                 try (ResultSet rs = ps.executeQuery()) {
                     if (!rs.next()) return Optional.empty();
                     long v = rs.getLong(1);
