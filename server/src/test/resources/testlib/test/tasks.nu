@@ -60,3 +60,12 @@ export def ledger [req: record] {
     sleep ($req.ms * 1ms)
     { key: $req.key }
 }
+
+# Returns this nu's nice value (field 19 of /proc/PID/stat), read after req.wait_ms (default 200) milliseconds.
+export def nice [req: record] {
+    sleep (($req.wait_ms? | default 200) * 1ms)
+    let stat = (open --raw $"/proc/($nu.pid)/stat")
+    let from = ($stat | str index-of ')') + 2
+    let fields = ($stat | str substring $from.. | split row ' ')
+    { nice: ($fields | get 16 | into int) }
+}

@@ -43,6 +43,8 @@ public final class BaselineRunner {
     private final Path results;
 
     private final Spawner spawner = Spawners.system();
+    /** How much nicer than this JVM the nu processes run (the daemon's executor.task_nice); 0 by default. */
+    private int nice;
     private final Path cwd = Path.of("").toAbsolutePath();
 
     public BaselineRunner(String nu, String wrapper, String libDirs, Path results) {
@@ -50,6 +52,12 @@ public final class BaselineRunner {
         this.wrapper = wrapper;
         this.libDirs = libDirs;
         this.results = results;
+    }
+
+    /** Runs the nu processes {@code nice} nicer than this JVM, as the daemon does with executor.task_nice. */
+    public BaselineRunner nice(int nice) {
+        this.nice = nice;
+        return this;
     }
 
     /** The tasks of a batch workflow document (as the orchestrator receives it). */
@@ -141,7 +149,7 @@ public final class BaselineRunner {
         env.put("NU_LIB_DIRS", libDirs);
         env.put("PROVISIONING_RUN_DIR", results.toString()); // the wrapper writes its exit status there
         try {
-            int rc = spawner.spawn(List.of(nu, "--no-config-file", "-c", wrapper), env, cwd, null, null, false).onExit().get();
+            int rc = spawner.spawn(List.of(nu, "--no-config-file", "-c", wrapper), env, cwd, null, null, false, nice).onExit().get();
             return rc == 0 ? null : "nu exited " + rc;
         } catch (IOException | ExecutionException e) {
             return "cannot run nu: " + e.getMessage();

@@ -50,6 +50,8 @@ public final class DagBench {
     final Path libDir;
     final String wrapper;
     final Path work;
+    /** --baseline-nice: the baseline's nu processes run this much nicer (0: as the bench JVM). */
+    int baselineNice;
     int reps = 3;
     long pollMs = 0; // 0 = follow the SSE stream
     int warmupTasks = 0; // 0 = the 10-task chain
@@ -87,12 +89,14 @@ public final class DagBench {
         int warmup = 0;
         List<String> runners = ALL_RUNNERS;
         Path workArg = null;
+        int baselineNiceArg = 0;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--reps" -> reps = Integer.parseInt(args[++i]);
                 case "--only" -> only = args[++i];
                 case "--keep" -> keep = true; // the default; kept for old command lines
                 case "--clean" -> keep = false;
+                case "--baseline-nice" -> baselineNiceArg = Integer.parseInt(args[++i]);
                 case "--poll" -> poll = Long.parseLong(args[++i]);
                 case "--warmup" -> warmup = Integer.parseInt(args[++i]);
                 case "--work" -> workArg = Path.of(args[++i]);
@@ -109,6 +113,8 @@ public final class DagBench {
         b.pollMs = poll;
         b.warmupTasks = warmup;
         b.runners = runners;
+        b.baselineNice = baselineNiceArg;
+        if (baselineNiceArg > 0) System.out.println("the baseline runs its nu processes " + baselineNiceArg + " nicer than itself");
         System.out.printf(Locale.ROOT, "DAG benchmark: nu %s, %d cores, load average %s, work dir %s, %d repetition(s), orchestrator timed to %s%n",
                 b.nu, Runtime.getRuntime().availableProcessors(), loadavg(), work, reps, poll > 0 ? "polling every " + poll + " ms" : "the end of its SSE stream");
         List<CaseResult> results = new ArrayList<>();
@@ -159,7 +165,7 @@ public final class DagBench {
                             ObjectNode doc = DagFiles.workflowJson(dag, markers, c.sleepMs(), 0);
                             DagFiles.write(dir.resolve("workflow.json"), Json.write(doc));
                             baseline = new BaselineRunner(nu.toString(), wrapper, libDir.toString(), results)
-                                    .run(BaselineRunner.tasksOf(doc), c.p());
+                                    .nice(baselineNice).run(BaselineRunner.tasksOf(doc), c.p());
                             ns = baseline.wallNanos();
                         }
                         case "make" -> {

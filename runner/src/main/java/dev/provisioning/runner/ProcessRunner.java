@@ -103,6 +103,9 @@ public final class ProcessRunner implements Runner {
         // inotify itself along with posix_spawn; the JDK's WatchService along with ProcessBuilder. (Created once the
         // checks above passed: it owns a thread.)
         this.exitWatcher = spawner instanceof JdkSpawner ? ExitWatcher.create() : ExitWatcher.best();
+        if (settings.taskNice() > 0 && !spawner.setsNice())
+            LOG.info("executor.task_nice = {} is not applied when tasks start with {} (it needs a JDK 22 or newer); each "
+                    + "task gets a session, and with it a scheduling group, of its own instead", settings.taskNice(), spawner.name());
         this.nuLibDirs = settings.libDirs().stream().map(p -> p.toAbsolutePath().normalize().toString())
                 .collect(Collectors.joining(":"));
         ThreadFactory tf = r -> {
@@ -162,8 +165,9 @@ public final class ProcessRunner implements Runner {
 
         Spawner.Child p;
         try {
-            p = shell ? spawner.spawn(cmd, env, rd.dir(), rd.file(RunDir.STDERR), null, true)
-                    : spawner.spawn(cmd, env, rd.dir(), rd.file(RunDir.STDOUT), rd.file(RunDir.STDERR), true);
+            p = shell ? spawner.spawn(cmd, env, rd.dir(), rd.file(RunDir.STDERR), null, true, settings.taskNice())
+                    : spawner.spawn(cmd, env, rd.dir(), rd.file(RunDir.STDOUT), rd.file(RunDir.STDERR), true,
+                            settings.taskNice());
         } catch (IOException | RuntimeException e) {
             throw new ProvisioningException(ErrorCode.RUNNER_FAILURE, "cannot start " + (shell ? "the launcher (/bin/sh)"
                     : nu) + " with " + spawner.name() + ": " + e.getMessage(), where, List.of(), e);

@@ -17,9 +17,10 @@ import java.util.Objects;
  * @param orchestratorUrl the daemon's base URL, for calls back ({@code PROVISIONING_ORCHESTRATOR_URL})
  * @param token           the bearer token for calls back ({@code PROVISIONING_TOKEN}); may be empty
  * @param dataDir         the daemon's data dir ({@code PROVISIONING_DATA_DIR})
+ * @param taskNice        how much nicer than the daemon an attempt's process runs, 0..19 ({@code executor.task_nice})
  */
 public record RunnerSettings(String nuBinary, List<Path> libDirs, Map<String, String> envVars, Duration killGrace,
-                             String orchestratorUrl, String token, Path dataDir) {
+                             String orchestratorUrl, String token, Path dataDir, int taskNice) {
 
     public RunnerSettings {
         Objects.requireNonNull(nuBinary, "nuBinary");
@@ -30,6 +31,13 @@ public record RunnerSettings(String nuBinary, List<Path> libDirs, Map<String, St
         orchestratorUrl = orchestratorUrl == null ? "" : orchestratorUrl;
         token = token == null ? "" : token;
         Objects.requireNonNull(dataDir, "dataDir");
+        if (taskNice < 0 || taskNice > 19) throw new IllegalArgumentException("taskNice must be 0..19: " + taskNice);
+    }
+
+    /** Attempts at the daemon's own priority. */
+    public RunnerSettings(String nuBinary, List<Path> libDirs, Map<String, String> envVars, Duration killGrace,
+                          String orchestratorUrl, String token, Path dataDir) {
+        this(nuBinary, libDirs, envVars, killGrace, orchestratorUrl, token, dataDir, 0);
     }
 
     /**
@@ -39,6 +47,6 @@ public record RunnerSettings(String nuBinary, List<Path> libDirs, Map<String, St
     public static RunnerSettings from(Config config, String orchestratorUrl, String token) {
         return new RunnerSettings(config.nushell().binary(), config.nushell().libDirs(), config.nushell().envVars(),
                 Duration.ofSeconds(config.executor().killGraceSeconds()), orchestratorUrl, token,
-                config.storage().dataDir());
+                config.storage().dataDir(), config.executor().taskNice());
     }
 }

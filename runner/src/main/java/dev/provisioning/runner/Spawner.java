@@ -39,10 +39,21 @@ public interface Spawner {
      * @param newGroup   make the child the leader of a new process group (its pid is the group id), which
      *                   timeouts and cancels signal as a whole; see the implementations for whether it also gets a
      *                   new session
+     * @param nice       run the child this much nicer (lower CPU priority) than the calling thread, capped at 19;
+     *                   0 = the same. Where the implementation cannot, it says so in {@link #setsNice()}
      * @throws IOException the program could not be started (the message names the OS error)
      */
-    Child spawn(List<String> argv, Map<String, String> env, Path dir, Path stdout, Path stderr, boolean newGroup)
-            throws IOException;
+    Child spawn(List<String> argv, Map<String, String> env, Path dir, Path stdout, Path stderr, boolean newGroup,
+                int nice) throws IOException;
+
+    /** {@link #spawn(List, Map, Path, Path, Path, boolean, int)} at the caller's own priority. */
+    default Child spawn(List<String> argv, Map<String, String> env, Path dir, Path stdout, Path stderr, boolean newGroup)
+            throws IOException {
+        return spawn(argv, env, dir, stdout, stderr, newGroup, 0);
+    }
+
+    /** Whether {@code nice} is applied (posix_spawn); false where it is ignored (ProcessBuilder, see there). */
+    boolean setsNice();
 
     /**
      * Whether any process (zombies included) is in process group {@code pgid}, when this spawner can tell with one

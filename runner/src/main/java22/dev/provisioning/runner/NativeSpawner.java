@@ -52,12 +52,13 @@ final class NativeSpawner implements Spawner {
             POSIX_SPAWN_SETSID = 0x80;
     private static final int EPERM = 1, ESRCH = 3, EINTR = 4;
     /** HUP INT QUIT PIPE ALRM TERM USR1 USR2 CHLD XFSZ: reset to their default action in the child. */
+    private static final int PRIO_PROCESS = 0, PRIO_PGRP = 1;
     private static final int[] DEFAULT_SIGNALS = {1, 2, 3, 13, 14, 15, 10, 12, 17, 25};
     /** Room for glibc's opaque posix_spawn_file_actions_t (80 bytes), posix_spawnattr_t (336) and sigset_t (128). */
     private static final long OPAQUE_BYTES = 1024;
 
     private final MethodHandle spawn, faInit, faDestroy, faOpen, faDup2, faChdir, faCloseFrom, attrInit, attrDestroy,
-            attrFlags, attrMask, attrDefault, sigEmpty, sigAdd, kill, waitpid, strerror;
+            attrFlags, attrMask, attrDefault, sigEmpty, sigAdd, kill, waitpid, strerror, getPriority, setPriority;
     private final ExecutorService reapers;
     /** How a new group is made: SETSID when this process has a controlling terminal, else SETPGROUP (group 0 = own). */
     private final short newGroupFlag = hasControllingTerminal() ? POSIX_SPAWN_SETSID : POSIX_SPAWN_SETPGROUP;
@@ -86,6 +87,8 @@ final class NativeSpawner implements Spawner {
         kill = Libc.withErrno("kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
         waitpid = Libc.withErrno("waitpid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
         strerror = Libc.function("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+        getPriority = Libc.function("getpriority", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+        setPriority = Libc.function("setpriority", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
         reapers = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
             Thread t = new Thread(null, r, "provisioning-reaper", 128 * 1024);
             t.setDaemon(true);
@@ -95,7 +98,8 @@ final class NativeSpawner implements Spawner {
 
     @Override
     public Child spawn(List<String> argv, Map<String, String> env, Path dir, Path stdout, Path stderr,
-                       boolean newGroup) throws IOException {
+                       boolean newGroup, int nice) throws IOException {
+        if (nice < 0) throw new IllegalArgumentException("nice must not be negative: " + nice);
         if (argv.isEmpty() || !argv.get(0).startsWith("/"))
             throw new IllegalArgumentException("argv[0] must be an absolute path: " + argv);
         int pid;
@@ -130,6 +134,7 @@ final class NativeSpawner implements Spawner {
                 if (rc != 0)
                     throw new IOException("cannot run " + argv.get(0) + ": error=" + rc + ", " + describe(rc));
                 pid = pidOut.get(JAVA_INT, 0);
+                if (nice > 0) renice(pid, nice, newGroup);
             } finally {
                 int ignored = (int) faDestroy.invokeExact(fa);
                 ignored = (int) attrDestroy.invokeExact(attr);
@@ -181,6 +186,24 @@ final class NativeSpawner implements Spawner {
         } catch (Throwable t) {
             throw new IllegalStateException(t);
         }
+    }
+
+    /**
+     * Sets the child's nice value to the calling thread's plus {@code inc} (at most 19), right after the spawn
+     * returned. posix_spawn has no attribute for it (the vfork child inherits the calling thread's value, and the
+     * daemon's own threads must keep theirs), so the child's first instructions run at the caller's priority. A child
+     * that leads a new group is reniced as a group ({@code PRIO_PGRP}): every thread of every process in it, so a
+     * process it started in that first moment (the shell launcher forks the task's command at once) is included;
+     * what starts later inherits the value. A child that is already gone is no error.
+     */
+    private void renice(int pid, int inc, boolean group) throws Throwable {
+        int own = (int) getPriority.invokeExact(PRIO_PROCESS, 0);
+        int ignored = (int) setPriority.invokeExact(group ? PRIO_PGRP : PRIO_PROCESS, pid, Math.min(19, own + inc));
+    }
+
+    @Override
+    public boolean setsNice() {
+        return true;
     }
 
     @Override

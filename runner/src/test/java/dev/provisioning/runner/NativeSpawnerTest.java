@@ -73,6 +73,33 @@ class NativeSpawnerTest extends SpawnerContract {
         }
     }
 
+    /**
+     * {@code nice} makes the child that much nicer than the spawning thread, capped at 19, and what the child starts
+     * afterwards inherits it. It is set once the child has exec'd, before {@code spawn} returns: the shell waits for
+     * a file made after that, then prints its own nice value (field 19 of /proc/PID/stat) and its child's.
+     */
+    @Test
+    void aChildSpawnedWithNiceRunsThatMuchNicerAndSoDoesWhatItStarts() throws Exception {
+        assertThat(spawner().setsNice()).isTrue();
+        int own = niceOf(Files.readString(Path.of("/proc/thread-self/stat")));
+        String script = "while [ ! -e go ]; do sleep 0.01; done; read -r s < /proc/$$/stat; set -- ${s##*) }; echo ${17}; "
+                + "sh -c 'read -r s < /proc/$$/stat; set -- ${s##*) }; echo ${17}'";
+        for (int inc : new int[] {0, 7, 19}) {
+            Path dir = Files.createDirectory(tmp.resolve("nice-" + inc)), out = dir.resolve("out.log");
+            Spawner.Child c = spawner().spawn(List.of("/bin/sh", "-c", script), Map.of(), dir, out, null, true, inc);
+            Files.createFile(dir.resolve("go"));
+            assertThat(c.onExit().get(30, TimeUnit.SECONDS)).isZero();
+            String expected = String.valueOf(Math.min(19, own + inc));
+            assertThat(Files.readAllLines(out)).as("nice + %d", inc).containsExactly(expected, expected);
+        }
+    }
+
+    /** Field 19 of a /proc stat line (after the parenthesised command, which may contain spaces). */
+    static int niceOf(String stat) {
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
+        return Integer.parseInt(f[19 - 3]);
+    }
+
     @Test
     void aMissingProgramInANewSessionFailsTheSpawnItself() {
         // (ProcessBuilder's setsid(1) starts, and its exec of the program fails later, with exit 127)

@@ -303,6 +303,26 @@ class ProcessRunnerTest {
         assertThat(exit.result()).isEqualTo(Json.read("{\"greeting\":\"hello, ann\"}"));
     }
 
+    /** executor.task_nice: the attempt's processes run that much nicer than the daemon (where the spawner can). */
+    @Test
+    void anAttemptRunsTaskNiceNicerThanTheDaemon() throws Exception {
+        RunnerSettings s = settings();
+        s = new RunnerSettings(s.nuBinary(), s.libDirs(), s.envVars(), s.killGrace(), s.orchestratorUrl(), s.token(),
+                s.dataDir(), 4);
+        try (ProcessRunner niced = new ProcessRunner(s, new dev.provisioning.core.action.ActionValidator(s.libDirs()), spawner())) {
+            Recorder rec = new Recorder();
+            // set before start returns; the command waits for a file made after that, in its run dir
+            niced.start(spec("niced", new Action.Command(List.of("sh", "-c", "while [ ! -e go ]; do sleep 0.01; done; "
+                    + "read -r s < /proc/$$/stat; set -- ${s##*) }; echo \"nice=${17}\"")), Duration.ZERO), rec);
+            Files.createFile(runDir("niced").resolve("go"));
+            AttemptExit exit = rec.await();
+            assertThat(exit.succeeded()).as("%s / %s", exit.error(), exit.stderrTail()).isTrue();
+            int daemon = NativeSpawnerTest.niceOf(Files.readString(Path.of("/proc/thread-self/stat")));
+            int expected = niced.spawner().setsNice() ? Math.min(19, daemon + 4) : daemon;
+            assertThat(Files.readString(runDir("niced").resolve("stdout.log"))).contains("nice=" + expected + "\n");
+        }
+    }
+
     @Test
     void commandActionRunsArgvWithoutAShellInItsOwnGroup() throws IOException {
         Recorder rec = new Recorder();

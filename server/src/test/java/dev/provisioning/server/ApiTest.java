@@ -54,6 +54,18 @@ class ApiTest {
         return TestDaemon.json(d.get("/workflows?limit=1000")).get("workflows").size();
     }
 
+    /** The shipped default executor.task_nice = 5: a task runs 5 nicer than the daemon's threads. */
+    @Test
+    void aTaskRunsAtTheDefaultTaskNice() throws Exception {
+        String id = batch("[{\"id\":\"n\",\"module\":\"test/tasks.nu\",\"function\":\"nice\"}]");
+        String taskId = TestDaemon.json(d.get("/workflows/" + id)).get("tasks").get(0).get("id").asText();
+        JsonNode t = awaitTaskState(taskId, "Completed", "Failed");
+        assertThat(t.path("state").asText()).as(t.toString()).isEqualTo("Completed");
+        String stat = java.nio.file.Files.readString(Path.of("/proc/thread-self/stat"));
+        int own = Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ")[16]);
+        assertThat(t.path("result").path("nice").asInt()).isEqualTo(Math.min(19, own + 5));
+    }
+
     @Test
     void healthAndVersionOnBothPrefixes() {
         for (String p : new String[] {"", "/api/v1"}) {

@@ -18,7 +18,7 @@ public record Config(Server server, Storage storage, Executor executor, Nushell 
     public record Storage(String backend, Path dataDir, String postgresUrl, String postgresUser, String postgresPassword) {}
 
     public record Executor(int maxConcurrentTasks, long taskTimeoutSeconds, long killGraceSeconds, int maxAttempts,
-                           long priorityAgingSeconds) {}
+                           long priorityAgingSeconds, int taskNice) {}
 
     public record Nushell(String binary, List<Path> libDirs, Map<String, String> envVars) {
         public Nushell {
