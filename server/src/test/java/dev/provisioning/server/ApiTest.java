@@ -26,7 +26,8 @@ class ApiTest {
     @BeforeAll
     static void start() {
         String libs = TestDaemon.ROOT.resolve("nulib") + ":" + Path.of("src/test/resources/testlib").toAbsolutePath();
-        d = new TestDaemon(tmp.resolve("data"), Map.of("nushell.provisioning_lib", libs, "executor.max_concurrent_tasks", "4"));
+        d = new TestDaemon(tmp.resolve("data"), Map.of("nushell.provisioning_lib", libs, "executor.max_concurrent_tasks", "4",
+                "executor.task_nice", "5"));
     }
 
     @AfterAll
@@ -54,9 +55,9 @@ class ApiTest {
         return TestDaemon.json(d.get("/workflows?limit=1000")).get("workflows").size();
     }
 
-    /** The shipped default executor.task_nice = 5: a task runs 5 nicer than the daemon's threads. */
+    /** executor.task_nice = 5 (this daemon's config) reaches a real nu task: it runs 5 nicer than the daemon. */
     @Test
-    void aTaskRunsAtTheDefaultTaskNice() throws Exception {
+    void aTaskRunsTaskNiceNicerThanTheDaemon() throws Exception {
         String id = batch("[{\"id\":\"n\",\"module\":\"test/tasks.nu\",\"function\":\"nice\"}]");
         String taskId = TestDaemon.json(d.get("/workflows/" + id)).get("tasks").get(0).get("id").asText();
         JsonNode t = awaitTaskState(taskId, "Completed", "Failed");

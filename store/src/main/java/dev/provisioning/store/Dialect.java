@@ -60,6 +60,9 @@ public enum Dialect {
     /** Suffix that row-locks the selected rows until commit; empty where the whole database is locked. */
     String forUpdate() { return forUpdate; }
 
+    /** {@link #forUpdate()} for the rows of one table of a join, by its alias. */
+    String forUpdateOf(String alias) { return forUpdate.isEmpty() ? "" : forUpdate + " OF " + alias; }
+
     /** Statement run before a transaction inserts its events, or null if writers are already serialized. */
     String eventOrderLock() { return eventOrderLock; }
 

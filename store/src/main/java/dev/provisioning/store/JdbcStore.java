@@ -418,12 +418,9 @@ public final class JdbcStore implements Store {
     /** Claims a Ready task; {@code claimed[0]} receives the task's row as the claim left it (without dependencies). */
     private Optional<Attempt> claim(Tx tx, String taskId, String owner, String runDir, Task[] claimed) throws SQLException {
         Connection c = tx.c;
-        record Row(String workflowId, TaskState state) {}
-        Row row = Sql.one(c, "SELECT workflow_id, state FROM tasks WHERE id = ?",
-                        rs -> new Row(rs.getString(1), TaskState.valueOf(rs.getString(2))), taskId)
-                .orElseThrow(() -> notFound("task", taskId));
-        if (row.state() != TaskState.Ready) return Optional.empty(); // cheap early exit; the UPDATE decides
-        WorkflowState wfState = lockWorkflow(tx, row.workflowId()).state();
+        TaskInWorkflow row = lockTaskWorkflow(tx, taskId).orElseThrow(() -> notFound("task", taskId));
+        if (row.state() != TaskState.Ready) return Optional.empty(); // early exit; the UPDATE decides
+        WorkflowState wfState = row.wf().state();
         TaskState.Ready.checkMove(taskId, TaskState.Running);
         // RETURNING: the new attempt number and the row for the runner, without reading the row again
         List<Task> rows = Sql.query(c, "UPDATE tasks SET state = ?, attempt = attempt + 1, owner = ?, started_at = ?, "
@@ -486,10 +483,10 @@ public final class JdbcStore implements Store {
         String taskId = outcome.taskId();
         return write("complete attempt " + outcome.attemptNo() + " of task " + taskId, tx -> {
             Connection c = tx.c;
-            Optional<String> wfId = Sql.one(c, "SELECT workflow_id FROM tasks WHERE id = ?", rs -> rs.getString(1), taskId);
-            if (wfId.isEmpty()) return false;
-            String workflowId = wfId.get();
-            WfRow wf = lockWorkflow(tx, workflowId);
+            Optional<TaskInWorkflow> row = lockTaskWorkflow(tx, taskId);
+            if (row.isEmpty()) return false;
+            String workflowId = row.get().workflowId();
+            WfRow wf = row.get().wf();
             TaskState.Running.checkMove(taskId, next);
             Instant nextAt = next == TaskState.RetryWait ? outcome.nextAttemptAt() : null;
             int n = Sql.update(c, "UPDATE tasks SET state = ?, exit_code = ?, result_json = ?, error = ?, "
@@ -779,6 +776,18 @@ public final class JdbcStore implements Store {
                 .orElseThrow(() -> notFound("workflow", workflowId));
     }
 
+    /** A task's state, and its workflow's row as {@link #lockWorkflow} reads and locks it. */
+    private record TaskInWorkflow(String workflowId, TaskState state, WfRow wf) {}
+
+    /** {@link #lockWorkflow} of a task's workflow, and the task's state, in one statement; empty if no such task. */
+    private Optional<TaskInWorkflow> lockTaskWorkflow(Tx tx, String taskId) throws SQLException {
+        return Sql.one(tx.c, "SELECT t.workflow_id, t.state, w.state, w.on_failure FROM tasks t "
+                        + "JOIN workflows w ON w.id = t.workflow_id WHERE t.id = ?" + dialect.forUpdateOf("w"),
+                rs -> new TaskInWorkflow(rs.getString(1), TaskState.valueOf(rs.getString(2)),
+                        new WfRow(WorkflowState.valueOf(rs.getString(3)), NewWorkflow.OnFailure.parse(rs.getString(4)))),
+                taskId);
+    }
+
     /** The workflow's tasks in submission order (call after {@link #lockWorkflow}). */
     private static List<TaskRow> taskRows(Tx tx, String workflowId) throws SQLException {
         return Sql.query(tx.c, "SELECT id, state, attempt, CASE WHEN rollback_json IS NULL THEN 0 ELSE 1 END, "
@@ -833,8 +842,18 @@ public final class JdbcStore implements Store {
     private WorkflowState settleCompleted(Tx tx, String workflowId, WfRow wf, String taskId) throws SQLException {
         // Index seeks on tasks (workflow_id, state), not a count of the workflow's tasks: a completion must not cost
         // more in a bigger workflow (that count made a 100,000-task workflow quadratic).
-        if (wf.onFailure() != NewWorkflow.OnFailure.CONTINUE && anyTaskIn(tx, workflowId, EnumSet.of(TaskState.Failed)))
-            return settle(tx, workflowId, wf, false);
+        // One statement for two index seeks: is a task Failed (which stops the workflow unless on_failure = continue),
+        // and is any task unfinished. Nothing but the promotion below moves a task in this pass, and it moves
+        // Pending tasks to Ready, so the second answer still holds at the end.
+        boolean[] any = new boolean[2];
+        Sql.one(tx.c, "SELECT EXISTS (SELECT 1 FROM tasks WHERE workflow_id = ? AND " + stateIs(TaskState.Failed)
+                + "), EXISTS (SELECT 1 FROM tasks WHERE workflow_id = ? AND state IN (" + NOT_TERMINAL_LIST + "))", rs -> {
+            any[0] = rs.getBoolean(1);
+            any[1] = rs.getBoolean(2);
+            return Boolean.TRUE;
+        }, workflowId, workflowId);
+        boolean anyFailed = any[0], anyUnfinished = any[1];
+        if (wf.onFailure() != NewWorkflow.OnFailure.CONTINUE && anyFailed) return settle(tx, workflowId, wf, false);
 
         // Only dependents whose every dependency has ended can move: one that still waits on another stays Pending,
         // whatever the rest (a Pending task has no Failed or Skipped hard dependency here: the pass that made it so
@@ -884,8 +903,7 @@ public final class JdbcStore implements Store {
         for (Promotion.Change ch : changes) moveTask(tx, workflowId, ch.taskId(), ch.from(), ch.to());
         // A task has completed, so the workflow has started; while any task is not terminal (a promoted one is Ready)
         // it is Running. Only its last completion needs every task's state.
-        if (!changes.isEmpty() || anyTaskIn(tx, workflowId, NOT_TERMINAL))
-            return moveWorkflowTo(tx, workflowId, wf.state(), WorkflowState.Running);
+        if (!changes.isEmpty() || anyUnfinished) return moveWorkflowTo(tx, workflowId, wf.state(), WorkflowState.Running);
         List<TaskState> all = new ArrayList<>();
         for (Object[] r : Sql.query(tx.c, "SELECT state, COUNT(*) FROM tasks WHERE workflow_id = ? GROUP BY state",
                 rs -> new Object[] {TaskState.valueOf(rs.getString(1)), rs.getInt(2)}, workflowId))
@@ -896,16 +914,9 @@ public final class JdbcStore implements Store {
     private static final Set<TaskState> NOT_TERMINAL =
             java.util.Arrays.stream(TaskState.values()).filter(t -> !t.isTerminal()).collect(
                     java.util.stream.Collectors.toCollection(() -> EnumSet.noneOf(TaskState.class)));
-
-    /** Whether some task of the workflow is in one of {@code states}: one index seek per state. */
-    private static boolean anyTaskIn(Tx tx, String workflowId, Set<TaskState> states) throws SQLException {
-        Object[] args = new Object[states.size() + 1];
-        args[0] = workflowId;
-        int i = 1;
-        for (TaskState t : states) args[i++] = t;
-        return Sql.one(tx.c, "SELECT 1 FROM tasks WHERE workflow_id = ? AND state IN (" + Sql.placeholders(states.size())
-                + ") LIMIT 1", rs -> Boolean.TRUE, args).isPresent();
-    }
+    /** {@link #NOT_TERMINAL} as SQL literals (enum names), for {@code state IN (...)}. */
+    private static final String NOT_TERMINAL_LIST =
+            NOT_TERMINAL.stream().map(t -> "'" + t.name() + "'").collect(java.util.stream.Collectors.joining(", "));
 
     /**
      * One checked task move with its event. A move into a terminal state sets {@code finished_at}; any other

@@ -72,7 +72,7 @@ class ConfigLoaderTest {
         assertThat(c.storage().backend()).isEqualTo("sqlite");
         assertThat(c.storage().dataDir()).isEqualTo(dir.resolve("xdg-data").resolve("provisioning"));
         assertThat(c.storage().postgresUrl()).isEmpty();
-        assertThat(c.executor()).isEqualTo(new Config.Executor(10, 3600, 10, 1, 60, 5));
+        assertThat(c.executor()).isEqualTo(new Config.Executor(10, 3600, 10, 1, 60, 0));
         assertThat(c.nushell().binary()).isEqualTo("nu");
         assertThat(c.nushell().libDirs()).containsExactly(installRoot().resolve("nulib"));
         assertThat(c.nushell().envVars()).isEmpty();
@@ -145,7 +145,7 @@ class ConfigLoaderTest {
                 """.formatted(dir.resolve("data/../state")));
         assertThat(c.server()).isEqualTo(new Config.Server("127.0.0.1", 9999, true, 4096, 33_554_432, 30, 1000, 200, 15));
         assertThat(c.storage().dataDir()).isEqualTo(dir.resolve("state"));
-        assertThat(c.executor()).isEqualTo(new Config.Executor(4, 3600, 10, 3, 60, 5));
+        assertThat(c.executor()).isEqualTo(new Config.Executor(4, 3600, 10, 3, 60, 0));
         assertThat(c.nushell().binary()).isEqualTo("/usr/local/bin/nu");
         assertThat(c.execution().defaultMode()).isEqualTo("orchestrated");
         assertThat(c.execution().forceDirect()).containsExactly("server.list");
@@ -446,8 +446,8 @@ class ConfigLoaderTest {
 
     @Test
     void taskNiceIsZeroToNineteen() throws IOException {
-        Path ok = write("nice-ok.toml", "[executor]\ntask_nice = 0\n");
-        assertThat(load(List.of(ok), List.of(), baseEnv(), Map.of()).executor().taskNice()).isZero();
+        Path ok = write("nice-ok.toml", "[executor]\ntask_nice = 19\n");
+        assertThat(load(List.of(ok), List.of(), baseEnv(), Map.of()).executor().taskNice()).isEqualTo(19);
         for (String bad : new String[] {"-1", "20"}) {
             Path f = write("nice-" + bad + ".toml", "[executor]\ntask_nice = " + bad + "\n");
             ProvisioningException e = configError(() -> load(List.of(f), List.of(), baseEnv(), Map.of()));
