@@ -23,10 +23,10 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -113,7 +113,11 @@ public final class ProcessRunner implements Runner {
             t.setDaemon(true);
             return t;
         };
-        this.exec = Executors.newSingleThreadScheduledExecutor(tf);
+        ScheduledThreadPoolExecutor stpe = new ScheduledThreadPoolExecutor(1, tf);
+        // Each attempt schedules its timeout (an hour by default) and its leftovers check, and cancels them when it
+        // ends: without this, the cancelled ones stayed queued until their time, one or two per task ever run.
+        stpe.setRemoveOnCancelPolicy(true);
+        this.exec = stpe;
         exec.scheduleWithFixedDelay(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
     }
 
@@ -124,6 +128,11 @@ public final class ProcessRunner implements Runner {
 
     /** How this runner starts processes. */
     public Spawner spawner() { return spawner; }
+
+    /** Timers queued on the runner's thread (the log tick among them). Package-private for tests. */
+    int queuedTimers() {
+        return ((ScheduledThreadPoolExecutor) exec).getQueue().size();
+    }
 
     /** Attempts started or reattached by this runner that have not reported their exit yet. */
     public int runningCount() { return running.size(); }
@@ -435,7 +444,7 @@ public final class ProcessRunner implements Runner {
         final long startTime;   // reattached: the launcher's start time from the pid file; else -1
         final boolean shell;    // started under the shell launcher (which records the exit status), not nu itself
         final LineTail out;
-        ScheduledFuture<?> timeoutFuture;
+        ScheduledFuture<?> timeoutFuture, leftoversFuture;
         Stop stop;
         boolean ended;          // the launcher is gone (or was never followed)
         boolean killSent;
@@ -582,7 +591,7 @@ public final class ProcessRunner implements Runner {
             }
             recordedExit = code;
             report();
-            if (!ended) schedule(() -> {
+            if (!ended) leftoversFuture = schedule(() -> {
                 if (!ended && !finished) terminate(Stop.LEFTOVERS);
             }, settings.killGrace().toMillis());
         }
@@ -591,6 +600,7 @@ public final class ProcessRunner implements Runner {
         void finish() {
             if (finished) return;
             finished = true;
+            if (leftoversFuture != null) leftoversFuture.cancel(false);
             running.remove(this);
             if (exitWatcher != null) exitWatcher.unwatch(watchKey);
             report();

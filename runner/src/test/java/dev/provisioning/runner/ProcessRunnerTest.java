@@ -303,6 +303,21 @@ class ProcessRunnerTest {
         assertThat(exit.result()).isEqualTo(Json.read("{\"greeting\":\"hello, ann\"}"));
     }
 
+    /** An ended attempt leaves no timer behind (its timeout and its leftovers check are cancelled and dropped). */
+    @Test
+    void endedAttemptsLeaveNoTimersQueued() {
+        int before = runner.queuedTimers(); // the log tick
+        List<Recorder> recs = new java.util.ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            Recorder rec = new Recorder();
+            recs.add(rec);
+            runner.start(spec("quick-" + i, new Action.Command(List.of("sh", "-c", "exit 0")), Duration.ofHours(1)), rec);
+        }
+        for (Recorder r : recs) assertThat(r.await().succeeded()).isTrue();
+        await().atMost(Duration.ofSeconds(10)).until(() -> runner.runningCount() == 0);
+        assertThat(runner.queuedTimers()).isEqualTo(before);
+    }
+
     /** executor.task_nice: the attempt's processes run that much nicer than the daemon (where the spawner can). */
     @Test
     void anAttemptRunsTaskNiceNicerThanTheDaemon() throws Exception {
