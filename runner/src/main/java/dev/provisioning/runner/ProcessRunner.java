@@ -584,16 +584,25 @@ public final class ProcessRunner implements Runner {
             if (reported || stop != null) return;
             OptionalInt code = rd.readExit();
             if (code.isEmpty()) {
-                // Created but not yet written: the writer is between its open and its one write. Look again shortly
-                // (only creations are watched); the process's end is the fallback.
+                // Created but not yet written: the writer is between its open and its one write (the JDK's watch
+                // service reports creations; inotify reports the close). Look again shortly; the process's end is
+                // the fallback.
                 if (looks < EXIT_FILE_LOOKS && Files.exists(rd.file(RunDir.EXIT))) schedule(() -> exitFileSeen(looks + 1), 1);
                 return;
             }
             recordedExit = code;
+            // Seen: the watch has done its job. Dropped now, the closes of the logs when the process exits wake
+            // nobody.
+            unwatch();
             report();
             if (!ended) leftoversFuture = schedule(() -> {
                 if (!ended && !finished) terminate(Stop.LEFTOVERS);
             }, settings.killGrace().toMillis());
+        }
+
+        private void unwatch() {
+            if (exitWatcher != null && watchKey != null) exitWatcher.unwatch(watchKey);
+            watchKey = null;
         }
 
         /** The group is gone: stop following the attempt, and report its exit if that was not done yet. */
@@ -602,7 +611,7 @@ public final class ProcessRunner implements Runner {
             finished = true;
             if (leftoversFuture != null) leftoversFuture.cancel(false);
             running.remove(this);
-            if (exitWatcher != null) exitWatcher.unwatch(watchKey);
+            unwatch();
             report();
         }
 
