@@ -401,22 +401,21 @@ public final class JdbcStore implements Store {
      */
     @Override
     public Optional<Attempt> claim(String taskId, String owner, String runDir) {
-        return write("claim task " + taskId, tx -> claim(tx, taskId, owner, runDir, new Task[1]));
+        return write("claim task " + taskId, tx -> claim(tx, taskId, owner, runDir).map(Claim::attempt));
     }
 
     /** {@inheritDoc} <p>The task's row is read in the claim's transaction. */
     @Override
     public Optional<Claim> claimTask(String taskId, String owner, String runDir) {
         return write("claim task " + taskId, tx -> {
-            Task[] claimed = new Task[1];
-            Optional<Attempt> a = claim(tx, taskId, owner, runDir, claimed);
-            if (a.isEmpty()) return Optional.empty();
-            return Optional.of(new Claim(withDeps(tx.c, List.of(claimed[0])).getFirst(), a.get()));
+            Optional<Claim> claimed = claim(tx, taskId, owner, runDir);
+            if (claimed.isEmpty()) return claimed;
+            return Optional.of(new Claim(withDeps(tx.c, List.of(claimed.get().task())).getFirst(), claimed.get().attempt()));
         });
     }
 
-    /** Claims a Ready task; {@code claimed[0]} receives the task's row as the claim left it (without dependencies). */
-    private Optional<Attempt> claim(Tx tx, String taskId, String owner, String runDir, Task[] claimed) throws SQLException {
+    /** Claims a Ready task: the task's row as the claim left it (without its dependencies), and the new attempt. */
+    private Optional<Claim> claim(Tx tx, String taskId, String owner, String runDir) throws SQLException {
         Connection c = tx.c;
         TaskInWorkflow row = lockTaskWorkflow(tx, taskId).orElseThrow(() -> notFound("task", taskId));
         if (row.state() != TaskState.Ready) return Optional.empty(); // early exit; the UPDATE decides
@@ -429,16 +428,16 @@ public final class JdbcStore implements Store {
                 this::mapTask, TaskState.Running, owner, tx.now, tx.now, taskId, TaskState.Ready);
         if (rows.isEmpty()) return Optional.empty();
         if (rows.size() > 1) throw new IllegalStateException("claim of task " + taskId + " changed " + rows.size() + " rows");
-        claimed[0] = rows.getFirst();
-        int attemptNo = claimed[0].attempt();
+        Task task = rows.getFirst();
+        int attemptNo = task.attempt();
         Sql.update(c, "INSERT INTO attempts (task_id, attempt_no, state, owner, run_dir, started_at) "
                 + "VALUES (?, ?, ?, ?, ?, ?)", taskId, attemptNo, TaskState.Running, owner, runDir, tx.now);
         tx.event(row.workflowId(), taskId, "task.state", TaskState.Ready, TaskState.Running,
                 Json.MAPPER.createObjectNode().put("attempt", attemptNo).put("owner", owner));
         if (wfState == WorkflowState.Pending)
             moveWorkflow(tx, row.workflowId(), WorkflowState.Pending, WorkflowState.Running);
-        return Optional.of(new Attempt(taskId, attemptNo, TaskState.Running, owner, null, runDir, null, null,
-                null, tx.now, null));
+        return Optional.of(new Claim(task, new Attempt(taskId, attemptNo, TaskState.Running, owner, null, runDir, null,
+                null, null, tx.now, null)));
     }
 
     /** {@inheritDoc} <p>Works for run and rollback attempts; does nothing if that attempt has already ended. */
