@@ -30,7 +30,7 @@ import java.util.stream.Stream;
  * (and no other marker may exist), else the run fails. For the chain, the orchestrator's per-link latency is
  * broken down from its events and run dirs (see {@link LinkBreakdown}).
  *
- * <pre>bench/run-dag [--reps N] [--only LABEL-PREFIX] [--runners baseline,make,ninja,orchestrator] [--poll MS] [--warmup N] [--clean]</pre>
+ * <pre>bench/run-dag [--reps N] [--only LABEL-PREFIX] [--runners baseline,make,ninja,orchestrator] [--poll MS] [--warmup N] [--clean] [--baseline-nice N]</pre>
  */
 public final class DagBench {
     record Case(String label, String shape, int p, int sleepMs) {}

@@ -51,8 +51,8 @@ final class NativeSpawner implements Spawner {
     private static final short POSIX_SPAWN_SETPGROUP = 0x02, POSIX_SPAWN_SETSIGDEF = 0x04, POSIX_SPAWN_SETSIGMASK = 0x08,
             POSIX_SPAWN_SETSID = 0x80;
     private static final int EPERM = 1, ESRCH = 3, EINTR = 4;
-    /** HUP INT QUIT PIPE ALRM TERM USR1 USR2 CHLD XFSZ: reset to their default action in the child. */
     private static final int PRIO_PROCESS = 0, PRIO_PGRP = 1;
+    /** HUP INT QUIT PIPE ALRM TERM USR1 USR2 CHLD XFSZ: reset to their default action in the child. */
     private static final int[] DEFAULT_SIGNALS = {1, 2, 3, 13, 14, 15, 10, 12, 17, 25};
     /** Room for glibc's opaque posix_spawn_file_actions_t (80 bytes), posix_spawnattr_t (336) and sigset_t (128). */
     private static final long OPAQUE_BYTES = 1024;
