@@ -50,11 +50,19 @@ public final class ActionValidator {
     public Path validate(Action action, String where) {
         switch (action) {
             case Action.Nu nu -> {
-                Path seen = validatedBefore(nu);
-                if (seen != null) return seen;
+                String key = nu.module() + "\0" + nu.function();
+                Passed before = passed.get(key);
+                // looked up only for a module name that passed the path checks before
+                Found found = before == null ? null : firstFound(nu.module());
+                if (found != null && found.equals(before.found())) return before.real();
                 Path module = resolve(nu.module(), where + ".module");
+                // the version is taken before the module is read: a change after it is seen by the next attempt
+                if (found == null) found = firstFound(nu.module());
                 checkFunction(nu.function(), module, where + ".function");
-                remember(nu, module);
+                if (found != null) {
+                    if (passed.size() >= MAX_PASSED) passed.clear();
+                    passed.put(key, new Passed(found, module));
+                }
                 return module;
             }
             case Action.Script s -> {
@@ -160,18 +168,6 @@ public final class ActionValidator {
             if (v != null) return new Found(candidate, v);
         }
         return null;
-    }
-
-    private Path validatedBefore(Action.Nu nu) {
-        Passed p = passed.get(nu.module() + "\0" + nu.function());
-        return p != null && p.found().equals(firstFound(nu.module())) ? p.real() : null;
-    }
-
-    private void remember(Action.Nu nu, Path real) {
-        Found f = firstFound(nu.module());
-        if (f == null) return;
-        if (passed.size() >= MAX_PASSED) passed.clear();
-        passed.put(nu.module() + "\0" + nu.function(), new Passed(f, real));
     }
 
     private void checkFunction(String fn, Path module, String where) {
