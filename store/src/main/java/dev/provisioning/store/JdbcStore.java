@@ -755,7 +755,8 @@ public final class JdbcStore implements Store {
             if (Sql.one(tx.c, "SELECT id FROM workflows WHERE id = ?", rs -> rs.getString(1), workflowId).isEmpty())
                 throw notFound("workflow", workflowId);
             tx.event(workflowId, taskId, type, null, null, data);
-            return tx.flushEvents().getLast();
+            tx.flushEvents();
+            return tx.flushed.getLast().id();
         });
     }
 
@@ -770,9 +771,13 @@ public final class JdbcStore implements Store {
     /** Locks the workflow row for this transaction and returns its state and policy. */
     private WfRow lockWorkflow(Tx tx, String workflowId) throws SQLException {
         return Sql.one(tx.c, "SELECT state, on_failure FROM workflows WHERE id = ?" + dialect.forUpdate(),
-                        rs -> new WfRow(WorkflowState.valueOf(rs.getString(1)), NewWorkflow.OnFailure.parse(rs.getString(2))),
-                        workflowId)
+                        rs -> wfRow(rs, 1), workflowId)
                 .orElseThrow(() -> notFound("workflow", workflowId));
+    }
+
+    /** A {@link WfRow} from a row's state and on_failure columns, at {@code col} and the next. */
+    private static WfRow wfRow(ResultSet rs, int col) throws SQLException {
+        return new WfRow(WorkflowState.valueOf(rs.getString(col)), NewWorkflow.OnFailure.parse(rs.getString(col + 1)));
     }
 
     /** A task's state, and its workflow's row as {@link #lockWorkflow} reads and locks it. */
@@ -782,9 +787,7 @@ public final class JdbcStore implements Store {
     private Optional<TaskInWorkflow> lockTaskWorkflow(Tx tx, String taskId) throws SQLException {
         return Sql.one(tx.c, "SELECT t.workflow_id, t.state, w.state, w.on_failure FROM tasks t "
                         + "JOIN workflows w ON w.id = t.workflow_id WHERE t.id = ?" + dialect.forUpdateOf("w"),
-                rs -> new TaskInWorkflow(rs.getString(1), TaskState.valueOf(rs.getString(2)),
-                        new WfRow(WorkflowState.valueOf(rs.getString(3)), NewWorkflow.OnFailure.parse(rs.getString(4)))),
-                taskId);
+                rs -> new TaskInWorkflow(rs.getString(1), TaskState.valueOf(rs.getString(2)), wfRow(rs, 3)), taskId);
     }
 
     /** The workflow's tasks in submission order (call after {@link #lockWorkflow}). */
@@ -858,17 +861,12 @@ public final class JdbcStore implements Store {
         // whatever the rest (a Pending task has no Failed or Skipped hard dependency here: the pass that made it so
         // would have skipped it). The NOT EXISTS stops at the first unfinished dependency, so a task that joins n
         // others costs each completion a few probes instead of reading all n dependencies of every dependent.
-        Object[] args = new Object[NOT_TERMINAL.size() + 2];
-        args[0] = taskId;
-        args[1] = TaskState.Pending;
-        int a = 2;
-        for (TaskState t : NOT_TERMINAL) args[a++] = t;
         // CROSS JOIN fixes SQLite's join order (dependency rows first, then the task by its key): left to choose, it
         // may walk the state index over every unfinished task of the database instead.
         List<String> candidates = Sql.query(tx.c, "SELECT t.id FROM task_deps d CROSS JOIN tasks t WHERE d.depends_on = ? "
-                + "AND t.id = d.task_id AND t.state = ? AND NOT EXISTS (SELECT 1 FROM task_deps w CROSS JOIN tasks s "
-                + "WHERE w.task_id = t.id AND s.id = w.depends_on AND s.state IN (" + Sql.placeholders(NOT_TERMINAL.size())
-                + ")) ORDER BY t.seq", rs -> rs.getString(1), args);
+                + "AND t.id = d.task_id AND t." + stateIs(TaskState.Pending) + " AND NOT EXISTS (SELECT 1 FROM task_deps w "
+                + "CROSS JOIN tasks s WHERE w.task_id = t.id AND s.id = w.depends_on AND s.state IN (" + NOT_TERMINAL_LIST
+                + ")) ORDER BY t.seq", rs -> rs.getString(1), taskId);
         List<Promotion.Change> changes = List.of();
         if (!candidates.isEmpty()) {
             // the candidates first, in submission order (the order the full pass meets them), then their dependencies
@@ -1422,10 +1420,9 @@ public final class JdbcStore implements Store {
                     to == null ? null : to.name(), data == null ? null : Json.write(data), now});
         }
 
-        /** Inserts the buffered events (after the dialect's event-order lock) and returns their ids. */
-        List<Long> flushEvents() throws SQLException {
-            List<Long> ids = new ArrayList<>(events.size());
-            if (events.isEmpty()) return ids;
+        /** Inserts the buffered events (after the dialect's event-order lock), adding them to {@link #flushed}. */
+        void flushEvents() throws SQLException {
+            if (events.isEmpty()) return;
             if (dialect.eventOrderLock() != null)
                 try (PreparedStatement ps = c.prepareStatement(dialect.eventOrderLock())) {
                     ps.execute();
@@ -1440,13 +1437,11 @@ public final class JdbcStore implements Store {
                         if (!rs.next()) throw new SQLException("INSERT INTO events returned no id");
                         id = rs.getLong(1);
                     }
-                    ids.add(id);
                     flushed.add(new RecentEvents.Row(id, (String) e[0], (String) e[1], (String) e[2], (String) e[3],
                             (String) e[4], (String) e[5], ((Instant) e[6]).toEpochMilli()));
                 }
             }
             events.clear();
-            return ids;
         }
     }
 }
