@@ -61,9 +61,14 @@ export def ledger [req: record] {
     { key: $req.key }
 }
 
-# Returns this nu's nice value (field 19 of /proc/PID/stat), read after req.wait_ms (default 200) milliseconds.
+# Returns this nu's nice value (field 19 of /proc/PID/stat), read once the file `go` is in its run dir (at most 30 s).
 export def nice [req: record] {
-    sleep (($req.wait_ms? | default 200) * 1ms)
+    let go = ($env.PROVISIONING_RUN_DIR | path join go)
+    mut polls = 0
+    while (not ($go | path exists)) and $polls < 3000 {
+        sleep 10ms
+        $polls += 1
+    }
     let stat = (open --raw $"/proc/($nu.pid)/stat")
     let from = ($stat | str index-of ')') + 2
     let fields = ($stat | str substring $from.. | split row ' ')

@@ -55,11 +55,22 @@ class ApiTest {
         return TestDaemon.json(d.get("/workflows?limit=1000")).get("workflows").size();
     }
 
-    /** executor.task_nice = 5 (this daemon's config) reaches a real nu task: it runs 5 nicer than the daemon. */
+    /**
+     * executor.task_nice = 5 (this daemon's config) reaches a real nu task: it runs 5 nicer than the daemon. The task
+     * reads its value once its pid is recorded (the spawn, and the renice with it, have returned) and the test has
+     * put a file in its run dir.
+     */
     @Test
     void aTaskRunsTaskNiceNicerThanTheDaemon() throws Exception {
         String id = batch("[{\"id\":\"n\",\"module\":\"test/tasks.nu\",\"function\":\"nice\"}]");
         String taskId = TestDaemon.json(d.get("/workflows/" + id)).get("tasks").get(0).get("id").asText();
+        JsonNode[] attempt = new JsonNode[1];
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            JsonNode as = TestDaemon.json(d.get("/tasks/" + taskId + "/attempts")).get("attempts");
+            attempt[0] = as.isEmpty() ? null : as.get(0);
+            return attempt[0] != null && attempt[0].path("pid").isNumber();
+        });
+        java.nio.file.Files.createFile(Path.of(attempt[0].get("run_dir").asText()).resolve("go"));
         JsonNode t = awaitTaskState(taskId, "Completed", "Failed");
         assertThat(t.path("state").asText()).as(t.toString()).isEqualTo("Completed");
         String stat = java.nio.file.Files.readString(Path.of("/proc/thread-self/stat"));
