@@ -25,11 +25,33 @@ final class NotifyingStore implements Store {
     }
 
     private <T> T bump(T result) {
-        signal.bump();
+        bump();
         return result;
     }
 
-    @Override public void insertWorkflow(NewWorkflow wf) { d.insertWorkflow(wf); signal.bump(); }
+    /** Set while {@link #inOneTransaction} runs on this thread: TRUE once a change in it should bump the signal. */
+    private final ThreadLocal<Boolean> inOne = new ThreadLocal<>();
+
+    /** Bumps the signal now, or (in one transaction) once it has ended: a stream woken before the commit would miss it. */
+    private void bump() {
+        if (inOne.get() != null) inOne.set(Boolean.TRUE);
+        else signal.bump();
+    }
+
+    @Override
+    public <T> T inOneTransaction(java.util.function.Supplier<T> body) {
+        if (inOne.get() != null) return body.get();
+        inOne.set(Boolean.FALSE);
+        try {
+            return d.inOneTransaction(body);
+        } finally {
+            boolean changed = inOne.get();
+            inOne.remove();
+            if (changed) signal.bump(); // also after a failure: the commit may have happened unseen
+        }
+    }
+
+    @Override public void insertWorkflow(NewWorkflow wf) { d.insertWorkflow(wf); bump(); }
     @Override public Optional<Workflow> workflow(String id) { return d.workflow(id); }
     @Override public List<Workflow> workflows(WorkflowState state, int limit, int offset) { return d.workflows(state, limit, offset); }
     @Override public Optional<Task> task(String id) { return d.task(id); }
@@ -46,8 +68,8 @@ final class NotifyingStore implements Store {
     @Override public boolean completeAttempt(AttemptOutcome outcome) { return bump(d.completeAttempt(outcome)); }
     @Override public boolean saveCheckpoint(String taskId, int attemptNo, JsonNode checkpoint) { return bump(d.saveCheckpoint(taskId, attemptNo, checkpoint)); }
     @Override public List<String> cancelWorkflow(String workflowId) { return bump(d.cancelWorkflow(workflowId)); }
-    @Override public void resumeWorkflow(String workflowId) { d.resumeWorkflow(workflowId); signal.bump(); }
-    @Override public void rollbackWorkflow(String workflowId) { d.rollbackWorkflow(workflowId); signal.bump(); }
+    @Override public void resumeWorkflow(String workflowId) { d.resumeWorkflow(workflowId); bump(); }
+    @Override public void rollbackWorkflow(String workflowId) { d.rollbackWorkflow(workflowId); bump(); }
     @Override public List<Task> rollbackCandidates(int limit) { return d.rollbackCandidates(limit); }
     @Override public Optional<Attempt> claimRollback(String taskId, String owner, String runDir) { return bump(d.claimRollback(taskId, owner, runDir)); }
     @Override public boolean completeRollback(String taskId, int attemptNo, boolean ok, Integer exitCode, String error, String stderrTail) {
@@ -55,7 +77,7 @@ final class NotifyingStore implements Store {
     }
     @Override public int promoteDueRetries(Instant now) {
         int n = d.promoteDueRetries(now);
-        if (n > 0) signal.bump();
+        if (n > 0) bump();
         return n;
     }
     @Override public Optional<Instant> nextRetryAt() { return d.nextRetryAt(); }

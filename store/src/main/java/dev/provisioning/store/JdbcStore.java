@@ -1306,8 +1306,13 @@ public final class JdbcStore implements Store {
         T run(Connection c) throws SQLException;
     }
 
-    /** Reads run in auto-commit mode: one statement, one consistent snapshot; they never take the write lock. */
+    /**
+     * Reads run in auto-commit mode: one statement, one consistent snapshot; they never take the write lock. Inside
+     * {@link #inOneTransaction} a read runs on that transaction's connection and sees its changes.
+     */
     private <T> T read(ReadBody<T> body) {
+        Tx joined = current.get();
+        if (joined != null) return join(joined, "store read", () -> body.run(joined.c));
         try (Connection c = dataSource.getConnection()) {
             return body.run(c);
         } catch (SQLException e) {
@@ -1315,11 +1320,61 @@ public final class JdbcStore implements Store {
         }
     }
 
+    @FunctionalInterface
+    private interface SqlCall<T> {
+        T run() throws SQLException;
+    }
+
+    /**
+     * Runs a call of {@link #inOneTransaction}'s body in its transaction. Whatever the call throws marks the
+     * transaction failed (a statement may have run before the error), and is thrown as a store error.
+     */
+    private <T> T join(Tx tx, String what, SqlCall<T> call) {
+        if (tx.failure != null) throw new ProvisioningException(ErrorCode.STORE_FAILURE, what + ": an earlier call in "
+                + "this transaction failed (" + tx.failure + ")", null, List.of(), tx.failure);
+        try {
+            return call.run();
+        } catch (SQLException e) {
+            tx.failure = e;
+            throw failure(what, e);
+        } catch (RuntimeException | Error e) {
+            tx.failure = e;
+            throw e;
+        }
+    }
+
+    /** The transaction {@link #inOneTransaction} holds open on this thread, if any. */
+    private final ThreadLocal<Tx> current = new ThreadLocal<>();
+
+    /**
+     * {@inheritDoc}
+     * <p>One BEGIN and one COMMIT for all of it: the pages the calls share (the tasks' rows and queue indexes, the
+     * events) are written to the WAL once, not once per call.
+     */
+    @Override
+    public <T> T inOneTransaction(java.util.function.Supplier<T> body) {
+        if (current.get() != null) return body.get();
+        return write("one transaction", tx -> {
+            current.set(tx);
+            try {
+                T result = body.get();
+                if (tx.failure != null) // body caught it; its call may have been half done: nothing of this may commit
+                    throw new SQLException("a call in this transaction failed, so none of it is committed: "
+                            + tx.failure, tx.failure);
+                return result;
+            } finally {
+                current.remove();
+            }
+        });
+    }
+
     /**
      * Runs {@code body} in one write transaction and commits it with its buffered events. Any exception rolls
      * back. PostgreSQL deadlock/serialization failures are retried.
      */
     private <T> T write(String what, TxBody<T> body) {
+        Tx joined = current.get();
+        if (joined != null) return join(joined, what, () -> body.run(joined));
         for (int attempt = 1; ; attempt++) {
             if (writeLock != null) writeLock.lock();
             try (Connection c = dataSource.getConnection()) {
@@ -1408,6 +1463,8 @@ public final class JdbcStore implements Store {
         private final List<Object[]> events = new ArrayList<>();
         /** Every event this transaction inserted, with its id, in order. */
         final List<RecentEvents.Row> flushed = new ArrayList<>();
+        /** The first error of a call that joined this transaction: set, the transaction must not commit. */
+        Throwable failure;
 
         Tx(Connection c, Instant now, Dialect dialect) {
             this.c = c;

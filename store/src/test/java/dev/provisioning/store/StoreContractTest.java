@@ -24,6 +24,7 @@ import dev.provisioning.core.model.Task;
 import dev.provisioning.core.model.TaskState;
 import dev.provisioning.core.model.Workflow;
 import dev.provisioning.core.model.WorkflowState;
+import dev.provisioning.core.port.Store;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -512,6 +513,81 @@ abstract class StoreContractTest {
         assertThat(stateChanges(events("w1")).getLast()).isEqualTo("wf:Running->Completed");
         assertThat(store.readyQueue(10)).isEmpty();
         assertThat(store.runningTasks()).isEmpty();
+    }
+
+    @Test
+    void oneTransactionCommitsAnEndAndTheClaimsItAllowsTogetherAndItsReadsSeeItsOwnChanges() {
+        store.insertWorkflow(workflow("o", task("o.a"), task("o.b", hard("o.a")), task("o.c", hard("o.a"))));
+        Attempt a = claim("o.a");
+        int before = events("o").size();
+        JdbcStore other = openStore(clock); // opened first: on SQLite, a migration check would wait for the write lock
+        try {
+            List<String> seenInside = new ArrayList<>();
+            List<Store.Claim> claims = store.inOneTransaction(() -> {
+                assertThat(complete(a, TaskState.Completed)).isTrue();
+                // the promotion is visible to reads in the transaction, not yet to anyone else
+                store.readyQueue(10).forEach(q -> seenInside.add(q.id()));
+                assertThat(other.task("o.a").orElseThrow().state()).isEqualTo(TaskState.Running);
+                assertThat(other.readyQueue(10)).isEmpty();
+                List<Store.Claim> out = new ArrayList<>();
+                for (String id : seenInside) out.add(store.claimTask(id, "node-1", "/runs/" + id).orElseThrow());
+                assertThat(store.resultsByKey(List.of("o.a"))).containsKey("a");
+                return out;
+            });
+            assertThat(seenInside).containsExactly("o.b", "o.c");
+            assertThat(claims).extracting(c -> c.task().id()).containsExactly("o.b", "o.c");
+            assertThat(claims).allSatisfy(c -> assertThat(c.task().dependsOn()).extracting(Dependency::taskId).containsExactly("o.a"));
+            for (JdbcStore s : List.of(store, other)) {
+                assertThat(s.task("o.a").orElseThrow().state()).isEqualTo(TaskState.Completed);
+                assertThat(s.task("o.b").orElseThrow().state()).isEqualTo(TaskState.Running);
+                assertThat(s.task("o.c").orElseThrow().state()).isEqualTo(TaskState.Running);
+            }
+            List<Event> ev = events("o");
+            assertThat(stateChanges(ev.subList(before, ev.size()))).containsExactly("o.a:Running->Completed",
+                    "o.b:Pending->Ready", "o.c:Pending->Ready", "o.b:Ready->Running", "o.c:Ready->Running");
+            assertThat(stateChanges(other.events("o", 0, 10_000))).isEqualTo(stateChanges(ev));
+            for (int i = before + 1; i < ev.size(); i++) assertThat(ev.get(i).id()).isEqualTo(ev.get(i - 1).id() + 1);
+        } finally {
+            other.close();
+        }
+    }
+
+    @Test
+    void oneTransactionCommitsNothingWhenACallInItFailsEvenIfTheBodyCaughtIt() {
+        store.insertWorkflow(workflow("f", task("f.a"), task("f.b")));
+        Attempt a = claim("f.a");
+        List<Event> before = events("f");
+        assertThatThrownBy(() -> store.inOneTransaction(() -> {
+            assertThat(complete(a, TaskState.Completed)).isTrue();
+            store.claimTask("f.b", "node-1", "/runs/f.b").orElseThrow();
+            try { // Running cannot move to Pending: the store refuses it
+                store.completeAttempt(new AttemptOutcome("f.b", 1, TaskState.Pending, 0, null, null, "", null));
+            } catch (IllegalTransitionException expected) {
+                // caught here, but the transaction is spoilt
+            }
+            assertThatThrownBy(() -> store.task("f.a")).isInstanceOf(ProvisioningException.class)
+                    .hasMessageContaining("an earlier call in this transaction failed");
+            return null;
+        })).isInstanceOf(ProvisioningException.class).hasMessageContaining("none of it is committed")
+                .satisfies(e -> assertThat(((ProvisioningException) e).code()).isEqualTo(ErrorCode.STORE_FAILURE));
+        assertThat(state("f.a")).isEqualTo(TaskState.Running);
+        assertThat(state("f.b")).isEqualTo(TaskState.Ready);
+        assertThat(store.attempts("f.b")).isEmpty();
+        assertThat(events("f")).isEqualTo(before);
+
+        // a body that throws, with a nested one inside: nothing of either is committed; the exception is the body's
+        assertThatThrownBy(() -> store.inOneTransaction(() -> {
+            store.inOneTransaction(() -> store.claimTask("f.b", "node-1", "/runs/f.b"));
+            assertThat(complete(a, TaskState.Completed)).isTrue();
+            throw new IllegalStateException("the body gave up");
+        })).isInstanceOf(IllegalStateException.class).hasMessage("the body gave up");
+        assertThat(state("f.a")).isEqualTo(TaskState.Running);
+        assertThat(state("f.b")).isEqualTo(TaskState.Ready);
+        assertThat(events("f")).isEqualTo(before);
+
+        // and the store goes on as before
+        assertThat(store.inOneTransaction(() -> complete(a, TaskState.Completed))).isTrue();
+        assertThat(state("f.a")).isEqualTo(TaskState.Completed);
     }
 
     @Test

@@ -140,6 +140,42 @@ abstract class StoreFaultTest {
         assertLegal(cw);
     }
 
+    /**
+     * One transaction (the scheduler's end-and-claims) is tried once, its writes are not retried or read back inside
+     * it, and a fault leaves all of it or none of it; the caller then records the end on its own, which a committed
+     * one survives (fenced, and its attempt row shows it ended so).
+     */
+    @Test
+    void oneTransactionIsTriedOnceAndAFaultLeavesAllOfItOrNoneOfIt() {
+        for (Kind kind : Kind.values()) {
+            String p = kind.name().toLowerCase() + "-one-", w = p + "w", a = p + "a", b = p + "b";
+            store.insertWorkflow(workflow(w, task(a), task(b, hard(a))));
+            Attempt a1 = store.claim(a, "node-1", "/runs/" + a).orElseThrow();
+            AttemptOutcome done = new AttemptOutcome(a, a1.attemptNo(), TaskState.Completed, 0, null, null, null, null);
+            int events = store.events(w, 0, 1000).size();
+            var rule = faults.inject(kind, FaultInjectingDataSource.COMPLETE_ATTEMPT.and(FaultInjectingDataSource.CLAIM), 1,
+                    Duration.ofMillis(150));
+            int[] runs = {0};
+            assertThatThrownBy(() -> store.inOneTransaction(() -> {
+                runs[0]++;
+                assertThat(store.completeAttempt(done)).isTrue();
+                return store.claimTask(b, "node-1", "/runs/" + b);
+            })).as(kind.name()).isInstanceOf(ProvisioningException.class)
+                    .satisfies(e -> assertThat(((ProvisioningException) e).code()).isEqualTo(ErrorCode.STORE_FAILURE));
+            assertThat(rule.fired()).as(kind.name()).isEqualTo(1);
+            assertThat(runs[0]).as("%s: tried once", kind).isEqualTo(1);
+            boolean committed = kind == Kind.AMBIGUOUS;
+            assertThat(store.task(a).orElseThrow().state()).as(kind.name()).isEqualTo(committed ? TaskState.Completed : TaskState.Running);
+            assertThat(store.task(b).orElseThrow().state()).as(kind.name()).isEqualTo(committed ? TaskState.Running : TaskState.Pending);
+            assertThat(store.events(w, 0, 1000)).as(kind.name()).hasSize(events + (committed ? 3 : 0));
+            // the caller's fallback: the end on its own; after the ambiguous commit it is fenced, and the row shows it done
+            assertThat(store.completeAttempt(done)).as(kind.name()).isEqualTo(!committed);
+            assertThat(store.attempts(a)).extracting(Attempt::state).containsExactly(TaskState.Completed);
+            assertThat(transitions(w, a)).as(kind.name()).containsExactly("null>Ready", "Ready>Running", "Running>Completed");
+            assertLegal(w);
+        }
+    }
+
     /** Without the read-back, an ambiguous commit is what it looks like: an error for a change that is durable. */
     @Test
     void theWrapperAloneShowsEachFaultAsTheDatabaseWouldLeaveIt() {

@@ -207,9 +207,14 @@ public final class Scheduler implements AutoCloseable {
         }
     }
 
-    /** One scheduling round. Package-private for tests. */
+    /**
+     * One scheduling round. The attempts that ended since the last round are recorded in the same write transaction
+     * that claims the tasks their slots (and their dependents) can take now: one commit where there were two, and
+     * the ready queue is read in it too (D36). The claimed attempts start once it has committed.
+     */
     void round() {
         Instant now = clock.instant();
+        List<Ended> ends = drainEnded();
         if (!pendingPids.isEmpty()) recordDuePids(now);
         if (retryCheck || nextRetry.isPresent()) {
             retryCheck = false;
@@ -219,38 +224,162 @@ public final class Scheduler implements AutoCloseable {
             store.promoteDueRetries(now);
             nextRetry = store.nextRetryAt();
         }
-        if (draining) return;
+        if (draining) {
+            if (!ends.isEmpty()) recordEnded(ends, () -> List.of());
+            return;
+        }
         if (rollbackCheck) {
             rollbackCheck = false;
             if (startRollbacks()) rollbackCheck = true;
         }
-        int free = settings.maxConcurrent() - running.size();
-        if (free <= 0) return;
-        // Look at the head of the ready queue; when limits (parallel_limit, pools) leave slots unused and the queue
-        // is longer than what was read, read a bigger window, so a limited workflow cannot starve the others. The
-        // first window is small: each row read costs a table lookup, and without limits the head is the plan.
+        int busy = running.size();
+        for (Ended e : ends) if (running.containsKey(e.task().id())) busy--; // their slots are free once they are recorded
+        int free = settings.maxConcurrent() - busy;
+        int runningNow = busy;
+        List<Start> starts;
+        if (!ends.isEmpty()) {
+            starts = recordEnded(ends, () -> free > 0 ? claim(plan(now, free, runningNow)) : List.of());
+        } else {
+            if (free <= 0) return;
+            List<Planned> plan = plan(now, free, runningNow);
+            if (plan.isEmpty()) return;
+            starts = store.inOneTransaction(() -> claim(plan)); // the claims check each task is still Ready
+        }
+        for (Start st : starts) {
+            if (closed) return; // claimed, not started: the next start runs them as the same attempts (D11)
+            launch(st.task(), st.attempt().attemptNo(), st.spec(), new ForwardListener(st.task(), st.attempt().attemptNo(), clock.instant()), false);
+        }
+    }
+
+    /** A task the planner picked, with its workflow. */
+    private record Planned(String id, String workflowId) {}
+
+    /** A claimed attempt, ready to start. */
+    private record Start(Task task, Attempt attempt, Runner.AttemptSpec spec) {}
+
+    /**
+     * What to start now: reads the head of the ready queue and plans. When limits (parallel_limit, pools) leave
+     * slots unused and the queue is longer than what was read, reads a bigger window, so a limited workflow cannot
+     * starve the others. The first window is small: each row read costs a table lookup, and without limits the
+     * head is the plan.
+     */
+    private List<Planned> plan(Instant now, int free, int runningNow) {
         int window = Math.max(free * 2, 4);
         while (true) {
             List<QueuedTask> ready = store.readyQueue(window);
-            if (ready.isEmpty()) return;
+            if (ready.isEmpty()) return List.of();
             boolean more = ready.size() == window; // the queue may be longer than what was read
             // The window holds the highest priorities; with aging, the tasks that waited longest may outrank them
             // and must be seen too, or a queue longer than the window would starve them for good.
             if (more && settings.agingInterval() != null && !settings.agingInterval().isZero())
                 ready = withLongestWaiting(ready, window, now);
-            List<String> plan = Planner.plan(snapshot(ready, now));
+            List<String> plan = Planner.plan(snapshot(ready, now, runningNow));
             if (plan.size() < free && more && window < MAX_WINDOW) {
                 window = Math.min(window * 8, MAX_WINDOW);
                 continue;
             }
             Map<String, String> workflowOf = new HashMap<>();
             for (QueuedTask t : ready) workflowOf.put(t.id(), t.workflowId());
-            for (String id : plan) {
-                if (closed) return;
-                startTask(id, workflowOf.get(id)); // the claim checks it is still Ready and reads the whole row
-            }
-            return;
+            List<Planned> out = new ArrayList<>(plan.size());
+            for (String id : plan) out.add(new Planned(id, workflowOf.get(id)));
+            return out;
         }
+    }
+
+    /** Claims the planned tasks (each claim checks the task is still Ready and reads its whole row) and their inputs. */
+    private List<Start> claim(List<Planned> plan) {
+        List<Start> out = new ArrayList<>(plan.size());
+        for (Planned p : plan) {
+            Path runDir = settings.runsDir().resolve(p.workflowId()).resolve(p.id());
+            Optional<Store.Claim> claimed = store.claimTask(p.id(), settings.owner(), runDir.toString());
+            if (claimed.isEmpty()) continue; // someone else holds it
+            Task task = claimed.get().task();
+            Attempt attempt = claimed.get().attempt();
+            out.add(new Start(task, attempt, new Runner.AttemptSpec(task.workflowId(), task.id(), attempt.attemptNo(), task.action(),
+                    task.idempotencyKey(), inputsOf(task), task.checkpoint(), Duration.ofMillis(task.timeoutMs()), attempt.dir())));
+        }
+        return out;
+    }
+
+    /**
+     * Records the ends in one transaction with what {@code then} claims. If that fails, nothing of it committed (or,
+     * after an ambiguous commit, all of it did): each end is then recorded on its own, which a committed one
+     * survives (fenced, then read back), and the error is thrown, so the next round looks for claims that committed
+     * unseen ({@link #adoptOrphans}).
+     */
+    private List<Start> recordEnded(List<Ended> ends, java.util.function.Supplier<List<Start>> then) {
+        record Result(boolean[] recorded, List<Start> starts) {}
+        Result r;
+        try {
+            r = store.inOneTransaction(() -> {
+                boolean[] recorded = new boolean[ends.size()];
+                for (int i = 0; i < ends.size(); i++) recorded[i] = store.completeAttempt(ends.get(i).outcome());
+                return new Result(recorded, then.get());
+            });
+        } catch (RuntimeException e) {
+            log.warn("recording {} attempt end(s) with the round's claims failed; recording each on its own: {}", ends.size(), e.toString());
+            for (Ended end : ends) recordAlone(end);
+            throw e;
+        }
+        for (int i = 0; i < ends.size(); i++) afterRecorded(ends.get(i), r.recorded()[i]);
+        return r.starts();
+    }
+
+    /** Records one end in a transaction of its own, retrying until the store takes it (or the scheduler closes). */
+    private void recordAlone(Ended end) {
+        AttemptOutcome o = end.outcome();
+        boolean recorded = false;
+        try {
+            recorded = persist("the end of task " + o.taskId() + " attempt " + o.attemptNo(), () -> store.completeAttempt(o));
+            if (!recorded) // fenced: ended by a commit that failed unseen, or the task is no longer this attempt's
+                recorded = store.attempts(o.taskId()).stream().anyMatch(a -> a.attemptNo() == o.attemptNo()
+                        && a.finishedAt() != null && a.state() == o.next());
+        } catch (RuntimeException e) {
+            log.error("could not record the end of task {} attempt {} (the next start records it from its run dir)",
+                    o.taskId(), o.attemptNo(), e);
+        }
+        afterRecorded(end, recorded);
+    }
+
+    private void afterRecorded(Ended end, boolean recorded) {
+        AttemptOutcome o = end.outcome();
+        if (!recorded) log.warn("task {} attempt {} ended but is no longer ours; outcome dropped", o.taskId(), o.attemptNo());
+        metrics.attemptEnded(o.next(), end.millis());
+        if (o.next() != TaskState.Completed) rollbackCheck = true; // on_failure = rollback
+        if (o.next() == TaskState.RetryWait) retryCheck = true;
+        running.remove(o.taskId());
+        if (o.next() != TaskState.Completed) wake(); // a round that already passed its rollback and retry steps
+    }
+
+    /** An attempt that ended, and its outcome, decided when a round takes it (a retry's delay counts from then). */
+    private record Ended(Task task, AttemptOutcome outcome, long millis) {}
+
+    /** An attempt's end as the runner reported it, waiting for the next round. */
+    private record Exit(Task task, int attemptNo, Runner.AttemptExit exit, Instant startedAt, long pid) {}
+
+    private final java.util.concurrent.ConcurrentLinkedQueue<Exit> exits = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    private List<Ended> drainEnded() {
+        List<Ended> out = new ArrayList<>();
+        for (Exit x; (x = exits.poll()) != null; ) {
+            try {
+                Instant now = clock.instant();
+                AttemptOutcome outcome = Outcomes.decide(x.task(), x.attemptNo(), x.exit(), now, () -> ThreadLocalRandom.current().nextDouble())
+                        .withPid(x.pid() > 0 ? x.pid() : null); // kept if the pid was written already
+                out.add(new Ended(x.task(), outcome, Duration.between(x.startedAt(), now).toMillis()));
+            } catch (RuntimeException e) {
+                log.error("could not record the end of task {} attempt {}", x.task().id(), x.attemptNo(), e);
+                running.remove(x.task().id());
+            }
+        }
+        return out;
+    }
+
+    /** Hands an end to the next round; after close, records it at once (nothing ended may be left unrecorded). */
+    private void enqueueExit(Exit x) {
+        exits.add(x);
+        if (closed) for (Ended e : drainEnded()) recordAlone(e);
+        else wake();
     }
 
     private static final int MAX_WINDOW = 100_000;
@@ -274,7 +403,7 @@ public final class Scheduler implements AutoCloseable {
     }
 
     /** What the planner needs: the ready candidates, what runs per workflow and pool, and the limits. */
-    private Planner.Snapshot snapshot(List<QueuedTask> ready, Instant now) {
+    private Planner.Snapshot snapshot(List<QueuedTask> ready, Instant now, int runningNow) {
         Map<String, Integer> workflowLimits = new HashMap<>();
         List<Planner.Candidate> candidates = new ArrayList<>(ready.size());
         boolean limited = false; // does any candidate's workflow have a parallel_limit, or the candidate pools?
@@ -292,20 +421,8 @@ public final class Scheduler implements AutoCloseable {
                 perWorkflow.merge(t.workflowId(), 1, Integer::sum);
                 for (String p : t.pools()) perPool.merge(p, 1, Integer::sum);
             }
-        return new Planner.Snapshot(candidates, running.size(), settings.maxConcurrent(), perWorkflow,
+        return new Planner.Snapshot(candidates, runningNow, settings.maxConcurrent(), perWorkflow,
                 workflowLimits, perPool, settings.pools(), now, settings.agingInterval());
-    }
-
-    private void startTask(String id, String workflowId) {
-        Path runDir = settings.runsDir().resolve(workflowId).resolve(id);
-        Optional<Store.Claim> claimed = store.claimTask(id, settings.owner(), runDir.toString());
-        if (claimed.isEmpty()) return; // someone else holds it
-        Task task = claimed.get().task();
-        Attempt attempt = claimed.get().attempt();
-        Runner.AttemptSpec spec = new Runner.AttemptSpec(task.workflowId(), task.id(), attempt.attemptNo(), task.action(),
-                task.idempotencyKey(), inputsOf(task), task.checkpoint(), Duration.ofMillis(task.timeoutMs()),
-                attempt.dir());
-        launch(task, attempt.attemptNo(), spec, new ForwardListener(task, attempt.attemptNo(), clock.instant()), false);
     }
 
     /**
@@ -496,9 +613,12 @@ public final class Scheduler implements AutoCloseable {
             this.startedAt = startedAt;
         }
 
+        /** Progress and checkpoint writes queued on the callbacks thread and not yet done. */
+        private final java.util.concurrent.atomic.AtomicInteger queued = new java.util.concurrent.atomic.AtomicInteger();
+
         @Override
         public void progress(int percent, String message) {
-            callback(() -> {
+            queue(() -> {
                 try {
                     store.recordProgress(task.id(), attemptNo, percent, message);
                 } catch (RuntimeException e) {
@@ -509,7 +629,7 @@ public final class Scheduler implements AutoCloseable {
 
         @Override
         public void checkpoint(JsonNode checkpoint) {
-            callback(() -> {
+            queue(() -> {
                 try {
                     store.saveCheckpoint(task.id(), attemptNo, checkpoint);
                 } catch (RuntimeException e) {
@@ -518,29 +638,29 @@ public final class Scheduler implements AutoCloseable {
             });
         }
 
-        @Override
-        public void exited(Runner.AttemptExit exit) {
-            callback(() -> recordExit(exit));
+        private void queue(Runnable write) {
+            queued.incrementAndGet();
+            callback(() -> {
+                try {
+                    write.run();
+                } finally {
+                    queued.decrementAndGet();
+                }
+            });
         }
 
-        private void recordExit(Runner.AttemptExit exit) {
-            try {
-                pendingPids.remove(task.id());
-                Running r = running.get(task.id());
-                long pid = r == null ? -1 : r.handle().pid();
-                AttemptOutcome outcome = Outcomes.decide(task, attemptNo, exit, clock.instant(), () -> ThreadLocalRandom.current().nextDouble())
-                        .withPid(pid > 0 ? pid : null); // kept if the pid was written already
-                if (!persist("the end of task " + task.id() + " attempt " + attemptNo, () -> store.completeAttempt(outcome)))
-                    log.warn("task {} attempt {} ended but is no longer ours; outcome dropped", task.id(), attemptNo);
-                metrics.attemptEnded(outcome.next(), Duration.between(startedAt, clock.instant()).toMillis());
-                if (outcome.next() != TaskState.Completed) rollbackCheck = true; // on_failure = rollback
-                if (outcome.next() == TaskState.RetryWait) retryCheck = true;
-            } catch (RuntimeException e) {
-                log.error("could not record the end of task {} attempt {}", task.id(), attemptNo, e);
-            } finally {
-                running.remove(task.id());
-                wake();
-            }
+        /**
+         * Hands the end to the next round, which decides its outcome. The runner calls this attempt's listener methods in
+         * order from one thread: with no progress or checkpoint write still queued, the end goes to the round
+         * directly; else behind them, so the last checkpoint is saved before the attempt ends.
+         */
+        @Override
+        public void exited(Runner.AttemptExit exit) {
+            pendingPids.remove(task.id()); // written with the end
+            Running r = running.get(task.id());
+            Exit x = new Exit(task, attemptNo, exit, startedAt, r == null ? -1 : r.handle().pid());
+            if (queued.get() == 0) enqueueExit(x);
+            else callback(() -> enqueueExit(x));
         }
     }
 
@@ -629,6 +749,7 @@ public final class Scheduler implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        for (Ended e : drainEnded()) recordAlone(e); // ends the last round did not take (later ones are recorded at once)
     }
 
     private static final Runner.RunHandle PLACEHOLDER = new Runner.RunHandle() {

@@ -49,7 +49,8 @@ import org.slf4j.LoggerFactory;
  * </ul>
  * Progress, checkpoints and free-form events are best effort and not retried (a retry after an ambiguous commit
  * would append the event twice). Reads are passed through. After {@link Policy#tries} failed tries the last error
- * is thrown; callers that must not lose a write (the scheduler's completions) retry on their own.
+ * is thrown; callers that must not lose a write (the scheduler's completions) retry on their own. Inside
+ * {@link #inOneTransaction} nothing is retried or read back.
  */
 public final class RetryingStore implements Store {
     private static final Logger log = LoggerFactory.getLogger(RetryingStore.class);
@@ -92,6 +93,7 @@ public final class RetryingStore implements Store {
      * result, null means "not applied, try again".
      */
     private <T> T write(String what, Supplier<T> op, Supplier<T> readBack) {
+        if (inOne.get() != null) return op.get(); // a failure there fails the whole transaction: its caller reads back
         ProvisioningException first = null;
         int failures = 0;
         boolean runOp = true;
@@ -258,6 +260,25 @@ public final class RetryingStore implements Store {
     @Override
     public long appendEvent(String workflowId, String taskId, String type, JsonNode data) {
         return d.appendEvent(workflowId, taskId, type, data);
+    }
+
+    /** Set while {@link #inOneTransaction} runs on this thread. */
+    private final ThreadLocal<Boolean> inOne = new ThreadLocal<>();
+
+    /**
+     * {@inheritDoc}
+     * <p>Not retried, and the writes in it are neither retried nor read back: one failed statement fails the whole
+     * transaction, and only its caller knows what to read back.
+     */
+    @Override
+    public <T> T inOneTransaction(Supplier<T> body) {
+        if (inOne.get() != null) return body.get();
+        inOne.set(Boolean.TRUE);
+        try {
+            return d.inOneTransaction(body);
+        } finally {
+            inOne.remove();
+        }
     }
 
     // ------------------------------------------------------------------------------------------------ reads
