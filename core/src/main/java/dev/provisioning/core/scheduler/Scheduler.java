@@ -36,9 +36,10 @@ import org.slf4j.LoggerFactory;
  * The scheduling loop: the effects around the pure {@link Planner} and {@link WorkflowPolicy}. It wakes on
  * {@link #wake()} (called on submit, control requests and every attempt's end) and when the next durable retry
  * timer is due; there is no polling delay. Each round: promote due retries, start ready rollbacks (reverse
- * dependency order), snapshot the ready queue and what runs, plan, claim each planned task in the store (a
- * conditional update), and start it on the {@link Runner}. The loop never dies: an error is logged and the loop
- * goes on.
+ * dependency order), then in one store transaction record the attempts that ended since the last round, snapshot
+ * the ready queue and what runs, plan, and claim each planned task (a conditional update); once that has
+ * committed, start the claimed attempts on the {@link Runner}. The loop never dies: an error is logged and the
+ * loop goes on.
  */
 public final class Scheduler implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Scheduler.class);
@@ -82,8 +83,8 @@ public final class Scheduler implements AutoCloseable {
                 }
             });
     /**
-     * Attempt callbacks (progress, checkpoint, exit) run here, in order, so the runner's thread never waits on the
-     * store: a completion transaction does not delay noticing the next exit.
+     * Progress and checkpoint writes (and rollback ends) run here, in order, so the runner's thread never waits on
+     * the store. A run's end goes to {@link #exits}, behind its attempt's writes still queued here.
      */
     private final java.util.concurrent.ExecutorService callbacks = java.util.concurrent.Executors.newSingleThreadExecutor(
             r -> Thread.ofPlatform().name("scheduler-callbacks").daemon(true).unstarted(r));
