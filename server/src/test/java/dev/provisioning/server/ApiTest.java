@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.provisioning.core.model.Event;
+import dev.provisioning.core.model.Json;
+import dev.provisioning.core.port.Store;
+import dev.provisioning.server.api.ViewsTest;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -330,6 +334,34 @@ class ApiTest {
                 HttpResponse.BodyHandlers.ofLines()).body()
                 .filter(l -> l.startsWith("id:")).map(l -> Long.parseLong(l.substring(3).trim())).toList();
         assertThat(replay).isEqualTo(ids.subList(ids.size() / 2 + 1, ids.size()));
+    }
+
+    /**
+     * The stream's and the page's event JSON, written from the data's stored text, is the text the tree-based view
+     * gave: object data, null data, null task id, and data full of escapes and non-ASCII.
+     */
+    @Test
+    void eventJsonOverSseAndPagesIsTheTextOfTheTreeView() {
+        String id = batch("[{\"id\":\"e\",\"module\":\"test/tasks.nu\",\"function\":\"echo\"}]");
+        await().atMost(Duration.ofSeconds(60)).until(() -> TestDaemon.json(d.get("/workflows/" + id)).get("state").asText().equals("Completed"));
+        String taskId = TestDaemon.json(d.get("/workflows/" + id)).get("tasks").get(0).get("id").asText();
+        Store store = d.daemon.store();
+        store.appendEvent(id, taskId, "task.progress", Json.MAPPER.createObjectNode().put("percent", 50)
+                .put("message", ViewsTest.AWKWARD).put(ViewsTest.AWKWARD, "\u00e9\uD83D\uDE00"));
+        store.appendEvent(id, null, "task.progress", Json.MAPPER.valueToTree(List.of(ViewsTest.AWKWARD, 1.5, -0.0)));
+        store.appendEvent(id, taskId, "task.progress", Json.MAPPER.nullNode());
+        List<Event> events = store.events(id, 0, 10_000);
+        assertThat(events).anyMatch(e -> e.taskId() == null).anyMatch(e -> e.dataJson() == null)
+                .anyMatch(e -> e.dataJson() != null && e.dataJson().startsWith("{\"attempt\""))
+                .anyMatch(e -> e.dataJson() != null && e.dataJson().contains("\\n"));
+
+        List<String> data = d.send(HttpRequest.newBuilder(URI.create(d.url("/workflows/" + id + "/events")))
+                        .header("Accept", "text/event-stream").timeout(Duration.ofSeconds(60)).GET().build(),
+                HttpResponse.BodyHandlers.ofLines()).body().filter(l -> l.startsWith("data:")).map(l -> l.substring(5)).toList();
+        assertThat(data).isEqualTo(events.stream().map(ViewsTest::treeEvent).toList());
+        HttpResponse<String> page = d.get("/workflows/" + id + "/events?limit=10000");
+        assertThat(page.headers().firstValue("Content-Type")).hasValue("application/json");
+        assertThat(page.body()).isEqualTo(ViewsTest.treePage(events));
     }
 
     @Test

@@ -1247,7 +1247,7 @@ public final class JdbcStore implements Store {
 
     private static Event mapEvent(ResultSet rs) throws SQLException {
         return new Event(rs.getLong("id"), rs.getString("workflow_id"), rs.getString("task_id"), rs.getString("type"),
-                rs.getString("from_state"), rs.getString("to_state"), Json.read(rs.getString("data_json")),
+                rs.getString("from_state"), rs.getString("to_state"), rs.getString("data_json"),
                 Sql.instant(rs, "at"));
     }
 

@@ -1,7 +1,6 @@
 package dev.provisioning.store;
 
 import dev.provisioning.core.model.Event;
-import dev.provisioning.core.model.Json;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,10 +17,10 @@ import java.util.List;
  * ({@link #clear}), because such a commit may or may not have happened.
  */
 final class RecentEvents {
-    /** One event row as written: the data is kept as its JSON text and parsed per read, as a read of the row would. */
+    /** One event row as written: the data is kept as its JSON text, which the event carries as it is. */
     record Row(long id, String workflowId, String taskId, String type, String from, String to, String dataJson, long atMillis) {
         Event toEvent() {
-            return new Event(id, workflowId, taskId, type, from, to, Json.read(dataJson), Instant.ofEpochMilli(atMillis));
+            return new Event(id, workflowId, taskId, type, from, to, dataJson, Instant.ofEpochMilli(atMillis));
         }
     }
 

@@ -78,9 +78,14 @@ public final class Http {
     }
 
     public static void json(ServerResponse res, Status status, Object body) {
+        jsonText(res, status, Json.write(body));
+    }
+
+    /** Sends JSON text that is already written. */
+    public static void jsonText(ServerResponse res, Status status, String json) {
         res.status(status);
         res.header(HeaderNames.CONTENT_TYPE, "application/json");
-        res.send(Json.write(body));
+        res.send(json);
     }
 
     public static Optional<String> query(ServerRequest req, String name) {

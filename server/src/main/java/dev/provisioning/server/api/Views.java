@@ -1,5 +1,6 @@
 package dev.provisioning.server.api;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.provisioning.core.model.Actions;
@@ -10,6 +11,9 @@ import dev.provisioning.core.model.NewTask;
 import dev.provisioning.core.model.Task;
 import dev.provisioning.core.model.TaskState;
 import dev.provisioning.core.model.Workflow;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.EnumMap;
 import java.util.List;
@@ -83,13 +87,56 @@ public final class Views {
         return n;
     }
 
-    public static ObjectNode event(Event e) {
-        ObjectNode n = Json.MAPPER.createObjectNode();
-        n.put("id", e.id()).put("workflow_id", e.workflowId()).put("task_id", e.taskId()).put("type", e.type())
-                .put("from", e.from()).put("to", e.to());
-        n.set("data", e.data());
-        time(n, "at", e.at());
-        return n;
+    /**
+     * An event's JSON, as an SSE event's data: {@code id, workflow_id, task_id, type, from, to, data, at}, nulls
+     * written as null. Written with a generator, without a tree: the data goes out as the JSON text the store holds,
+     * unparsed (the store wrote it with {@link Json#MAPPER}, so it is the text a tree of it would give).
+     */
+    public static String event(Event e) {
+        return write(g -> event(g, e));
+    }
+
+    /** A page of events: {@code {"events": [...]}}, each as {@link #event(Event)} writes it. */
+    public static String events(List<Event> events) {
+        return write(g -> {
+            g.writeStartObject();
+            g.writeArrayFieldStart("events");
+            for (Event e : events) event(g, e);
+            g.writeEndArray();
+            g.writeEndObject();
+        });
+    }
+
+    private static void event(JsonGenerator g, Event e) throws IOException {
+        g.writeStartObject();
+        g.writeNumberField("id", e.id());
+        g.writeStringField("workflow_id", e.workflowId());
+        g.writeStringField("task_id", e.taskId());
+        g.writeStringField("type", e.type());
+        g.writeStringField("from", e.from());
+        g.writeStringField("to", e.to());
+        g.writeFieldName("data");
+        String data = e.dataJson();
+        if (data == null) g.writeNull();
+        // the store never writes a line break; text from elsewhere is written again, so an SSE data line stays one
+        else if (data.indexOf('\n') >= 0 || data.indexOf('\r') >= 0) g.writeTree(Json.read(data));
+        else g.writeRawValue(data);
+        g.writeStringField("at", e.at() == null ? null : e.at().toString());
+        g.writeEndObject();
+    }
+
+    private interface Body {
+        void write(JsonGenerator g) throws IOException;
+    }
+
+    private static String write(Body body) {
+        StringWriter out = new StringWriter(256);
+        try (JsonGenerator g = Json.MAPPER.createGenerator(out)) {
+            body.write(g);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toString();
     }
 
     private static void time(ObjectNode n, String field, Instant t) {
