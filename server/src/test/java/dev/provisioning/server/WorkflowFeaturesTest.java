@@ -233,6 +233,25 @@ class WorkflowFeaturesTest {
     }
 
     @Test
+    void aTaskMadeReadyByAnEndBehindALongLimitedQueueStartsAtOnce() {
+        // The round that records a's end plans inside its transaction with the head of the ready queue only: 150 tasks
+        // of a workflow that may run one at a time, which is busy. It must still find b, behind them, by reading a
+        // bigger window in the next round, not wait for the limited workflow's next end (each task runs 2 s).
+        StringBuilder toml = new StringBuilder("[workflow]\nname = \"long-limited\"\nparallel_limit = 1\n\n");
+        for (int i = 0; i < 150; i++) toml.append("[[task]]\nid = \"s").append(i).append("\"\ncommand = [\"sleep\", \"2\"]\n\n");
+        String limited = submitToml(toml.toString());
+        String other = submitToml("[[task]]\nid = \"a\"\ncommand = [\"sleep\", \"0.3\"]\n\n"
+                + "[[task]]\nid = \"b\"\ncommand = [\"true\"]\ndepends_on = [\"a\"]\n");
+        JsonNode wf = awaitWorkflow(other, "Completed", "Failed");
+        assertThat(wf.get("state").asText()).isEqualTo("Completed");
+        java.time.Instant aEnd = java.time.Instant.parse(tasksByKey(wf).get("a").get("finished_at").asText());
+        java.time.Instant bStart = java.time.Instant.parse(tasksByKey(wf).get("b").get("started_at").asText());
+        assertThat(java.time.Duration.between(aEnd, bStart)).isLessThan(java.time.Duration.ofMillis(1_500));
+        assertThat(d.post("/workflows/" + limited + "/cancel", "").statusCode()).isEqualTo(202);
+        awaitWorkflow(limited, "Cancelled");
+    }
+
+    @Test
     void parallelLimitAndPoolsCapConcurrency() {
         StringBuilder toml = new StringBuilder("[workflow]\nname = \"limited\"\nparallel_limit = 2\n\n");
         for (int i = 0; i < 4; i++)

@@ -1357,7 +1357,16 @@ public final class JdbcStore implements Store {
         return write("one transaction", tx -> {
             current.set(tx);
             try {
-                T result = body.get();
+                T result;
+                try {
+                    result = body.get();
+                } catch (RuntimeException e) {
+                    // PostgreSQL aborted it (deadlock, serialization): write() runs the whole body again, as it would
+                    // a single call. Calls that lock several workflows' rows in any order can deadlock each other.
+                    if (tx.failure instanceof SQLException se && dialect.isRetryable(se)) throw se;
+                    throw e;
+                }
+                if (tx.failure instanceof SQLException se && dialect.isRetryable(se)) throw se;
                 if (tx.failure != null) // body caught it; its call may have been half done: nothing of this may commit
                     throw new SQLException("a call in this transaction failed, so none of it is committed: "
                             + tx.failure, tx.failure);

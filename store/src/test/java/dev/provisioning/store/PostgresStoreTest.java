@@ -49,6 +49,55 @@ class PostgresStoreTest extends StoreContractTest {
         return JdbcStore.postgres(pg.getJdbcUrl("postgres", database), "postgres", null, clock);
     }
 
+    /**
+     * Two transactions of several calls that lock two workflows in opposite orders deadlock; PostgreSQL aborts one,
+     * and the store runs that one's whole body again: both end committed, each change once.
+     */
+    @Test
+    void oneTransactionThatPostgresAbortsForADeadlockRunsAgainWhole() throws Exception {
+        store.insertWorkflow(workflow("da", task("da.1"), task("da.2")));
+        store.insertWorkflow(workflow("db", task("db.1"), task("db.2")));
+        var a1 = claim("da.1");
+        var a2 = claim("da.2");
+        var b1 = claim("db.1");
+        var b2 = claim("db.2");
+        java.util.concurrent.CountDownLatch first = new java.util.concurrent.CountDownLatch(2);
+        java.util.concurrent.atomic.AtomicInteger runs = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.ExecutorService two = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            var x = two.submit(() -> store.inOneTransaction(() -> {
+                runs.incrementAndGet();
+                boolean one = complete(a1, dev.provisioning.core.model.TaskState.Completed); // locks workflow da
+                await(first);
+                return one && complete(b1, dev.provisioning.core.model.TaskState.Completed); // then db
+            }));
+            var y = two.submit(() -> store.inOneTransaction(() -> {
+                runs.incrementAndGet();
+                boolean one = complete(b2, dev.provisioning.core.model.TaskState.Completed); // locks workflow db
+                await(first);
+                return one && complete(a2, dev.provisioning.core.model.TaskState.Completed); // then da
+            }));
+            assertThat(x.get(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(y.get(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        } finally {
+            two.shutdownNow();
+        }
+        assertThat(runs.get()).as("one body ran again after the deadlock").isEqualTo(3);
+        for (String wf : java.util.List.of("da", "db")) {
+            assertThat(wfState(wf)).isEqualTo(dev.provisioning.core.model.WorkflowState.Completed);
+            assertThat(stateChanges(events(wf))).filteredOn(c -> !c.startsWith("wf:") && c.endsWith("Running->Completed")).hasSize(2);
+        }
+    }
+
+    private static void await(java.util.concurrent.CountDownLatch latch) {
+        latch.countDown();
+        try {
+            assertThat(latch.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     @Test
     void runsOnPostgres() throws Exception {
         assertThat(store.dialect()).isEqualTo(Dialect.POSTGRESQL);

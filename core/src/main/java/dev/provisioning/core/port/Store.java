@@ -157,13 +157,14 @@ public interface Store extends AutoCloseable {
 
     /**
      * Runs {@code body} as one write transaction: every call that {@code body} makes on this store, on this thread,
-     * joins it (reads included, so they see its uncommitted changes), and all of it commits together, with the events
-     * of every change. If {@code body} or any call in it throws, nothing of it is committed, even if {@code body}
-     * caught the exception; the exception (or a {@code STORE_FAILURE} naming the first error) is thrown. Inside, a
-     * failed write is not retried or read back: after a store failure the caller cannot know whether all of it
-     * committed, and must find out the way a single write's caller does. A call made while one is open joins it.
-     * {@code body} may run more than once (a PostgreSQL serialization failure at the commit is retried), so it must
-     * keep what it learns in values it returns, not in state it changes.
+     * joins it, and all of it commits together, with the events of every change. Reads join it too and see its
+     * changed rows (not its events, which are written at the commit). If {@code body} or any call in it throws,
+     * nothing of it is committed, even if {@code body} caught the exception; the exception (or a
+     * {@code STORE_FAILURE} naming the first error) is thrown. Inside, a failed write is not retried or read back:
+     * after a store failure the caller cannot know whether all of it committed, and must find out the way a single
+     * write's caller does. A call made while one is open joins it. {@code body} may run more than once (PostgreSQL
+     * aborts a transaction in a deadlock or a serialization failure, and it is run again), so it must keep what it
+     * learns in the values it returns, not in state it changes.
      */
     <T> T inOneTransaction(java.util.function.Supplier<T> body);
 

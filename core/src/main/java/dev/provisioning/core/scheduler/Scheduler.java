@@ -215,7 +215,6 @@ public final class Scheduler implements AutoCloseable {
      */
     void round() {
         Instant now = clock.instant();
-        List<Ended> ends = drainEnded();
         if (!pendingPids.isEmpty()) recordDuePids(now);
         if (retryCheck || nextRetry.isPresent()) {
             retryCheck = false;
@@ -226,6 +225,7 @@ public final class Scheduler implements AutoCloseable {
             nextRetry = store.nextRetryAt();
         }
         if (draining) {
+            List<Ended> ends = drainEnded();
             if (!ends.isEmpty()) recordEnded(ends, () -> List.of());
             return;
         }
@@ -233,16 +233,20 @@ public final class Scheduler implements AutoCloseable {
             rollbackCheck = false;
             if (startRollbacks()) rollbackCheck = true;
         }
+        // Taken here, after the steps that may throw: from now on a failure still records them (recordEnded).
+        List<Ended> ends = drainEnded();
         int busy = running.size();
         for (Ended e : ends) if (running.containsKey(e.task().id())) busy--; // their slots are free once they are recorded
         int free = settings.maxConcurrent() - busy;
         int runningNow = busy;
         List<Start> starts;
-        if (!ends.isEmpty()) {
-            starts = recordEnded(ends, () -> free > 0 ? claim(plan(now, free, runningNow)) : List.of());
+        if (!ends.isEmpty() && !widePlan) {
+            starts = recordEnded(ends, () -> free > 0 ? claim(plan(now, free, runningNow, FIRST_WINDOW_ONLY)) : List.of());
         } else {
+            if (!ends.isEmpty()) recordEnded(ends, () -> List.of());
+            widePlan = false;
             if (free <= 0) return;
-            List<Planned> plan = plan(now, free, runningNow);
+            List<Planned> plan = plan(now, free, runningNow, MAX_WINDOW);
             if (plan.isEmpty()) return;
             starts = store.inOneTransaction(() -> claim(plan)); // the claims check each task is still Ready
         }
@@ -258,13 +262,20 @@ public final class Scheduler implements AutoCloseable {
     /** A claimed attempt, ready to start. */
     private record Start(Task task, Attempt attempt, Runner.AttemptSpec spec) {}
 
+    /** {@link #plan}'s window limit inside a write transaction: the first window, no bigger one. */
+    private static final int FIRST_WINDOW_ONLY = 0;
+
+    /** Set when a plan inside the write transaction needed a bigger window: the next round plans outside it. */
+    private boolean widePlan;
+
     /**
      * What to start now: reads the head of the ready queue and plans. When limits (parallel_limit, pools) leave
-     * slots unused and the queue is longer than what was read, reads a bigger window, so a limited workflow cannot
-     * starve the others. The first window is small: each row read costs a table lookup, and without limits the
-     * head is the plan.
+     * slots unused and the queue is longer than what was read, reads a bigger window (up to {@code maxWindow}), so
+     * a limited workflow cannot starve the others. The first window is small: each row read costs a table lookup,
+     * and without limits the head is the plan. Inside the round's write transaction only the first window is read,
+     * which keeps the write lock short; if a bigger one is needed, the next round (outside it) reads it.
      */
-    private List<Planned> plan(Instant now, int free, int runningNow) {
+    private List<Planned> plan(Instant now, int free, int runningNow, int maxWindow) {
         int window = Math.max(free * 2, 4);
         while (true) {
             List<QueuedTask> ready = store.readyQueue(window);
@@ -276,8 +287,13 @@ public final class Scheduler implements AutoCloseable {
                 ready = withLongestWaiting(ready, window, now);
             List<String> plan = Planner.plan(snapshot(ready, now, runningNow));
             if (plan.size() < free && more && window < MAX_WINDOW) {
-                window = Math.min(window * 8, MAX_WINDOW);
-                continue;
+                if (window >= maxWindow) {
+                    widePlan = true; // the next round reads the bigger window, outside the transaction
+                    wake();
+                } else {
+                    window = Math.min(window * 8, maxWindow);
+                    continue;
+                }
             }
             Map<String, String> workflowOf = new HashMap<>();
             for (QueuedTask t : ready) workflowOf.put(t.id(), t.workflowId());
@@ -329,22 +345,24 @@ public final class Scheduler implements AutoCloseable {
     /** Records one end in a transaction of its own, retrying until the store takes it (or the scheduler closes). */
     private void recordAlone(Ended end) {
         AttemptOutcome o = end.outcome();
-        boolean recorded = false;
         try {
-            recorded = persist("the end of task " + o.taskId() + " attempt " + o.attemptNo(), () -> store.completeAttempt(o));
+            boolean recorded = persist("the end of task " + o.taskId() + " attempt " + o.attemptNo(), () -> store.completeAttempt(o));
             if (!recorded) // fenced: ended by a commit that failed unseen, or the task is no longer this attempt's
                 recorded = store.attempts(o.taskId()).stream().anyMatch(a -> a.attemptNo() == o.attemptNo()
                         && a.finishedAt() != null && a.state() == o.next());
+            afterRecorded(end, recorded);
         } catch (RuntimeException e) {
             log.error("could not record the end of task {} attempt {} (the next start records it from its run dir)",
                     o.taskId(), o.attemptNo(), e);
+            afterRecorded(end, null);
         }
-        afterRecorded(end, recorded);
     }
 
-    private void afterRecorded(Ended end, boolean recorded) {
+    /** Bookkeeping once an end is recorded ({@code recorded}: TRUE), fenced (FALSE) or given up on (null). */
+    private void afterRecorded(Ended end, Boolean recorded) {
         AttemptOutcome o = end.outcome();
-        if (!recorded) log.warn("task {} attempt {} ended but is no longer ours; outcome dropped", o.taskId(), o.attemptNo());
+        if (Boolean.FALSE.equals(recorded))
+            log.warn("task {} attempt {} ended but is no longer ours; outcome dropped", o.taskId(), o.attemptNo());
         metrics.attemptEnded(o.next(), end.millis());
         if (o.next() != TaskState.Completed) rollbackCheck = true; // on_failure = rollback
         if (o.next() == TaskState.RetryWait) retryCheck = true;
