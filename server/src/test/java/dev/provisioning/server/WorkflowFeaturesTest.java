@@ -236,11 +236,18 @@ class WorkflowFeaturesTest {
     void aTaskMadeReadyByAnEndBehindALongLimitedQueueStartsAtOnce() {
         // The round that records a's end plans inside its transaction with the head of the ready queue only: 150 tasks
         // of a workflow that may run one at a time, which is busy. It must still find b, behind them, by reading a
-        // bigger window in the next round, not wait for the limited workflow's next end (each task runs 2 s).
+        // bigger window in the next round, not at the next round that happens anyway: the limited workflow's next
+        // end (each task runs 5 s) or the 5 s idle wake-up. (The first limited task's pid is written 1 s after its
+        // start, in a round of its own; a is submitted after that.)
         StringBuilder toml = new StringBuilder("[workflow]\nname = \"long-limited\"\nparallel_limit = 1\n\n");
-        for (int i = 0; i < 150; i++) toml.append("[[task]]\nid = \"s").append(i).append("\"\ncommand = [\"sleep\", \"2\"]\n\n");
+        for (int i = 0; i < 150; i++) toml.append("[[task]]\nid = \"s").append(i).append("\"\ncommand = [\"sleep\", \"5\"]\n\n");
         String limited = submitToml(toml.toString());
-        String other = submitToml("[[task]]\nid = \"a\"\ncommand = [\"sleep\", \"0.3\"]\n\n"
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> {
+            JsonNode s0 = tasksByKey(TestDaemon.json(d.get("/workflows/" + limited))).get("s0");
+            return s0.get("state").asText().equals("Running") && !TestDaemon.json(d.get("/tasks/" + s0.get("id").asText()
+                    + "/attempts")).get("attempts").get(0).get("pid").isNull();
+        });
+        String other = submitToml("[[task]]\nid = \"a\"\ncommand = [\"sleep\", \"0.2\"]\n\n"
                 + "[[task]]\nid = \"b\"\ncommand = [\"true\"]\ndepends_on = [\"a\"]\n");
         JsonNode wf = awaitWorkflow(other, "Completed", "Failed");
         assertThat(wf.get("state").asText()).isEqualTo("Completed");
