@@ -48,6 +48,17 @@ export def checkpointer [req: record] {
     { resumed_from: ($cp | from json), key: $env.PROVISIONING_IDEMPOTENCY_KEY, attempt: ($env.PROVISIONING_ATTEMPT | into int) }
 }
 
+# As checkpointer, with a progress line before the checkpoint on the first attempt.
+export def progress-then-checkpoint [req: record] {
+    let cp = ($env.PROVISIONING_CHECKPOINT? | default "")
+    if ($cp | is-empty) {
+        print 'PROGRESS: 50 half way'
+        print 'CHECKPOINT: {"step": 3}'
+        error make { msg: "failing after the checkpoint" }
+    }
+    { resumed_from: ($cp | from json), attempt: ($env.PROVISIONING_ATTEMPT | into int) }
+}
+
 # Succeeds only once the file req.file exists.
 export def needs-file [req: record] {
     if not ($req.file | path exists) { error make { msg: $"missing ($req.file)" } }

@@ -111,6 +111,29 @@ class DaemonStoreFaultTest {
         assertThat(d.get("/health").statusCode()).isEqualTo(200);
     }
 
+    /**
+     * An attempt's end is recorded behind its progress and checkpoint writes. The progress write's commit is made
+     * slow (500 ms, holding SQLite's write lock), so the checkpoint waits behind it on the callbacks thread; an end
+     * that went to the round at once would win the write lock first, and the checkpoint, fenced, would be lost.
+     */
+    @Test
+    void anAttemptsEndIsRecordedAfterItsCheckpointBehindASlowProgressWrite() {
+        start();
+        var slow = faults.slowCommit(t -> t.bound("task.progress"), 1, Duration.ofMillis(500));
+        ObjectNode doc = workflow("slow-progress");
+        doc.putArray("task").addObject().put("id", "cp").put("module", "test/tasks.nu").put("function", "progress-then-checkpoint");
+        String wf = submit(doc);
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).ignoreExceptions()
+                .until(() -> List.of("Completed", "Failed").contains(state(wf)));
+        assertThat(slow.fired()).isEqualTo(1);
+        JsonNode t = TestDaemon.json(d.get("/workflows/" + wf)).get("tasks").get(0);
+        assertThat(t.get("state").asText()).as(t.toString()).isEqualTo("Completed");
+        assertThat(t.get("attempt").asInt()).isEqualTo(2);
+        assertThat(t.get("result").get("resumed_from").get("step").asInt()).as(t.toString()).isEqualTo(3);
+        assertThat(transitions(events(wf), "cp")).containsExactly("null>Ready", "Ready>Running", "Running>RetryWait",
+                "RetryWait>Ready", "Ready>Running", "Running>Completed");
+    }
+
     private ObjectNode workflow(String name) {
         ObjectNode doc = Json.MAPPER.createObjectNode();
         doc.putObject("workflow").put("name", name).putObject("retry").put("max_attempts", 3)

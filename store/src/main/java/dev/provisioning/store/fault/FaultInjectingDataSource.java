@@ -75,7 +75,7 @@ public final class FaultInjectingDataSource implements DataSource {
         return t -> t.bound(id);
     }
 
-    /** One armed fault: fires on the next {@code times} matching commits. */
+    /** One armed fault (or, with no kind, a slow commit): fires on the next {@code times} matching commits. */
     public static final class Rule {
         final Kind kind;
         final Predicate<Transaction> match;
@@ -147,6 +147,16 @@ public final class FaultInjectingDataSource implements DataSource {
 
     public Rule inject(Kind kind, Predicate<Transaction> match, int times, Duration hang) {
         Rule r = new Rule(kind, match, times, hang);
+        rules.add(r);
+        return r;
+    }
+
+    /**
+     * Makes the next {@code times} matching commits take {@code delay} longer, then succeed: a slow disk, not a
+     * failure (not counted by {@link #injected}). The transaction holds its locks meanwhile (SQLite: the write lock).
+     */
+    public Rule slowCommit(Predicate<Transaction> match, int times, Duration delay) {
+        Rule r = new Rule(null, match, times, delay);
         rules.add(r);
         return r;
     }
@@ -285,6 +295,15 @@ public final class FaultInjectingDataSource implements DataSource {
             reset();
             Rule rule = tx.sql().isEmpty() ? null : firing(tx);
             if (rule == null) {
+                doCommit.run();
+                return;
+            }
+            if (rule.kind == null) { // slowCommit
+                try {
+                    Thread.sleep(rule.hang.toMillis());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
                 doCommit.run();
                 return;
             }
