@@ -53,7 +53,8 @@ public final class DagBench {
     /** --baseline-nice: the baseline's nu processes run this much nicer (0: as the bench JVM). */
     int baselineNice;
     /** --fs-wait SECONDS: how long a case waits for slow file creation to pass (0: not at all). */
-    int fsWaitSeconds = 420;
+    int fsWaitSeconds = FS_WAIT_SECONDS;
+    static final int FS_WAIT_SECONDS = 420;
     int reps = 3;
     long pollMs = 0; // 0 = follow the SSE stream
     int warmupTasks = 0; // 0 = the 10-task chain
@@ -91,7 +92,7 @@ public final class DagBench {
         int warmup = 0;
         List<String> runners = ALL_RUNNERS;
         Path workArg = null;
-        int baselineNiceArg = 0, fsWaitArg = 420;
+        int baselineNiceArg = 0, fsWaitArg = FS_WAIT_SECONDS;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--reps" -> reps = Integer.parseInt(args[++i]);
