@@ -169,6 +169,26 @@ final class Launchers {
                 """.formatted(name);
     }
 
+    /**
+     * The config of a daemon node on a shared PostgreSQL ({@code jdbcUrl}, user postgres): any port, two slots, no
+     * auto-start; {@code storageExtra} goes into its {@code [storage]} table.
+     */
+    static String postgresNodeConfig(String jdbcUrl, String storageExtra) {
+        return """
+                [server]
+                port = 0
+                [storage]
+                backend = "postgres"
+                postgres_url = "%s"
+                postgres_user = "postgres"
+                %s
+                [executor]
+                max_concurrent_tasks = 2
+                [orchestrator]
+                auto_start = false
+                """.formatted(jdbcUrl, storageExtra);
+    }
+
     /** {@code bin/provisioning-orchestrator ARGS} in the foreground, as a child of this JVM; output to a log file. */
     Process startDaemon(String... args) throws IOException {
         List<String> cmd = new ArrayList<>();

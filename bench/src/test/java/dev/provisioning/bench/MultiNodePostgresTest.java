@@ -61,18 +61,7 @@ class MultiNodePostgresTest {
     @Test
     void twoNodesOnOnePostgresRunEveryTaskOnceAndBothWork() throws Exception {
         pg = EmbeddedPostgres.builder().start();
-        String config = """
-                [server]
-                port = 0
-                [storage]
-                backend = "postgres"
-                postgres_url = "%s"
-                postgres_user = "postgres"
-                [executor]
-                max_concurrent_tasks = 2
-                [orchestrator]
-                auto_start = false
-                """.formatted(pg.getJdbcUrl("postgres", "postgres"));
+        String config = Launchers.postgresNodeConfig(pg.getJdbcUrl("postgres", "postgres"), "");
         for (String n : List.of("a", "b")) {
             Launchers l = new Launchers(Files.createDirectories(work.resolve(n)), config);
             nodes.add(l);

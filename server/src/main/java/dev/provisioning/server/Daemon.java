@@ -70,9 +70,11 @@ public final class Daemon implements AutoCloseable {
             dataDir = new DataDir(config.storage().dataDir());
             dataDir.open();
             token = dataDir.token();
+            // Several daemons may share a PostgreSQL store: their running attempts hold leases (D37).
+            Duration lease = config.storage().backend().equals("postgres") ? Duration.ofSeconds(config.storage().leaseSeconds()) : null;
             Store jdbc = switch (config.storage().backend()) {
                 case "postgres" -> JdbcStore.postgres(config.storage().postgresUrl(), config.storage().postgresUser(),
-                        config.storage().postgresPassword(), clock);
+                        config.storage().postgresPassword(), clock).withLeases(lease);
                 default -> JdbcStore.sqlite(dataDir.path(), clock, storeWrap, true); // the data dir's lock: the only writer
             };
             ChangeSignal changes = new ChangeSignal();
@@ -87,8 +89,8 @@ public final class Daemon implements AutoCloseable {
             DeferredRunner deferred = new DeferredRunner();
             runner = deferred;
             long aging = config.executor().priorityAgingSeconds();
-            scheduler = new Scheduler(store, runner, clock, new Scheduler.Settings(ownerId(), config.executor().maxConcurrentTasks(),
-                    dataDir.path().resolve("runs"), config.pools(), aging == 0 ? null : Duration.ofSeconds(aging)), metrics);
+            scheduler = new Scheduler(store, runner, clock, new Scheduler.Settings(ownerId(dataDir.path()), config.executor().maxConcurrentTasks(),
+                    dataDir.path().resolve("runs"), config.pools(), aging == 0 ? null : Duration.ofSeconds(aging), lease), metrics);
 
             Http http = new Http(config.server().maxBodyBytes());
             Duration timeout = Duration.ofSeconds(config.executor().taskTimeoutSeconds());
@@ -139,14 +141,18 @@ public final class Daemon implements AutoCloseable {
 
     public Store store() { return store; }
 
-    private static String ownerId() {
+    /**
+     * This daemon's name as the owner of its attempts: its host and data dir, which hold its run dirs. It stays the
+     * same across restarts, so a restarted daemon recognises (and renews the leases of) the attempts it started.
+     */
+    private static String ownerId(java.nio.file.Path dataDir) {
         String host;
         try {
             host = InetAddress.getLocalHost().getHostName();
         } catch (UnknownHostException e) {
             host = "localhost";
         }
-        return host + ":" + ProcessHandle.current().pid();
+        return host + ":" + dataDir;
     }
 
     @Override

@@ -82,6 +82,12 @@ final class NotifyingStore implements Store {
     }
     @Override public Optional<Instant> nextRetryAt() { return d.nextRetryAt(); }
     @Override public List<Task> runningTasks() { return d.runningTasks(); }
+    @Override public List<String> renewLeases(String owner) { return d.renewLeases(owner); }
+    @Override public List<Task> expiredLeases(Instant now) { return d.expiredLeases(now); }
+    @Override public boolean takeOverAttempt(AttemptOutcome outcome, Instant now) { return bump(d.takeOverAttempt(outcome, now)); }
+    @Override public boolean takeOverRollback(String taskId, int attemptNo, String error, Instant now) {
+        return bump(d.takeOverRollback(taskId, attemptNo, error, now));
+    }
     @Override public List<Event> events(String workflowId, long afterId, int limit) { return d.events(workflowId, afterId, limit); }
     @Override public long appendEvent(String workflowId, String taskId, String type, JsonNode data) { return bump(d.appendEvent(workflowId, taskId, type, data)); }
     @Override public void close() { d.close(); }

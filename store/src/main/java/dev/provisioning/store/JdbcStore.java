@@ -35,6 +35,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -423,9 +424,9 @@ public final class JdbcStore implements Store {
         TaskState.Ready.checkMove(taskId, TaskState.Running);
         // RETURNING: the new attempt number and the row for the runner, without reading the row again
         List<Task> rows = Sql.query(c, "UPDATE tasks SET state = ?, attempt = attempt + 1, owner = ?, started_at = ?, "
-                        + "finished_at = NULL, next_attempt_at = NULL, lease_until = NULL, progress = 0, "
+                        + "finished_at = NULL, next_attempt_at = NULL, lease_until = ?, progress = 0, "
                         + "progress_message = NULL, updated_at = ? WHERE id = ? AND state = ? RETURNING " + TASK_COLS,
-                this::mapTask, TaskState.Running, owner, tx.now, tx.now, taskId, TaskState.Ready);
+                this::mapTask, TaskState.Running, owner, tx.now, leaseUntil(tx), tx.now, taskId, TaskState.Ready);
         if (rows.isEmpty()) return Optional.empty();
         if (rows.size() > 1) throw new IllegalStateException("claim of task " + taskId + " changed " + rows.size() + " rows");
         Task task = rows.getFirst();
@@ -476,6 +477,16 @@ public final class JdbcStore implements Store {
      */
     @Override
     public boolean completeAttempt(AttemptOutcome outcome) {
+        return completeAttempt(outcome, null);
+    }
+
+    /** {@inheritDoc} <p>{@link #completeAttempt} with one more condition in its fence: the lease ran out before {@code now}. */
+    @Override
+    public boolean takeOverAttempt(AttemptOutcome outcome, Instant now) {
+        return completeAttempt(outcome, Objects.requireNonNull(now, "now"));
+    }
+
+    private boolean completeAttempt(AttemptOutcome outcome, Instant leaseOutBefore) {
         TaskState next = Objects.requireNonNull(outcome.next(), "outcome.next");
         if (next == TaskState.RetryWait && outcome.nextAttemptAt() == null)
             throw new IllegalArgumentException("RetryWait needs nextAttemptAt (task " + outcome.taskId() + ")");
@@ -490,10 +501,10 @@ public final class JdbcStore implements Store {
             Instant nextAt = next == TaskState.RetryWait ? outcome.nextAttemptAt() : null;
             int n = Sql.update(c, "UPDATE tasks SET state = ?, exit_code = ?, result_json = ?, error = ?, "
                             + "stderr_tail = ?, finished_at = ?, next_attempt_at = ?, lease_until = NULL, updated_at = ? "
-                            + "WHERE id = ? AND state = ? AND attempt = ?",
-                    next, outcome.exitCode(), outcome.result() == null ? null : Json.write(outcome.result()),
+                            + "WHERE id = ? AND state = ? AND attempt = ?" + (leaseOutBefore == null ? "" : LEASE_OUT),
+                    withLeaseFence(leaseOutBefore, next, outcome.exitCode(), outcome.result() == null ? null : Json.write(outcome.result()),
                     outcome.error(), outcome.stderrTail(), next.isTerminal() ? tx.now : null, nextAt, tx.now,
-                    taskId, TaskState.Running, outcome.attemptNo());
+                    taskId, TaskState.Running, outcome.attemptNo()));
             if (n == 0) return false; // fenced: someone else ended or re-claimed this task
             if (n > 1) throw new IllegalStateException("completion of task " + taskId + " changed " + n + " rows");
             Sql.update(c, "UPDATE attempts SET state = ?, exit_code = ?, error = ?, stderr_tail = ?, finished_at = ?, "
@@ -663,8 +674,8 @@ public final class JdbcStore implements Store {
             if (row.state() != TaskState.RollingBack || row.rollbackRunning()) return Optional.empty();
             lockWorkflow(tx, row.workflowId());
             int n = Sql.update(c, "UPDATE tasks SET rollback_running = TRUE, attempt = attempt + 1, owner = ?, "
-                            + "lease_until = NULL, updated_at = ? WHERE id = ? AND state = ? AND rollback_running = FALSE",
-                    owner, tx.now, taskId, TaskState.RollingBack);
+                            + "lease_until = ?, updated_at = ? WHERE id = ? AND state = ? AND rollback_running = FALSE",
+                    owner, leaseUntil(tx), tx.now, taskId, TaskState.RollingBack);
             if (n == 0) return Optional.empty();
             if (n > 1) throw new IllegalStateException("rollback claim of task " + taskId + " changed " + n + " rows");
             int attemptNo = Sql.one(c, "SELECT attempt FROM tasks WHERE id = ?", rs -> rs.getInt(1), taskId).orElseThrow();
@@ -687,6 +698,17 @@ public final class JdbcStore implements Store {
     @Override
     public boolean completeRollback(String taskId, int attemptNo, boolean ok, Integer exitCode, String error,
                                     String stderrTail) {
+        return completeRollback(taskId, attemptNo, ok, exitCode, error, stderrTail, null);
+    }
+
+    /** {@inheritDoc} <p>{@link #completeRollback} (failed) with one more condition in its fence: the lease ran out before {@code now}. */
+    @Override
+    public boolean takeOverRollback(String taskId, int attemptNo, String error, Instant now) {
+        return completeRollback(taskId, attemptNo, false, null, error, null, Objects.requireNonNull(now, "now"));
+    }
+
+    private boolean completeRollback(String taskId, int attemptNo, boolean ok, Integer exitCode, String error,
+                                     String stderrTail, Instant leaseOutBefore) {
         TaskState next = ok ? TaskState.RolledBack : TaskState.RollbackFailed;
         return write("complete rollback " + attemptNo + " of task " + taskId, tx -> {
             Connection c = tx.c;
@@ -695,14 +717,16 @@ public final class JdbcStore implements Store {
             String workflowId = wfId.get();
             WfRow wf = lockWorkflow(tx, workflowId);
             TaskState.RollingBack.checkMove(taskId, next);
-            String fence = " WHERE id = ? AND state = ? AND attempt = ? AND rollback_running = TRUE";
+            String fence = " WHERE id = ? AND state = ? AND attempt = ? AND rollback_running = TRUE"
+                    + (leaseOutBefore == null ? "" : LEASE_OUT);
             int n = ok
-                    ? Sql.update(c, "UPDATE tasks SET state = ?, rollback_running = FALSE, finished_at = ?, "
+                    ? Sql.update(c, "UPDATE tasks SET state = ?, rollback_running = FALSE, lease_until = NULL, finished_at = ?, "
                                     + "updated_at = ?" + fence,
-                            next, tx.now, tx.now, taskId, TaskState.RollingBack, attemptNo)
-                    : Sql.update(c, "UPDATE tasks SET state = ?, rollback_running = FALSE, error = ?, exit_code = ?, "
+                            withLeaseFence(leaseOutBefore, next, tx.now, tx.now, taskId, TaskState.RollingBack, attemptNo))
+                    : Sql.update(c, "UPDATE tasks SET state = ?, rollback_running = FALSE, lease_until = NULL, error = ?, exit_code = ?, "
                                     + "stderr_tail = ?, finished_at = ?, updated_at = ?" + fence,
-                            next, error, exitCode, stderrTail, tx.now, tx.now, taskId, TaskState.RollingBack, attemptNo);
+                            withLeaseFence(leaseOutBefore, next, error, exitCode, stderrTail, tx.now, tx.now, taskId,
+                                    TaskState.RollingBack, attemptNo));
             if (n == 0) return false; // fenced: not this rollback attempt
             if (n > 1) throw new IllegalStateException("rollback completion of task " + taskId + " changed " + n + " rows");
             Sql.update(c, "UPDATE attempts SET state = ?, exit_code = ?, error = ?, stderr_tail = ?, finished_at = ? "
@@ -714,6 +738,62 @@ public final class JdbcStore implements Store {
             tx.event(workflowId, taskId, "task.state", TaskState.RollingBack, next, data);
             settle(tx, workflowId, wf, false);
             return true;
+        });
+    }
+
+    // ------------------------------------------------------------------------------------------------ leases (D37)
+
+    /** How long a claim's lease lasts before it must be renewed; null: no leases (a single node, SQLite). */
+    private volatile Duration lease;
+
+    /**
+     * Turns on leases: every claim from now on holds its attempt for {@code lease}, and {@link #renewLeases} extends
+     * it by as much. For a store that several daemons share (PostgreSQL). Returns this store.
+     */
+    public JdbcStore withLeases(Duration lease) {
+        if (lease != null && (lease.isNegative() || lease.isZero())) throw new IllegalArgumentException("lease must be positive: " + lease);
+        this.lease = lease;
+        return this;
+    }
+
+    private Instant leaseUntil(Tx tx) {
+        Duration l = lease;
+        return l == null ? null : tx.now.plus(l);
+    }
+
+    /** The extra fence of a take-over: the lease ran out before the given instant (a row without a lease never does). */
+    private static final String LEASE_OUT = " AND lease_until IS NOT NULL AND lease_until < ?";
+
+    /** {@code args}, with the take-over's instant last when there is one (it binds {@link #LEASE_OUT}'s parameter). */
+    private static Object[] withLeaseFence(Instant leaseOutBefore, Object... args) {
+        if (leaseOutBefore == null) return args;
+        Object[] out = java.util.Arrays.copyOf(args, args.length + 1);
+        out[args.length] = leaseOutBefore;
+        return out;
+    }
+
+    /** {@inheritDoc} <p>Without leases ({@link #withLeases} not called) it changes nothing and returns an empty list. */
+    @Override
+    public List<String> renewLeases(String owner) {
+        if (lease == null) return List.of();
+        return write("renew the leases of " + owner, tx -> {
+            Instant until = leaseUntil(tx);
+            List<String> ids = new ArrayList<>(Sql.query(tx.c, "UPDATE tasks SET lease_until = ? WHERE " + stateIs(TaskState.Running)
+                    + " AND owner = ? RETURNING id", rs -> rs.getString(1), until, owner));
+            ids.addAll(Sql.query(tx.c, "UPDATE tasks SET lease_until = ? WHERE " + stateIs(TaskState.RollingBack)
+                    + " AND rollback_running = TRUE AND owner = ? RETURNING id", rs -> rs.getString(1), until, owner));
+            return ids;
+        });
+    }
+
+    @Override
+    public List<Task> expiredLeases(Instant now) {
+        return read(c -> {
+            List<Task> out = new ArrayList<>(Sql.query(c, "SELECT " + TASK_COLS + " FROM tasks WHERE " + stateIs(TaskState.Running)
+                    + LEASE_OUT + " ORDER BY seq", this::mapTask, now));
+            out.addAll(Sql.query(c, "SELECT " + TASK_COLS + " FROM tasks WHERE " + stateIs(TaskState.RollingBack)
+                    + " AND rollback_running = TRUE" + LEASE_OUT + " ORDER BY seq", this::mapTask, now));
+            return withDeps(c, out);
         });
     }
 

@@ -161,6 +161,89 @@ abstract class StoreContractTest {
         }
     }
 
+    // ------------------------------------------------------------------------------------------ leases (D37)
+
+    @Test
+    void aLeaseIsRenewedByItsOwnerAndTakenOverOnlyOnceItRanOut() {
+        store.withLeases(Duration.ofSeconds(30));
+        store.insertWorkflow(workflow("l", task("l.a"), task("l.b"), task("l.c")));
+        Attempt a = store.claim("l.a", "node-1", "/runs/l.a").orElseThrow(); // both leases last until T0 + 30 s
+        Attempt b = store.claim("l.b", "node-2", "/runs/l.b").orElseThrow();
+        clock.advance(Duration.ofSeconds(20));
+        assertThat(store.expiredLeases(clock.instant())).isEmpty();
+        assertThat(store.renewLeases("node-1")).containsExactly("l.a"); // until T0 + 50 s; node-2 renews nothing
+        clock.advance(Duration.ofSeconds(15));
+        Instant now = clock.instant();
+        List<Task> expired = store.expiredLeases(now);
+        assertThat(ids(expired)).containsExactly("l.b");
+        assertThat(expired.getFirst().attempt()).isEqualTo(b.attemptNo());
+
+        // a's lease holds: a take-over is fenced and changes nothing
+        assertThat(store.takeOverAttempt(lost(a, now), now)).isFalse();
+        assertThat(state("l.a")).isEqualTo(TaskState.Running);
+        // b's ran out: taken over once, and the task waits for its retry
+        long eventsBefore = events("l").size();
+        assertThat(store.takeOverAttempt(lost(b, now), now)).isTrue();
+        assertThat(store.takeOverAttempt(lost(b, now), now)).isFalse();
+        assertThat(events("l")).hasSize((int) eventsBefore + 1);
+        assertThat(state("l.b")).isEqualTo(TaskState.RetryWait);
+        assertThat(store.attempts("l.b").getFirst().error()).isEqualTo("attempt lost: node-2 stopped renewing its lease");
+        assertThat(store.expiredLeases(now)).isEmpty();
+        // its old owner learns that it lost the attempt: its renewal leaves it out, and its end is fenced
+        assertThat(store.renewLeases("node-2")).isEmpty();
+        assertThat(complete(b, TaskState.Completed)).isFalse();
+        assertThat(state("l.b")).isEqualTo(TaskState.RetryWait);
+        // the end of an attempt clears its lease: never taken over afterwards
+        assertThat(complete(a, TaskState.Completed)).isTrue();
+        clock.advance(Duration.ofHours(1));
+        assertThat(store.expiredLeases(clock.instant())).isEmpty();
+    }
+
+    @Test
+    void aRunningRollbackHoldsALeaseToo() {
+        store.withLeases(Duration.ofSeconds(30));
+        store.insertWorkflow(workflow("w1", OnFailure.ROLLBACK, undoable("w1.a"), task("w1.f")));
+        runToEnd("w1.a", TaskState.Completed);
+        runToEnd("w1.f", TaskState.Failed);
+        Attempt r = store.claimRollback("w1.a", "node-2", "/runs/w1/a").orElseThrow(); // held for 30 s
+        clock.advance(Duration.ofSeconds(20));
+        assertThat(store.renewLeases("node-2")).containsExactly("w1.a"); // for 30 s from now
+        clock.advance(Duration.ofSeconds(11));
+        Instant now = clock.instant();
+        assertThat(store.takeOverRollback("w1.a", r.attemptNo(), "rollback attempt lost", now)).isFalse();
+        clock.advance(Duration.ofSeconds(20));
+        now = clock.instant();
+        assertThat(ids(store.expiredLeases(now))).containsExactly("w1.a");
+        assertThat(store.takeOverRollback("w1.a", r.attemptNo(), "rollback attempt lost", now)).isTrue();
+        assertThat(store.takeOverRollback("w1.a", r.attemptNo(), "rollback attempt lost", now)).isFalse();
+        Task a = store.task("w1.a").orElseThrow();
+        assertThat(a.state()).isEqualTo(TaskState.RollbackFailed);
+        assertThat(a.error()).isEqualTo("rollback attempt lost");
+        assertThat(a.rollbackRunning()).isFalse();
+        assertThat(wfState("w1")).isEqualTo(WorkflowState.Failed);
+        assertThat(store.renewLeases("node-2")).isEmpty();
+        assertThat(store.completeRollback("w1.a", r.attemptNo(), true, 0, null, null)).isFalse();
+    }
+
+    @Test
+    void withoutLeasesAClaimHoldsNoneAndIsNeverTakenOver() {
+        store.insertWorkflow(workflow("n", task("n.a")));
+        Attempt a = claim("n.a");
+        clock.advance(Duration.ofDays(1));
+        Instant now = clock.instant();
+        assertThat(store.renewLeases("node-1")).isEmpty();
+        assertThat(store.expiredLeases(now)).isEmpty();
+        assertThat(store.takeOverAttempt(lost(a, now), now)).isFalse();
+        assertThat(state("n.a")).isEqualTo(TaskState.Running);
+        assertThat(complete(a, TaskState.Completed)).isTrue();
+    }
+
+    /** The outcome another daemon records for an attempt it takes over: lost, to be retried a second later. */
+    static AttemptOutcome lost(Attempt a, Instant now) {
+        return new AttemptOutcome(a.taskId(), a.attemptNo(), TaskState.RetryWait, -1, null,
+                "attempt lost: " + a.owner() + " stopped renewing its lease", null, now.plusSeconds(1));
+    }
+
     // ------------------------------------------------------------------------------------------ helpers
 
     static NewTask task(String id, Dependency... deps) {

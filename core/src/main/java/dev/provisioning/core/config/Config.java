@@ -15,7 +15,9 @@ public record Config(Server server, Storage storage, Executor executor, Nushell 
     public record Server(String host, int port, boolean requireToken, long maxBodyBytes, long maxWorkflowBytes,
                          int readTimeoutSeconds, int maxConnections, int writeRatePerSecond, int sseKeepaliveSeconds) {}
 
-    public record Storage(String backend, Path dataDir, String postgresUrl, String postgresUser, String postgresPassword) {}
+    /** {@code leaseSeconds}: with PostgreSQL, how long a daemon holds a running attempt without renewing it (D37). */
+    public record Storage(String backend, Path dataDir, String postgresUrl, String postgresUser, String postgresPassword,
+                          int leaseSeconds) {}
 
     public record Executor(int maxConcurrentTasks, long taskTimeoutSeconds, long killGraceSeconds, int maxAttempts,
                            long priorityAgingSeconds, int taskNice) {}

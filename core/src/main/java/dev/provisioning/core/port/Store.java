@@ -149,6 +149,29 @@ public interface Store extends AutoCloseable {
     /** Tasks in state Running, for recovery at start. */
     List<Task> runningTasks();
 
+    // Leases (docs/decisions.md D37): on a store that several daemons share, each claim holds its attempt for the
+    // store's lease duration. The daemon that runs it renews the lease; when it stops doing so (it died, or hung),
+    // another daemon takes the attempt over and ends it as lost, fenced on the attempt number and the lease.
+
+    /**
+     * Extends the lease of every attempt (run or rollback) that {@code owner} holds, in one transaction, and
+     * returns the ids of their tasks: a running attempt of this owner that is not among them is no longer its own
+     * (another daemon took it over). A store without leases returns an empty list and changes nothing.
+     */
+    List<String> renewLeases(String owner);
+
+    /** Running tasks, and RollingBack tasks with a running rollback, whose lease ran out before {@code now}. */
+    List<Task> expiredLeases(Instant now);
+
+    /**
+     * {@link #completeAttempt}, fenced also on the lease: it changes nothing and returns false unless the attempt's
+     * lease ran out before {@code now} (an attempt without a lease is never taken over).
+     */
+    boolean takeOverAttempt(AttemptOutcome outcome, Instant now);
+
+    /** Ends a running rollback as failed with {@code error}, fenced on the attempt number and on the lease, as {@link #takeOverAttempt}. */
+    boolean takeOverRollback(String taskId, int attemptNo, String error, Instant now);
+
     /** Events of a workflow with id greater than {@code afterId}, oldest first. */
     List<Event> events(String workflowId, long afterId, int limit);
 

@@ -15,6 +15,7 @@ import dev.provisioning.core.model.Workflow;
 import dev.provisioning.core.port.Metrics;
 import dev.provisioning.core.port.Runner;
 import dev.provisioning.core.port.Store;
+import dev.provisioning.core.spec.Durations;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -47,11 +48,19 @@ public final class Scheduler implements AutoCloseable {
 
     /**
      * Sealed settings. {@code pools} maps a pool name to its capacity; {@code agingInterval} is how long a Ready
-     * task waits to gain one priority level (null: no aging).
+     * task waits to gain one priority level (null: no aging). {@code lease} is set when several daemons share the
+     * store (D37): this daemon renews its attempts' leases every third of it, takes over others' attempts whose
+     * lease ran out, and at start recovers only the attempts that {@code owner} holds. Null: the only daemon.
      */
-    public record Settings(String owner, int maxConcurrent, Path runsDir, Map<String, Integer> pools, Duration agingInterval) {
+    public record Settings(String owner, int maxConcurrent, Path runsDir, Map<String, Integer> pools, Duration agingInterval,
+                           Duration lease) {
         public Settings {
             pools = Map.copyOf(pools);
+            if (lease != null && (lease.isNegative() || lease.isZero())) throw new IllegalArgumentException("lease must be positive: " + lease);
+        }
+
+        public Settings(String owner, int maxConcurrent, Path runsDir, Map<String, Integer> pools, Duration agingInterval) {
+            this(owner, maxConcurrent, runsDir, pools, agingInterval, null);
         }
     }
 
@@ -215,6 +224,7 @@ public final class Scheduler implements AutoCloseable {
      */
     void round() {
         Instant now = clock.instant();
+        if (settings.lease() != null && !now.isBefore(nextLeaseWork)) leaseWork(now);
         if (!pendingPids.isEmpty()) recordDuePids(now);
         if (retryCheck || nextRetry.isPresent()) {
             retryCheck = false;
@@ -501,6 +511,55 @@ public final class Scheduler implements AutoCloseable {
         }
     }
 
+    /** When {@link #leaseWork} runs next: every third of the lease. */
+    private Instant nextLeaseWork = Instant.MIN;
+
+    /**
+     * Renews the leases of this daemon's attempts, stops the ones it no longer holds, and takes over the attempts of
+     * daemons that stopped renewing theirs (D37).
+     */
+    private void leaseWork(Instant now) {
+        java.util.Set<String> held = new java.util.HashSet<>(store.renewLeases(settings.owner()));
+        nextLeaseWork = now.plus(settings.lease().dividedBy(3)); // after a failed renewal, the next round tries again
+        for (Map.Entry<String, Running> e : running.entrySet()) {
+            // Every attempt in the map was claimed (or recovered) by an earlier round, so its claim has committed.
+            if (held.contains(e.getKey()) || e.getValue().handle() == PLACEHOLDER) continue;
+            log.warn("task {}: this daemon's lease on its attempt ran out and another daemon took the attempt over; "
+                    + "stopping its process group here (its end is not recorded)", e.getKey());
+            e.getValue().handle().cancel();
+        }
+        for (Task t : store.expiredLeases(now)) {
+            if (running.containsKey(t.id()) || closed) continue; // ours: renewed above, or its end is on its way
+            takeOver(t, now);
+        }
+    }
+
+    /** Ends another daemon's attempt whose lease ran out, as lost: a run is then retried under its policy. */
+    private void takeOver(Task t, Instant now) {
+        try {
+            String owner = store.attempts(t.id()).stream().filter(a -> a.attemptNo() == t.attempt()).findFirst()
+                    .map(Attempt::owner).orElse("?");
+            String error = "attempt lost: daemon " + owner + " stopped renewing its lease (" + Durations.format(settings.lease())
+                    + "); taken over by " + settings.owner();
+            boolean rollback = t.state() == TaskState.RollingBack;
+            boolean done;
+            if (rollback) {
+                done = store.takeOverRollback(t.id(), t.attempt(), "rollback " + error, now);
+            } else {
+                AttemptOutcome o = Outcomes.decide(t, t.attempt(), new Runner.AttemptExit(-1, false, false, null, null, error), now,
+                        () -> ThreadLocalRandom.current().nextDouble());
+                done = store.takeOverAttempt(o, now);
+                if (done && o.next() == TaskState.RetryWait) retryCheck = true;
+            }
+            if (done) {
+                rollbackCheck = true; // on_failure = rollback, or the next rollback step
+                log.warn("task {} attempt {}: {}", t.id(), t.attempt(), error);
+            }
+        } catch (RuntimeException e) {
+            log.warn("could not take over task {} attempt {}: {}", t.id(), t.attempt(), e.toString());
+        }
+    }
+
     /** Writes the pids of the attempts that have run {@link #PID_DELAY} (the others' are written with their end). */
     private void recordDuePids(Instant now) {
         for (Map.Entry<String, PendingPid> e : pendingPids.entrySet()) {
@@ -581,6 +640,12 @@ public final class Scheduler implements AutoCloseable {
                 String lost = "attempt lost: no run dir recorded";
                 if (rollback) store.completeRollback(task.id(), task.attempt(), false, null, "rollback " + lost, null);
                 else store.completeAttempt(new AttemptOutcome(task.id(), task.attempt(), TaskState.Failed, null, null, lost, null, null));
+                return;
+            }
+            if (settings.lease() != null && !settings.owner().equals(attempt.owner())) {
+                // Another daemon's: it renews the lease while it runs the attempt, or the lease runs out and a
+                // daemon takes the attempt over (D37).
+                log.debug("task {} attempt {} runs on daemon {}; not recovering it here", task.id(), attempt.attemptNo(), attempt.owner());
                 return;
             }
             int no = attempt.attemptNo();
@@ -728,6 +793,7 @@ public final class Scheduler implements AutoCloseable {
         Duration wait = IDLE_WAIT;
         Instant now = clock.instant();
         Optional<Instant> next = nextRetry;
+        if (settings.lease() != null && (next.isEmpty() || nextLeaseWork.isBefore(next.get()))) next = Optional.of(nextLeaseWork);
         for (PendingPid p : pendingPids.values())
             if (next.isEmpty() || p.due().isBefore(next.get())) next = Optional.of(p.due());
         if (next.isPresent()) {

@@ -455,6 +455,18 @@ class ConfigLoaderTest {
         }
     }
 
+    @Test
+    void leaseSecondsDefaultsToThirtyAndIsOneToADay() throws IOException {
+        assertThat(load(List.of(), List.of(), baseEnv(), Map.of()).storage().leaseSeconds()).isEqualTo(30);
+        Path ok = write("lease-ok.toml", "[storage]\nlease_seconds = 2\n");
+        assertThat(load(List.of(ok), List.of(), baseEnv(), Map.of()).storage().leaseSeconds()).isEqualTo(2);
+        for (String bad : new String[] {"0", "86401"}) {
+            Path f = write("lease-" + bad + ".toml", "[storage]\nlease_seconds = " + bad + "\n");
+            ProvisioningException e = configError(() -> load(List.of(f), List.of(), baseEnv(), Map.of()));
+            assertThat(e.getMessage()).contains(f.toString()).contains("storage.lease_seconds");
+        }
+    }
+
     @org.junit.jupiter.api.Test
     void poolsAreFreeFormNamesWithCapacities(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
         java.nio.file.Path f = dir.resolve("pools.toml");

@@ -252,6 +252,31 @@ public final class RetryingStore implements Store {
                         t -> t.state() == TaskState.RollingBack && t.rollbackRunning() && t.attempt() == attemptNo));
     }
 
+    /** Renewing again is harmless (it only extends the leases again): retried without a read-back. */
+    @Override
+    public List<String> renewLeases(String owner) {
+        return write("renew the leases of " + owner, () -> d.renewLeases(owner), () -> null);
+    }
+
+    @Override
+    public List<Task> expiredLeases(Instant now) {
+        return d.expiredLeases(now);
+    }
+
+    @Override
+    public boolean takeOverAttempt(AttemptOutcome outcome, Instant now) {
+        return write("take over attempt " + outcome.attemptNo() + " of task " + outcome.taskId(), () -> d.takeOverAttempt(outcome, now),
+                () -> ended(outcome.taskId(), outcome.attemptNo(), outcome.next(),
+                        t -> t.state() == TaskState.Running && t.attempt() == outcome.attemptNo()));
+    }
+
+    @Override
+    public boolean takeOverRollback(String taskId, int attemptNo, String error, Instant now) {
+        return write("take over rollback " + attemptNo + " of task " + taskId, () -> d.takeOverRollback(taskId, attemptNo, error, now),
+                () -> ended(taskId, attemptNo, TaskState.RollbackFailed,
+                        t -> t.state() == TaskState.RollingBack && t.rollbackRunning() && t.attempt() == attemptNo));
+    }
+
     @Override
     public int promoteDueRetries(Instant now) {
         return write("promote due retries", () -> d.promoteDueRetries(now), () -> null);
