@@ -122,6 +122,37 @@ class LeaseTakeOverPostgresTest {
                 .as("attempt 1's processes").isTrue();
     }
 
+    @Test
+    void aRestartedDaemonRecoversItsOwnAttemptsAlsoThoseClaimedUnderItsOldName() throws Exception {
+        Process daemonA = a.startDaemonAndWait("--port", "0");
+        daemons.add(daemonA);
+        StringBuilder wf = new StringBuilder("[workflow]\nname = \"restart\"\n");
+        for (String id : List.of("mine", "legacy"))
+            wf.append("""
+                    [[task]]
+                    id = "%s"
+                    command = ["sh", "-c", "echo \\"$2 start $PROVISIONING_ATTEMPT\\" >> \\"$1\\"; sleep 6; echo \\"$2 end $PROVISIONING_ATTEMPT\\" >> \\"$1\\"", "sh", "%s", "%s"]
+                    """.formatted(id, ledger, id));
+        Launchers.Result r = a.cli("workflow", "submit", Files.writeString(work.resolve("restart.toml"), wf).toString());
+        assertThat(r.code()).as(r.toString()).isZero();
+        Awaitility.await("both tasks run on node a").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
+                .until(() -> Files.readAllLines(ledger).containsAll(List.of("mine start 1", "legacy start 1")));
+        daemonA.destroyForcibly(); // the daemon dies; its tasks go on
+        assertThat(Launchers.gone(List.of(daemonA.toHandle()), Duration.ofSeconds(10))).isTrue();
+        // "legacy" as a daemon before D37 claimed it: owner host:pid, no lease
+        String legacyOwner = java.net.InetAddress.getLocalHost().getHostName() + ":4242";
+        try (Connection c = pg.getPostgresDatabase().getConnection(); Statement st = c.createStatement()) {
+            assertThat(st.executeUpdate("UPDATE tasks SET owner = '" + legacyOwner + "', lease_until = NULL WHERE task_key = 'legacy'")).isEqualTo(1);
+            assertThat(st.executeUpdate("UPDATE attempts SET owner = '" + legacyOwner + "' WHERE task_id = "
+                    + "(SELECT id FROM tasks WHERE task_key = 'legacy')")).isEqualTo(1);
+        }
+        daemons.add(a.startDaemonAndWait("--port", "0"));
+        awaitWorkflow("Completed");
+        assertThat(Files.readAllLines(ledger)).containsExactlyInAnyOrder("mine start 1", "legacy start 1", "mine end 1", "legacy end 1");
+        assertThat(attempts()).containsExactlyInAnyOrder(List.of("1", "Completed", owner(a), ""), List.of("1", "Completed", legacyOwner, ""));
+        assertThat(a.daemonLog()).contains("recovered the run of task");
+    }
+
     static String owner(Launchers node) throws Exception {
         return java.net.InetAddress.getLocalHost().getHostName() + ":" + node.dataDir;
     }

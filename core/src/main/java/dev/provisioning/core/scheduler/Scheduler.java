@@ -377,6 +377,7 @@ public final class Scheduler implements AutoCloseable {
         if (o.next() != TaskState.Completed) rollbackCheck = true; // on_failure = rollback
         if (o.next() == TaskState.RetryWait) retryCheck = true;
         running.remove(o.taskId());
+        legacyOwned.remove(o.taskId());
         if (o.next() != TaskState.Completed) wake(); // a round that already passed its rollback and retry steps
     }
 
@@ -511,6 +512,9 @@ public final class Scheduler implements AutoCloseable {
         }
     }
 
+    /** Recovered attempts that this daemon started under an older owner name: leases do not cover them (D37). */
+    private final java.util.Set<String> legacyOwned = ConcurrentHashMap.newKeySet();
+
     /** When {@link #leaseWork} runs next: every third of the lease. */
     private Instant nextLeaseWork = Instant.MIN;
 
@@ -523,7 +527,7 @@ public final class Scheduler implements AutoCloseable {
         nextLeaseWork = now.plus(settings.lease().dividedBy(3)); // after a failed renewal, the next round tries again
         for (Map.Entry<String, Running> e : running.entrySet()) {
             // Every attempt in the map was claimed (or recovered) by an earlier round, so its claim has committed.
-            if (held.contains(e.getKey()) || e.getValue().handle() == PLACEHOLDER) continue;
+            if (held.contains(e.getKey()) || e.getValue().handle() == PLACEHOLDER || legacyOwned.contains(e.getKey())) continue;
             log.warn("task {}: this daemon's lease on its attempt ran out and another daemon took the attempt over; "
                     + "stopping its process group here (its end is not recorded)", e.getKey());
             e.getValue().handle().cancel();
@@ -643,10 +647,13 @@ public final class Scheduler implements AutoCloseable {
                 return;
             }
             if (settings.lease() != null && !settings.owner().equals(attempt.owner())) {
+                if (ownAttempt(attempt)) legacyOwned.add(task.id());
+                else {
                 // Another daemon's: it renews the lease while it runs the attempt, or the lease runs out and a
                 // daemon takes the attempt over (D37).
-                log.debug("task {} attempt {} runs on daemon {}; not recovering it here", task.id(), attempt.attemptNo(), attempt.owner());
-                return;
+                    log.debug("task {} attempt {} runs on daemon {}; not recovering it here", task.id(), attempt.attemptNo(), attempt.owner());
+                    return;
+                }
             }
             int no = attempt.attemptNo();
             Path attemptDir = attempt.dir();
@@ -668,6 +675,18 @@ public final class Scheduler implements AutoCloseable {
             running.remove(task.id());
             log.error("could not recover task {}", task.id(), e);
         }
+    }
+
+    /**
+     * Whether this daemon started {@code a} in an earlier life under another owner name (before D37 it was
+     * {@code host:pid}): the same host, and a run dir in this daemon's runs dir. Only one daemon at a time uses a
+     * data dir (its lock), so such an attempt can only be this daemon's.
+     */
+    private boolean ownAttempt(Attempt a) {
+        String owner = a.owner() == null ? "" : a.owner();
+        int colon = owner.indexOf(':');
+        return colon > 0 && settings.owner().startsWith(owner.substring(0, colon + 1)) && a.runDir() != null
+                && a.dir().toAbsolutePath().normalize().startsWith(settings.runsDir().toAbsolutePath().normalize());
     }
 
     /** The rollback action of a task, given its own result as input. */
@@ -775,6 +794,7 @@ public final class Scheduler implements AutoCloseable {
             } finally {
                 rollbackCheck = true; // the tasks it depends on may be next
                 running.remove(task.id());
+                legacyOwned.remove(task.id());
                 wake();
             }
         }
