@@ -72,6 +72,8 @@ public final class ProcessRunner implements Runner {
     private final Spawner spawner;
     private final ProcessGroups groups;
     private final String nuLibDirs;
+    /** The daemon's environment with {@code nushell.env_vars} on top and no {@code PROVISIONING_CHECKPOINT}: every attempt's base. */
+    private final Map<String, String> baseEnv;
     private final ScheduledExecutorService exec;
     private final Set<Attempt> running = ConcurrentHashMap.newKeySet();
     private final ExitWatch exitWatcher;
@@ -108,6 +110,10 @@ public final class ProcessRunner implements Runner {
                     + "task gets a session, and with it a scheduling group, of its own instead", settings.taskNice(), spawner.name());
         this.nuLibDirs = settings.libDirs().stream().map(p -> p.toAbsolutePath().normalize().toString())
                 .collect(Collectors.joining(":"));
+        Map<String, String> base = new HashMap<>(System.getenv());
+        base.putAll(settings.envVars());
+        base.remove("PROVISIONING_CHECKPOINT");
+        this.baseEnv = base;
         ThreadFactory tf = r -> {
             Thread t = new Thread(r, "provisioning-runner");
             t.setDaemon(true);
@@ -169,7 +175,7 @@ public final class ProcessRunner implements Runner {
         // go where the task's stderr goes.
         boolean shell = !(action instanceof Action.Nu);
         List<String> cmd = shell ? Launcher.command(rd.dir(), argv) : argv;
-        Map<String, String> env = new HashMap<>(System.getenv());
+        Map<String, String> env = new HashMap<>(baseEnv); // never changed: copied for each attempt
         environment(env, spec, rd, action, where);
 
         Spawner.Child p;
@@ -312,9 +318,8 @@ public final class ProcessRunner implements Runner {
                 + "\"0\\n\" | save -f ($env.PROVISIONING_RUN_DIR | path join exit)\n";
     }
 
+    /** {@link #baseEnv} plus the attempt's own variables. */
     private void environment(Map<String, String> env, AttemptSpec spec, RunDir rd, Action action, String where) {
-        env.putAll(settings.envVars());
-        env.keySet().removeIf(k -> k.equals("PROVISIONING_CHECKPOINT"));
         JsonNode args = action instanceof Action.Nu n ? n.args() : null;
         put(env, "PROVISIONING_WORKFLOW_ID", spec.workflowId(), where);
         put(env, "PROVISIONING_TASK_ID", spec.taskId(), where);
@@ -336,7 +341,8 @@ public final class ProcessRunner implements Runner {
         String v = value == null ? "" : value;
         if (v.indexOf('\0') >= 0)
             throw new ProvisioningException(ErrorCode.INVALID_VALUE, key + " must not contain NUL characters", where);
-        int bytes = v.getBytes(StandardCharsets.UTF_8).length;
+        // A char is at most 3 UTF-8 bytes (a surrogate pair, 2 chars, is 4): only a long value needs encoding to measure
+        int bytes = v.length() * 3L <= MAX_ENV_VALUE_BYTES ? 0 : v.getBytes(StandardCharsets.UTF_8).length;
         if (bytes > MAX_ENV_VALUE_BYTES)
             throw new ProvisioningException(ErrorCode.INVALID_VALUE, key + " is " + bytes + " bytes; the OS limit for "
                     + "one environment variable is 128 KiB (keep task args and dependency results under "

@@ -1,6 +1,7 @@
 package dev.provisioning.runner;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
@@ -9,6 +10,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -57,9 +59,11 @@ final class NativeSpawner implements Spawner {
     /** Room for glibc's opaque posix_spawn_file_actions_t (80 bytes), posix_spawnattr_t (336) and sigset_t (128). */
     private static final long OPAQUE_BYTES = 1024;
 
-    private final MethodHandle spawn, faInit, faDestroy, faOpen, faDup2, faChdir, faCloseFrom, attrInit, attrDestroy,
+    private final MethodHandle spawn, faInit, faDestroy, faOpen, faDup2, faChdir, faCloseFrom, attrInit,
             attrFlags, attrMask, attrDefault, sigEmpty, sigAdd, kill, waitpid, strerror, getPriority, setPriority;
     private final ExecutorService reapers;
+    /** {@link #attributes}, for a child in the daemon's group and for one that leads a new group. */
+    private final MemorySegment plainAttr, groupAttr;
     /** How a new group is made: SETSID when this process has a controlling terminal, else SETPGROUP (group 0 = own). */
     private final short newGroupFlag = hasControllingTerminal() ? POSIX_SPAWN_SETSID : POSIX_SPAWN_SETPGROUP;
 
@@ -78,7 +82,6 @@ final class NativeSpawner implements Spawner {
         faChdir = Libc.function("posix_spawn_file_actions_addchdir_np", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
         faCloseFrom = Libc.function("posix_spawn_file_actions_addclosefrom_np", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
         attrInit = Libc.function("posix_spawnattr_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        attrDestroy = Libc.function("posix_spawnattr_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
         attrFlags = Libc.function("posix_spawnattr_setflags", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_SHORT));
         attrMask = Libc.function("posix_spawnattr_setsigmask", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
         attrDefault = Libc.function("posix_spawnattr_setsigdefault", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
@@ -94,6 +97,8 @@ final class NativeSpawner implements Spawner {
             t.setDaemon(true);
             return t;
         });
+        plainAttr = attributes(false);
+        groupAttr = attributes(true);
     }
 
     @Override
@@ -103,12 +108,10 @@ final class NativeSpawner implements Spawner {
         if (argv.isEmpty() || !argv.get(0).startsWith("/"))
             throw new IllegalArgumentException("argv[0] must be an absolute path: " + argv);
         int pid;
+        MemorySegment attr = newGroup ? groupAttr : plainAttr;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment fa = arena.allocate(OPAQUE_BYTES, 16);
-            MemorySegment attr = arena.allocate(OPAQUE_BYTES, 16);
-            MemorySegment sigs = arena.allocate(OPAQUE_BYTES, 16);
             check((int) faInit.invokeExact(fa), "posix_spawn_file_actions_init");
-            check((int) attrInit.invokeExact(attr), "posix_spawnattr_init");
             try {
                 MemorySegment devNull = arena.allocateFrom("/dev/null");
                 MemorySegment out = stdout == null ? devNull : arena.allocateFrom(stdout.toString());
@@ -120,15 +123,8 @@ final class NativeSpawner implements Spawner {
                 check((int) faChdir.invokeExact(fa, arena.allocateFrom(dir.toString())), "addchdir");
                 check((int) faCloseFrom.invokeExact(fa, 3), "addclosefrom");
 
-                check((int) sigEmpty.invokeExact(sigs), "sigemptyset");
-                check((int) attrMask.invokeExact(attr, sigs), "setsigmask");
-                for (int s : DEFAULT_SIGNALS) check((int) sigAdd.invokeExact(sigs, s), "sigaddset");
-                check((int) attrDefault.invokeExact(attr, sigs), "setsigdefault");
-                short flags = (short) (POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | (newGroup ? newGroupFlag : 0));
-                check((int) attrFlags.invokeExact(attr, flags), "setflags");
-
                 MemorySegment args = strings(arena, argv);
-                MemorySegment envp = strings(arena, env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());
+                MemorySegment envp = environment(arena, env);
                 MemorySegment pidOut = arena.allocate(JAVA_INT);
                 int rc = (int) spawn.invokeExact(pidOut, args.getAtIndex(ADDRESS, 0), fa, attr, args, envp);
                 if (rc != 0)
@@ -137,7 +133,6 @@ final class NativeSpawner implements Spawner {
                 if (nice > 0) renice(pid, nice, newGroup);
             } finally {
                 int ignored = (int) faDestroy.invokeExact(fa);
-                ignored = (int) attrDestroy.invokeExact(attr);
             }
         } catch (IOException | RuntimeException | Error e) {
             throw e;
@@ -222,11 +217,51 @@ final class NativeSpawner implements Spawner {
         return self == null || self.tty() != 0;
     }
 
+    /**
+     * The attributes of every spawn, made once: an empty signal mask, the default action for
+     * {@link #DEFAULT_SIGNALS}, and with {@code newGroup} a new group. {@code posix_spawn} only reads them.
+     */
+    private MemorySegment attributes(boolean newGroup) {
+        MemorySegment attr = Arena.global().allocate(OPAQUE_BYTES, 16);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment sigs = arena.allocate(OPAQUE_BYTES, 16);
+            check((int) attrInit.invokeExact(attr), "posix_spawnattr_init");
+            check((int) sigEmpty.invokeExact(sigs), "sigemptyset");
+            check((int) attrMask.invokeExact(attr, sigs), "setsigmask");
+            for (int s : DEFAULT_SIGNALS) check((int) sigAdd.invokeExact(sigs, s), "sigaddset");
+            check((int) attrDefault.invokeExact(attr, sigs), "setsigdefault");
+            short flags = (short) (POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | (newGroup ? newGroupFlag : 0));
+            check((int) attrFlags.invokeExact(attr, flags), "setflags");
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("posix_spawn attributes: " + t.getMessage(), t);
+        }
+        return attr;
+    }
+
+    /** A NULL-ended array of C strings, all in one allocation: {@code values} UTF-8 encoded, each NUL-ended. */
     private static MemorySegment strings(Arena arena, List<String> values) {
-        MemorySegment array = arena.allocate(ADDRESS, values.size() + 1);
-        for (int i = 0; i < values.size(); i++) array.setAtIndex(ADDRESS, i, arena.allocateFrom(values.get(i)));
-        array.setAtIndex(ADDRESS, values.size(), MemorySegment.NULL);
-        return array;
+        byte[][] bytes = new byte[values.size()][];
+        long size = 0;
+        for (int i = 0; i < bytes.length; i++) size += (bytes[i] = values.get(i).getBytes(StandardCharsets.UTF_8)).length + 1;
+        long pointers = ADDRESS.byteSize() * (bytes.length + 1);
+        MemorySegment block = arena.allocate(pointers + size, ADDRESS.byteAlignment()); // zeroed: every NUL is there
+        long at = pointers;
+        for (int i = 0; i < bytes.length; i++) {
+            MemorySegment.copy(bytes[i], 0, block, JAVA_BYTE, at, bytes[i].length);
+            block.setAtIndex(ADDRESS, i, block.asSlice(at));
+            at += bytes[i].length + 1;
+        }
+        block.setAtIndex(ADDRESS, bytes.length, MemorySegment.NULL);
+        return block;
+    }
+
+    /** {@code env} as {@code KEY=value} C strings, for {@link #strings}. */
+    private static MemorySegment environment(Arena arena, Map<String, String> env) {
+        List<String> entries = new java.util.ArrayList<>(env.size());
+        for (Map.Entry<String, String> e : env.entrySet()) entries.add(e.getKey() + "=" + e.getValue());
+        return strings(arena, entries);
     }
 
     private String describe(int err) {

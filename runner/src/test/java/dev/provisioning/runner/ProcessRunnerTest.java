@@ -1,5 +1,7 @@
 package dev.provisioning.runner;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import static dev.provisioning.runner.TestSupport.alive;
 import static dev.provisioning.runner.TestSupport.liveGroupMembers;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -220,6 +222,26 @@ class ProcessRunnerTest {
                 .isEqualTo(String.join("\n", hostile) + "\n");
 
         assertThat(marker).doesNotExist();
+    }
+
+    @Test
+    void anEnvironmentValueOverTheOsLimitIsRefusedByItsUtf8SizeBeforeAnyProcessStarts() throws IOException {
+        // 60,000 two-byte characters: 120,000 bytes, under the 120 KiB (122,880 bytes) limit; the task prints its size
+        Recorder rec = new Recorder();
+        ObjectNode fits = Json.MAPPER.createObjectNode().put("s", "é".repeat(60_000));
+        runner.start(new AttemptSpec("wf-1", "fits", 1, new Action.Command(List.of("sh", "-c", "printf %s \"$PROVISIONING_INPUTS\" | wc -c")),
+                "idem", fits, null, Duration.ZERO, runDir("fits")), rec);
+        assertThat(rec.await().exitCode()).isZero();
+        assertThat(Files.readString(runDir("fits").resolve("stdout.log")).trim()).isEqualTo("" + (120_000 + "{\"s\":\"\"}".length()));
+        // 61,500 of them (123,000 bytes, though only 61,500 chars) is refused, naming the variable
+        ObjectNode tooBig = Json.MAPPER.createObjectNode().put("s", "é".repeat(61_500));
+        assertThatThrownBy(() -> runner.start(new AttemptSpec("wf-1", "big", 1, new Action.Command(List.of("true")), "idem",
+                tooBig, null, Duration.ZERO, runDir("big")), new Recorder()))
+                .isInstanceOfSatisfying(ProvisioningException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.INVALID_VALUE);
+                    assertThat(e.getMessage()).contains("PROVISIONING_INPUTS is 123008 bytes");
+                });
+        assertThat(runDir("big").resolve("stdout.log")).doesNotExist();
     }
 
     @Test

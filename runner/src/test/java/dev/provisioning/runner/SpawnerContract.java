@@ -37,6 +37,18 @@ abstract class SpawnerContract {
     }
 
     @Test
+    void argvAndEnvironmentReachTheChildByteForByteInUtf8() throws Exception {
+        Path out = tmp.resolve("utf8.log");
+        Map<String, String> env = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < 40; i++) env.put("V" + i, "x".repeat(i)); // many strings, of every length from 0
+        env.put("UNI", "héllo ☃ 𝄞");
+        Spawner.Child c = spawner().spawn(List.of("/bin/sh", "-c", "printf '%s|%s|%s|[%s]|[%s]\\n' \"$1\" \"$2\" \"$UNI\" \"$V0\" \"$V39\"",
+                "sh", "ärg ☃", ""), env, tmp, out, null, false);
+        assertThat(c.onExit().get(10, TimeUnit.SECONDS)).isZero();
+        assertThat(Files.readString(out)).isEqualTo("ärg ☃||héllo ☃ 𝄞|[]|[" + "x".repeat(39) + "]\n");
+    }
+
+    @Test
     void stderrFollowsStdoutWhenNotGivenAndNullDiscards() throws Exception {
         Path out = tmp.resolve("both.log");
         assertThat(run("echo one; echo two >&2", Map.of(), out, null, false)).isZero();
