@@ -65,7 +65,7 @@ class LeaseTakeOverPostgresTest {
 
                 [[task]]
                 id = "slow"
-                command = ["sh", "-c", "echo \\"start $PROVISIONING_ATTEMPT\\" >> \\"$1\\"; sleep 8; echo \\"end $PROVISIONING_ATTEMPT\\" >> \\"$1\\"", "sh", "%s"]
+                command = ["sh", "-c", "echo \\"start $PROVISIONING_ATTEMPT\\" >> \\"$1\\"; sleep 12; echo \\"end $PROVISIONING_ATTEMPT\\" >> \\"$1\\"", "sh", "%s"]
                 """.formatted(ledger));
         Launchers.Result r = a.cli("workflow", "submit", f.toString());
         assertThat(r.code()).as(r.toString()).isZero();
@@ -111,7 +111,7 @@ class LeaseTakeOverPostgresTest {
         }
         assertThat(attempts().getFirst().get(3)).startsWith("attempt lost: daemon " + owner(a) + " stopped renewing its lease");
         awaitWorkflow("Completed");
-        // attempt 1 would have written "end 1" 8 s after its start, before attempt 2 ended: node a stopped it when it
+        // attempt 1 would have written "end 1" 12 s after its start, before attempt 2 ended: node a stopped it when it
         // woke up and saw that its lease was gone
         List<String> lines = Files.readAllLines(ledger);
         assertThat(lines).as("ledger; node a's log:\n%s", a.daemonLog()).doesNotContain("end 1").contains("start 1", "start 2", "end 2");
@@ -120,6 +120,22 @@ class LeaseTakeOverPostgresTest {
         assertThat(attempts().get(1).subList(0, 2)).containsExactly("2", "Completed");
         assertThat(Launchers.gone(Launchers.processesMentioning(a.dataDir.resolve("runs").toString()), Duration.ofSeconds(10)))
                 .as("attempt 1's processes").isTrue();
+    }
+
+    @Test
+    void aDaemonThatComesBackAfterItsAttemptWasTakenOverStopsTheOldAttemptsProcess() throws Exception {
+        Process daemonA = submitToAThenStartB();
+        daemonA.destroyForcibly(); // the daemon dies; its task goes on
+        assertThat(Launchers.gone(List.of(daemonA.toHandle()), Duration.ofSeconds(10))).isTrue();
+        Awaitility.await("node b takes attempt 1 over").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                .until(() -> attempts().getFirst().get(1).equals("RetryWait"));
+        assertThat(Launchers.processesMentioning(a.dataDir.resolve("runs").toString())).as("attempt 1 still runs").isNotEmpty();
+        daemons.add(a.startDaemonAndWait("--port", "0"));
+        assertThat(Launchers.gone(Launchers.processesMentioning(a.dataDir.resolve("runs").toString()), Duration.ofSeconds(15)))
+                .as("attempt 1's processes, stopped by node a's start").isTrue();
+        awaitWorkflow("Completed");
+        assertThat(Files.readAllLines(ledger)).as("node a's log:\n%s", a.daemonLog()).containsExactly("start 1", "start 2", "end 2");
+        assertThat(a.daemonLog()).contains("an attempt this daemon no longer runs");
     }
 
     @Test

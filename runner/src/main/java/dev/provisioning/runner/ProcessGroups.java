@@ -169,6 +169,30 @@ final class ProcessGroups {
         }
     }
 
+    /**
+     * The live process-group leaders whose working directory is under {@code root}, with that directory: one scan
+     * of {@code /proc}.
+     */
+    static java.util.Map<Long, Path> groupLeadersWorkingUnder(Path root) {
+        java.util.Map<Long, Path> out = new java.util.LinkedHashMap<>();
+        try {
+            for (long pid : pids()) {
+                Path cwd;
+                try {
+                    cwd = Files.readSymbolicLink(PROC.resolve(Long.toString(pid)).resolve("cwd"));
+                } catch (IOException | RuntimeException ignored) {
+                    continue; // gone, or not ours to read
+                }
+                if (!cwd.startsWith(root) || cwd.equals(root)) continue;
+                Stat st = stat(pid);
+                if (st != null && st.alive() && st.pgrp() == st.pid()) out.put(pid, cwd);
+            }
+        } catch (IOException e) {
+            LOG.warn("cannot scan /proc: {}", e.toString());
+        }
+        return out;
+    }
+
     /** Whether any live process has {@code dir} as its working directory. */
     static boolean anyWorkingIn(Path dir) {
         try {

@@ -199,6 +199,28 @@ public final class ProcessRunner implements Runner {
         return a;
     }
 
+    /** {@inheritDoc} <p>One scan of {@code /proc}; the KILL comes from the runner's thread after {@code killGrace}. */
+    @Override
+    public List<Long> stopStrays(Path runsDir, java.util.Set<Path> keep) {
+        Path root = runsDir.toAbsolutePath().normalize();
+        java.util.Set<Path> kept = new java.util.HashSet<>();
+        for (Path k : keep) kept.add(k.toAbsolutePath().normalize());
+        List<Long> stopped = new ArrayList<>();
+        ProcessGroups.groupLeadersWorkingUnder(root).forEach((pgid, dir) -> {
+            if (kept.contains(dir)) return;
+            LOG.warn("process group {} runs in {}, an attempt this daemon no longer runs (taken over by another daemon, "
+                    + "or an ended attempt's leftovers): TERM, then KILL after {}", pgid, dir, settings.killGrace());
+            groups.signal("TERM", pgid, true);
+            stopped.add(pgid);
+        });
+        if (!stopped.isEmpty())
+            schedule(() -> {
+                for (long pgid : stopped)
+                    if (!ProcessGroups.liveMembers(pgid).isEmpty()) groups.signal("KILL", pgid, true);
+            }, settings.killGrace().toMillis());
+        return stopped;
+    }
+
     /**
      * Picks up an attempt after a daemon restart, from its run dir. Exactly one of:
      * <ul>

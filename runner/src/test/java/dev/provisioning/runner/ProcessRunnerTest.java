@@ -225,6 +225,26 @@ class ProcessRunnerTest {
     }
 
     @Test
+    void strayGroupsInTheRunsDirAreStoppedWithKillAfterTheGraceAndKeptOnesAreLeftAlone() throws Exception {
+        Recorder keptRec = new Recorder(), strayRec = new Recorder();
+        RunHandle kept = runner.start(spec("kept", new Action.Command(List.of("sleep", "30")), Duration.ZERO), keptRec);
+        // ignores TERM (so does its sleep): only the KILL after the grace period (1 s here) stops it
+        RunHandle stray = runner.start(spec("stray", new Action.Command(List.of("sh", "-c", "trap '' TERM; echo ready; sleep 30")),
+                Duration.ZERO), strayRec);
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(runDir("stray").resolve("stdout.log"))
+                && Files.readString(runDir("stray").resolve("stdout.log")).contains("ready"));
+        assertThat(runner.stopStrays(dataDir.resolve("runs"), java.util.Set.of(runDir("kept")))).containsExactly(stray.pid());
+        Thread.sleep(500);
+        assertThat(ProcessGroups.liveMembers(stray.pid())).as("TERM is ignored").isNotEmpty();
+        await().atMost(Duration.ofSeconds(10)).until(() -> ProcessGroups.liveMembers(stray.pid()).isEmpty());
+        assertThat(strayRec.await().exitCode()).isNotZero();
+        assertThat(ProcessGroups.liveMembers(kept.pid())).as("the kept attempt runs on").isNotEmpty();
+        assertThat(runner.stopStrays(dataDir.resolve("runs"), java.util.Set.of(runDir("kept")))).isEmpty();
+        kept.cancel();
+        assertThat(keptRec.await().cancelled()).isTrue();
+    }
+
+    @Test
     void anEnvironmentValueOverTheOsLimitIsRefusedByItsUtf8SizeBeforeAnyProcessStarts() throws IOException {
         // 60,000 two-byte characters: 120,000 bytes, under the 120 KiB (122,880 bytes) limit; the task prints its size
         Recorder rec = new Recorder();

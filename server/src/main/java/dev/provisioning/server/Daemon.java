@@ -187,6 +187,11 @@ public final class Daemon implements AutoCloseable {
         public boolean neverStarted(java.nio.file.Path attemptDir) { return runner().neverStarted(attemptDir); }
 
         @Override
+        public java.util.List<Long> stopStrays(java.nio.file.Path runsDir, java.util.Set<java.nio.file.Path> keep) {
+            return runner().stopStrays(runsDir, keep);
+        }
+
+        @Override
         public void close() {
             Runner r = delegate;
             if (r != null) r.close();

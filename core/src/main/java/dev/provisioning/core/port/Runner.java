@@ -29,6 +29,15 @@ public interface Runner extends AutoCloseable {
      */
     boolean neverStarted(Path attemptDir);
 
+    /**
+     * Stops the processes of attempts that are no longer this daemon's to run: every process group whose leader
+     * works in a run dir under {@code runsDir} other than the dirs in {@code keep} gets TERM, then KILL after the
+     * grace period. For a start after a restart, once every attempt still to follow has been reattached
+     * ({@code keep}): what is left is an attempt another daemon took over meanwhile, or an ended attempt's leftovers.
+     * Returns the process groups it signalled.
+     */
+    java.util.List<Long> stopStrays(Path runsDir, java.util.Set<Path> keep);
+
     @Override
     void close();
 

@@ -621,9 +621,18 @@ public final class Scheduler implements AutoCloseable {
      * its exit, follows it while it lives, or reports it lost (then the task's retry policy decides).
      */
     private void recover() {
-        for (Task task : store.runningTasks()) recoverAttempt(task, false);
+        java.util.Set<Path> ours = new java.util.HashSet<>();
+        for (Task task : store.runningTasks()) recoverAttempt(task, false, ours);
         for (Task task : store.tasks(TaskState.RollingBack, null, 100_000, 0))
-            if (task.rollbackRunning()) recoverAttempt(task, true);
+            if (task.rollbackRunning()) recoverAttempt(task, true, ours);
+        // What else runs in this daemon's run dirs is no longer its to run: attempts another daemon took over while
+        // this one was down (D37), or an ended attempt's leftovers that a daemon that died could not stop (D16).
+        List<Long> stopped = runner.stopStrays(settings.runsDir(), ours);
+        if (!stopped.isEmpty()) log.warn("stopped {} process group(s) of attempts this daemon no longer runs: {}", stopped.size(), stopped);
+    }
+
+    private void recoverAttempt(Task task, boolean rollback) {
+        recoverAttempt(task, rollback, new java.util.HashSet<>());
     }
 
     /** Takes the task's slot before its process starts, so a fast exit cannot race the bookkeeping. */
@@ -636,8 +645,11 @@ public final class Scheduler implements AutoCloseable {
         running.computeIfPresent(taskId, (k, r) -> r.handle() == PLACEHOLDER ? new Running(r.workflowId(), r.pools(), handle) : r);
     }
 
-    /** Picks up one attempt (a run, or a rollback) that the store shows in progress. */
-    private void recoverAttempt(Task task, boolean rollback) {
+    /**
+     * Picks up one attempt (a run, or a rollback) that the store shows in progress. Adds its dir to {@code ours}
+     * when it is this daemon's, even if it cannot be recovered (its process is then left alone).
+     */
+    private void recoverAttempt(Task task, boolean rollback, java.util.Set<Path> ours) {
         try {
             Attempt attempt = store.attempts(task.id()).stream().filter(a -> a.attemptNo() == task.attempt()).findFirst().orElse(null);
             if (attempt == null || attempt.runDir() == null) {
@@ -657,6 +669,7 @@ public final class Scheduler implements AutoCloseable {
             }
             int no = attempt.attemptNo();
             Path attemptDir = attempt.dir();
+            ours.add(attemptDir);
             Runner.AttemptSpec spec = rollback ? rollbackSpec(task, no, attemptDir)
                     : new Runner.AttemptSpec(task.workflowId(), task.id(), no, task.action(), task.idempotencyKey(), inputsOf(task),
                             task.checkpoint(), Duration.ofMillis(task.timeoutMs()), attemptDir);
