@@ -58,10 +58,6 @@ public final class Scheduler implements AutoCloseable {
             pools = Map.copyOf(pools);
             if (lease != null && (lease.isNegative() || lease.isZero())) throw new IllegalArgumentException("lease must be positive: " + lease);
         }
-
-        public Settings(String owner, int maxConcurrent, Path runsDir, Map<String, Integer> pools, Duration agingInterval) {
-            this(owner, maxConcurrent, runsDir, pools, agingInterval, null);
-        }
     }
 
     private record Running(String workflowId, List<String> pools, Runner.RunHandle handle) {}
@@ -659,13 +655,13 @@ public final class Scheduler implements AutoCloseable {
                 return;
             }
             if (settings.lease() != null && !settings.owner().equals(attempt.owner())) {
-                if (ownAttempt(attempt)) legacyOwned.add(task.id());
-                else {
-                // Another daemon's: it renews the lease while it runs the attempt, or the lease runs out and a
-                // daemon takes the attempt over (D37).
+                if (!startedHereUnderAnOldName(attempt)) {
+                    // Another daemon's: it renews the lease while it runs the attempt, or the lease runs out and a
+                    // daemon takes the attempt over (D37).
                     log.debug("task {} attempt {} runs on daemon {}; not recovering it here", task.id(), attempt.attemptNo(), attempt.owner());
                     return;
                 }
+                legacyOwned.add(task.id());
             }
             int no = attempt.attemptNo();
             Path attemptDir = attempt.dir();
@@ -695,7 +691,7 @@ public final class Scheduler implements AutoCloseable {
      * {@code host:pid}): the same host, and a run dir in this daemon's runs dir. Only one daemon at a time uses a
      * data dir (its lock), so such an attempt can only be this daemon's.
      */
-    private boolean ownAttempt(Attempt a) {
+    private boolean startedHereUnderAnOldName(Attempt a) {
         String owner = a.owner() == null ? "" : a.owner();
         int colon = owner.indexOf(':');
         return colon > 0 && settings.owner().startsWith(owner.substring(0, colon + 1)) && a.runDir() != null
