@@ -169,6 +169,29 @@ class LeaseTakeOverPostgresTest {
         assertThat(a.daemonLog()).contains("recovered the run of task");
     }
 
+    @Test
+    void aCancelTakenByOneDaemonStopsTheTaskThatTheOtherRuns() throws Exception {
+        Process daemonA = submitToAThenStartB();
+        String id;
+        try (Connection c = pg.getPostgresDatabase().getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT id FROM workflows")) {
+            assertThat(rs.next()).isTrue();
+            id = rs.getString(1);
+        }
+        long cancelled = System.nanoTime();
+        Launchers.Result r = b.cli("workflow", "cancel", id);
+        assertThat(r.code()).as(r.toString()).isZero();
+        awaitWorkflow("Cancelled");
+        // node a stops it at its next renewal (at most 2 s here, as with the default lease), TERM first
+        assertThat(Duration.ofNanos(System.nanoTime() - cancelled)).isLessThan(Duration.ofSeconds(8));
+        assertThat(attempts()).containsExactly(List.of("1", "Cancelled", owner(a), "cancelled"));
+        assertThat(Launchers.gone(Launchers.processesMentioning(a.dataDir.resolve("runs").toString()), Duration.ofSeconds(10)))
+                .as("the task's processes").isTrue();
+        Thread.sleep(12_000); // past the task's own end
+        assertThat(Files.readAllLines(ledger)).containsExactly("start 1");
+        assertThat(daemonA.isAlive()).isTrue();
+    }
+
     static String owner(Launchers node) throws Exception {
         return java.net.InetAddress.getLocalHost().getHostName() + ":" + node.dataDir;
     }

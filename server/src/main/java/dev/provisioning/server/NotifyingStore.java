@@ -83,6 +83,7 @@ final class NotifyingStore implements Store {
     @Override public Optional<Instant> nextRetryAt() { return d.nextRetryAt(); }
     @Override public List<Task> runningTasks() { return d.runningTasks(); }
     @Override public List<String> renewLeases(String owner) { return d.renewLeases(owner); }
+    @Override public List<String> cancelRequested(String owner) { return d.cancelRequested(owner); }
     @Override public List<Task> expiredLeases(Instant now) { return d.expiredLeases(now); }
     @Override public boolean takeOverAttempt(AttemptOutcome outcome, Instant now) { return bump(d.takeOverAttempt(outcome, now)); }
     @Override public boolean takeOverRollback(String taskId, int attemptNo, String error, Instant now) {

@@ -424,7 +424,7 @@ public final class JdbcStore implements Store {
         TaskState.Ready.checkMove(taskId, TaskState.Running);
         // RETURNING: the new attempt number and the row for the runner, without reading the row again
         List<Task> rows = Sql.query(c, "UPDATE tasks SET state = ?, attempt = attempt + 1, owner = ?, started_at = ?, "
-                        + "finished_at = NULL, next_attempt_at = NULL, lease_until = ?, progress = 0, "
+                        + "finished_at = NULL, next_attempt_at = NULL, lease_until = ?, cancel_requested = FALSE, progress = 0, "
                         + "progress_message = NULL, updated_at = ? WHERE id = ? AND state = ? RETURNING " + TASK_COLS,
                 this::mapTask, TaskState.Running, owner, tx.now, leaseUntil(tx), tx.now, taskId, TaskState.Ready);
         if (rows.isEmpty()) return Optional.empty();
@@ -567,6 +567,10 @@ public final class JdbcStore implements Store {
                     default -> { }
                 }
             }
+            // The daemons that run them stop them: this one at once, the others when they next renew their leases
+            if (!running.isEmpty())
+                Sql.update(tx.c, "UPDATE tasks SET cancel_requested = TRUE WHERE workflow_id = ? AND " + stateIs(TaskState.Running),
+                        workflowId);
             ObjectNode data = Json.MAPPER.createObjectNode();
             cancelled.forEach(data.putArray("cancelled")::add);
             running.forEach(data.putArray("running")::add);
@@ -784,6 +788,12 @@ public final class JdbcStore implements Store {
                     + " AND rollback_running = TRUE AND owner = ? RETURNING id", rs -> rs.getString(1), until, owner));
             return ids;
         });
+    }
+
+    @Override
+    public List<String> cancelRequested(String owner) {
+        return read(c -> Sql.query(c, "SELECT id FROM tasks WHERE " + stateIs(TaskState.Running)
+                + " AND owner = ? AND cancel_requested = TRUE ORDER BY seq", rs -> rs.getString(1), owner));
     }
 
     @Override

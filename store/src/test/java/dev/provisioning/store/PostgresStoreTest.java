@@ -104,7 +104,7 @@ class PostgresStoreTest extends StoreContractTest {
         try (Connection c = pg.getDatabase("postgres", database).getConnection(); Statement st = c.createStatement();
              var rs = st.executeQuery("SELECT count(*) FROM flyway_schema_history WHERE success")) {
             assertThat(rs.next()).isTrue();
-            assertThat(rs.getInt(1)).isEqualTo(5); // V1 to V5
+            assertThat(rs.getInt(1)).isEqualTo(6); // V1 to V6
         }
     }
 }

@@ -238,6 +238,27 @@ abstract class StoreContractTest {
         assertThat(complete(a, TaskState.Completed)).isTrue();
     }
 
+    @Test
+    void aCancelMarksTheRunningTasksForTheDaemonThatRunsThemAndAClaimClearsTheMark() {
+        store.insertWorkflow(workflow("k", task("k.a"), task("k.b"), task("k.c"), task("k.d", hard("k.a"))));
+        Attempt a = store.claim("k.a", "node-1", "/runs/k.a").orElseThrow();
+        Attempt b = store.claim("k.b", "node-2", "/runs/k.b").orElseThrow();
+        assertThat(store.cancelRequested("node-1")).isEmpty();
+        assertThat(store.cancelWorkflow("k")).containsExactlyInAnyOrder("k.a", "k.b");
+        assertThat(store.cancelRequested("node-1")).containsExactly("k.a");
+        assertThat(store.cancelRequested("node-2")).containsExactly("k.b");
+        assertThat(state("k.c")).isEqualTo(TaskState.Cancelled);
+        // the attempts end Cancelled; the workflow is then Cancelled, and a resume runs them again, unmarked
+        for (Attempt x : List.of(a, b))
+            assertThat(store.completeAttempt(new AttemptOutcome(x.taskId(), x.attemptNo(), TaskState.Cancelled, 143, null,
+                    "cancelled", null, null))).isTrue();
+        assertThat(store.cancelRequested("node-1")).isEmpty();
+        assertThat(wfState("k")).isEqualTo(WorkflowState.Cancelled);
+        store.resumeWorkflow("k");
+        store.claim("k.a", "node-1", "/runs/k.a").orElseThrow();
+        assertThat(store.cancelRequested("node-1")).isEmpty();
+    }
+
     /** The outcome another daemon records for an attempt it takes over: lost, to be retried a second later. */
     static AttemptOutcome lost(Attempt a, Instant now) {
         return new AttemptOutcome(a.taskId(), a.attemptNo(), TaskState.RetryWait, -1, null,

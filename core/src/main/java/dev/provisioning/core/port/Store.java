@@ -160,6 +160,12 @@ public interface Store extends AutoCloseable {
      */
     List<String> renewLeases(String owner);
 
+    /**
+     * Running tasks of {@code owner} whose workflow was cancelled ({@link #cancelWorkflow} marks them): the daemon
+     * that runs them stops their attempts, which then end Cancelled. A claim clears the mark.
+     */
+    List<String> cancelRequested(String owner);
+
     /** Running tasks, and RollingBack tasks with a running rollback, whose lease ran out before {@code now}. */
     List<Task> expiredLeases(Instant now);
 

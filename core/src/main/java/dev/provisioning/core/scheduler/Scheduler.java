@@ -49,8 +49,9 @@ public final class Scheduler implements AutoCloseable {
     /**
      * Sealed settings. {@code pools} maps a pool name to its capacity; {@code agingInterval} is how long a Ready
      * task waits to gain one priority level (null: no aging). {@code lease} is set when several daemons share the
-     * store (D37): this daemon renews its attempts' leases every third of it, takes over others' attempts whose
-     * lease ran out, and at start recovers only the attempts that {@code owner} holds. Null: the only daemon.
+     * store (D37): this daemon renews its attempts' leases (every third of it, 2 s at most), stops the ones whose
+     * workflow another daemon cancelled (D38), takes over others' attempts whose lease ran out, and at start recovers
+     * only the attempts that {@code owner} holds. Null: the only daemon.
      */
     public record Settings(String owner, int maxConcurrent, Path runsDir, Map<String, Integer> pools, Duration agingInterval,
                            Duration lease) {
@@ -511,7 +512,18 @@ public final class Scheduler implements AutoCloseable {
     /** Recovered attempts that this daemon started under an older owner name: leases do not cover them (D37). */
     private final java.util.Set<String> legacyOwned = ConcurrentHashMap.newKeySet();
 
-    /** When {@link #leaseWork} runs next: every third of the lease. */
+    /**
+     * How often {@link #leaseWork} runs: every third of the lease, and at least every 2 s, which bounds how long a
+     * cancel that another daemon took waits before this one stops the task (D38).
+     */
+    private Duration leaseWorkEvery() {
+        Duration third = settings.lease().dividedBy(3);
+        return third.compareTo(LEASE_WORK_MAX) < 0 ? third : LEASE_WORK_MAX;
+    }
+
+    private static final Duration LEASE_WORK_MAX = Duration.ofSeconds(2);
+
+    /** When {@link #leaseWork} runs next. */
     private Instant nextLeaseWork = Instant.MIN;
 
     /**
@@ -520,7 +532,13 @@ public final class Scheduler implements AutoCloseable {
      */
     private void leaseWork(Instant now) {
         java.util.Set<String> held = new java.util.HashSet<>(store.renewLeases(settings.owner()));
-        nextLeaseWork = now.plus(settings.lease().dividedBy(3)); // after a failed renewal, the next round tries again
+        nextLeaseWork = now.plus(leaseWorkEvery()); // after a failed renewal, the next round tries again
+        for (String id : store.cancelRequested(settings.owner())) { // cancels that another daemon took (D38)
+            Running r = running.get(id);
+            if (r == null || r.handle() == PLACEHOLDER) continue;
+            log.debug("task {}: its workflow was cancelled; stopping its process group", id);
+            r.handle().cancel(); // again at the next renewal if it still runs: harmless
+        }
         for (Map.Entry<String, Running> e : running.entrySet()) {
             // Every attempt in the map was claimed (or recovered) by an earlier round, so its claim has committed.
             if (held.contains(e.getKey()) || e.getValue().handle() == PLACEHOLDER || legacyOwned.contains(e.getKey())) continue;

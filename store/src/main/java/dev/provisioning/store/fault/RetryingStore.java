@@ -259,6 +259,11 @@ public final class RetryingStore implements Store {
     }
 
     @Override
+    public List<String> cancelRequested(String owner) {
+        return d.cancelRequested(owner);
+    }
+
+    @Override
     public List<Task> expiredLeases(Instant now) {
         return d.expiredLeases(now);
     }
