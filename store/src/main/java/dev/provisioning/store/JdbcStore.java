@@ -424,8 +424,8 @@ public final class JdbcStore implements Store {
         TaskState.Ready.checkMove(taskId, TaskState.Running);
         // RETURNING: the new attempt number and the row for the runner, without reading the row again
         List<Task> rows = Sql.query(c, "UPDATE tasks SET state = ?, attempt = attempt + 1, owner = ?, started_at = ?, "
-                        + "finished_at = NULL, next_attempt_at = NULL, lease_until = ?, cancel_requested = FALSE, progress = 0, "
-                        + "progress_message = NULL, updated_at = ? WHERE id = ? AND state = ? RETURNING " + TASK_COLS,
+                        + "finished_at = NULL, next_attempt_at = NULL, lease_until = ?, cancel_requested = FALSE, "
+                        + "progress = 0, progress_message = NULL, updated_at = ? WHERE id = ? AND state = ? RETURNING " + TASK_COLS,
                 this::mapTask, TaskState.Running, owner, tx.now, leaseUntil(tx), tx.now, taskId, TaskState.Ready);
         if (rows.isEmpty()) return Optional.empty();
         if (rows.size() > 1) throw new IllegalStateException("claim of task " + taskId + " changed " + rows.size() + " rows");
@@ -569,8 +569,8 @@ public final class JdbcStore implements Store {
             }
             // The daemons that run them stop them: this one at once, the others when they next renew their leases
             if (!running.isEmpty())
-                Sql.update(tx.c, "UPDATE tasks SET cancel_requested = TRUE WHERE workflow_id = ? AND " + stateIs(TaskState.Running),
-                        workflowId);
+                Sql.update(tx.c, "UPDATE tasks SET cancel_requested = TRUE WHERE workflow_id = ? AND "
+                        + stateIs(TaskState.Running), workflowId);
             ObjectNode data = Json.MAPPER.createObjectNode();
             cancelled.forEach(data.putArray("cancelled")::add);
             running.forEach(data.putArray("running")::add);
