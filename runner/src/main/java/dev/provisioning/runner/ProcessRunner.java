@@ -202,9 +202,10 @@ public final class ProcessRunner implements Runner {
     /** {@inheritDoc} <p>One scan of {@code /proc}; the KILL comes from the runner's thread after {@code killGrace}. */
     @Override
     public List<Long> stopStrays(Path runsDir, java.util.Set<Path> keep) {
-        Path root = runsDir.toAbsolutePath().normalize();
+        // /proc gives each working directory with its symlinks resolved: compare real paths
+        Path root = realPath(runsDir);
         java.util.Set<Path> kept = new java.util.HashSet<>();
-        for (Path k : keep) kept.add(k.toAbsolutePath().normalize());
+        for (Path k : keep) kept.add(realPath(k));
         List<Long> stopped = new ArrayList<>();
         ProcessGroups.groupLeadersWorkingUnder(root).forEach((pgid, dir) -> {
             if (kept.contains(dir)) return;
@@ -219,6 +220,15 @@ public final class ProcessRunner implements Runner {
                     if (!ProcessGroups.liveMembers(pgid).isEmpty()) groups.signal("KILL", pgid, true);
             }, settings.killGrace().toMillis());
         return stopped;
+    }
+
+    /** {@code p} with its symlinks resolved, or (when it does not exist) made absolute and normalized. */
+    private static Path realPath(Path p) {
+        try {
+            return p.toRealPath();
+        } catch (IOException e) {
+            return p.toAbsolutePath().normalize();
+        }
     }
 
     /**

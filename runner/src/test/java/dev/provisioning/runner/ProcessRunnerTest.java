@@ -231,9 +231,21 @@ class ProcessRunnerTest {
         // ignores TERM (so does its sleep): only the KILL after the grace period (1 s here) stops it
         RunHandle stray = runner.start(spec("stray", new Action.Command(List.of("sh", "-c", "trap '' TERM; echo ready; sleep 30")),
                 Duration.ZERO), strayRec);
+        try {
+            strayGroupIsStopped(kept, stray, strayRec);
+        } finally { // whatever failed: no process of the test is left behind
+            for (RunHandle h : List.of(kept, stray)) new ProcessBuilder("kill", "-KILL", "--", "-" + h.pid()).start().waitFor();
+        }
+        assertThat(keptRec.await().cancelled()).isTrue();
+    }
+
+    private void strayGroupIsStopped(RunHandle kept, RunHandle stray, Recorder strayRec) throws Exception {
         await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(runDir("stray").resolve("stdout.log"))
                 && Files.readString(runDir("stray").resolve("stdout.log")).contains("ready"));
-        assertThat(runner.stopStrays(dataDir.resolve("runs"), java.util.Set.of(runDir("kept")))).containsExactly(stray.pid());
+        // given through a symlink to the data dir: /proc shows the real paths
+        Path link = Files.createSymbolicLink(dataDir.resolve("alias"), dataDir);
+        Path keptViaLink = link.resolve(dataDir.relativize(runDir("kept")));
+        assertThat(runner.stopStrays(link.resolve("runs"), java.util.Set.of(keptViaLink))).containsExactly(stray.pid());
         Thread.sleep(500);
         assertThat(ProcessGroups.liveMembers(stray.pid())).as("TERM is ignored").isNotEmpty();
         await().atMost(Duration.ofSeconds(10)).until(() -> ProcessGroups.liveMembers(stray.pid()).isEmpty());
@@ -241,7 +253,6 @@ class ProcessRunnerTest {
         assertThat(ProcessGroups.liveMembers(kept.pid())).as("the kept attempt runs on").isNotEmpty();
         assertThat(runner.stopStrays(dataDir.resolve("runs"), java.util.Set.of(runDir("kept")))).isEmpty();
         kept.cancel();
-        assertThat(keptRec.await().cancelled()).isTrue();
     }
 
     @Test
