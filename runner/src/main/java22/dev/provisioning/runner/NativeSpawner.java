@@ -53,7 +53,7 @@ final class NativeSpawner implements Spawner {
     private static final short POSIX_SPAWN_SETPGROUP = 0x02, POSIX_SPAWN_SETSIGDEF = 0x04, POSIX_SPAWN_SETSIGMASK = 0x08,
             POSIX_SPAWN_SETSID = 0x80;
     private static final int EPERM = 1, ESRCH = 3, EINTR = 4;
-    private static final int PRIO_PROCESS = 0, PRIO_PGRP = 1;
+    private static final int PRIO_PROCESS = 0;
     /** HUP INT QUIT PIPE ALRM TERM USR1 USR2 CHLD XFSZ: reset to their default action in the child. */
     private static final int[] DEFAULT_SIGNALS = {1, 2, 3, 13, 14, 15, 10, 12, 17, 25};
     /** Room for glibc's opaque posix_spawn_file_actions_t (80 bytes), posix_spawnattr_t (336) and sigset_t (128). */
@@ -105,6 +105,7 @@ final class NativeSpawner implements Spawner {
     public Child spawn(List<String> argv, Map<String, String> env, Path dir, Path stdout, Path stderr,
                        boolean newGroup, int nice) throws IOException {
         if (nice < 0) throw new IllegalArgumentException("nice must not be negative: " + nice);
+        if (nice > 0) return spawnNicer(argv, env, dir, stdout, stderr, newGroup, nice);
         if (argv.isEmpty() || !argv.get(0).startsWith("/"))
             throw new IllegalArgumentException("argv[0] must be an absolute path: " + argv);
         int pid;
@@ -130,7 +131,6 @@ final class NativeSpawner implements Spawner {
                 if (rc != 0)
                     throw new IOException("cannot run " + argv.get(0) + ": error=" + rc + ", " + describe(rc));
                 pid = pidOut.get(JAVA_INT, 0);
-                if (nice > 0) renice(pid, nice, newGroup);
             } finally {
                 int ignored = (int) faDestroy.invokeExact(fa);
             }
@@ -184,17 +184,51 @@ final class NativeSpawner implements Spawner {
     }
 
     /**
-     * Sets the child's nice value to the calling thread's plus {@code inc} (at most 19), right after the spawn
-     * returned. posix_spawn has no attribute for it (the vfork child inherits the calling thread's value, and the
-     * daemon's own threads must keep theirs), so the child's first instructions run at the caller's priority. A child
-     * that leads a new group is reniced as a group ({@code PRIO_PGRP}): every thread of every process in it, so a
-     * process it started in that first moment (the shell launcher forks the task's command at once) is included;
-     * what starts later inherits the value. A child that is already gone is no error.
+     * Spawns on a thread that runs {@code inc} nicer than the calling thread (at most 19): the vfork child inherits
+     * that thread's nice value, so the program has it from its first instruction, and so does every process it
+     * starts. (Renicing the group after the spawn raced with a launcher that forks at once: a child forked while
+     * the kernel copied its parent could keep the old value.) posix_spawn has no attribute for it, and the daemon's
+     * own threads must keep their value, since an unprivileged process cannot lower it again. One thread per value.
      */
-    private void renice(int pid, int inc, boolean group) throws Throwable {
-        int own = (int) getPriority.invokeExact(PRIO_PROCESS, 0);
-        int ignored = (int) setPriority.invokeExact(group ? PRIO_PGRP : PRIO_PROCESS, pid, Math.min(19, own + inc));
+    private Child spawnNicer(List<String> argv, Map<String, String> env, Path dir, Path stdout, Path stderr,
+                             boolean newGroup, int inc) throws IOException {
+        int own;
+        try {
+            own = (int) getPriority.invokeExact(PRIO_PROCESS, 0);
+        } catch (Throwable t) {
+            throw new IOException("getpriority failed: " + t, t);
+        }
+        int target = Math.min(19, own + inc);
+        ExecutorService thread = nicer.computeIfAbsent(target, n -> Executors.newSingleThreadExecutor(r -> {
+            int level = n;
+            Thread t = new Thread(() -> {
+                // This thread only (Linux). If it fails, the children run at the caller's value: the only effect.
+                try {
+                    int rc = (int) setPriority.invokeExact(PRIO_PROCESS, 0, level);
+                    if (rc != 0) System.getLogger(NativeSpawner.class.getName()).log(System.Logger.Level.WARNING,
+                            "setpriority(" + level + ") failed; tasks run at the daemon's priority");
+                } catch (Throwable e) {
+                    System.getLogger(NativeSpawner.class.getName()).log(System.Logger.Level.WARNING, "setpriority failed", e);
+                }
+                r.run();
+            }, "provisioning-spawn-nice-" + level);
+            t.setDaemon(true);
+            return t;
+        }));
+        try {
+            return thread.submit(() -> spawn(argv, env, dir, stdout, stderr, newGroup, 0)).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while starting " + argv.get(0), e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof IOException io) throw io;
+            if (e.getCause() instanceof RuntimeException re) throw re;
+            throw new IllegalStateException(e.getCause());
+        }
     }
+
+    /** {@link #spawnNicer}'s threads, by the nice value they run at. */
+    private final Map<Integer, ExecutorService> nicer = new java.util.concurrent.ConcurrentHashMap<>();
 
     @Override
     public boolean setsNice() {
