@@ -61,7 +61,7 @@ class ApiTest {
 
     /**
      * executor.task_nice = 5 (this daemon's config) reaches a real nu task: it runs 5 nicer than the daemon. The task
-     * reads its value once its pid is recorded (the spawn, and the renice with it, have returned) and the test has
+     * reads its value once its pid is recorded (the spawn has returned) and the test has
      * put a file in its run dir.
      */
     @Test
