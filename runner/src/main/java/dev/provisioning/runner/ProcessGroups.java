@@ -5,7 +5,9 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
 import java.util.concurrent.TimeUnit;
@@ -144,16 +146,29 @@ final class ProcessGroups {
 
     /** A live process accepted by {@code accept} whose working directory is {@code dir} (from {@code /proc/<pid>/cwd}). */
     private static Optional<Stat> workingIn(Path dir, Predicate<Stat> accept) throws IOException {
+        return working(dir::equals, accept, true).keySet().stream().findFirst();
+    }
+
+    /**
+     * The live processes accepted by {@code accept} whose working directory ({@code /proc/<pid>/cwd}, symlinks
+     * resolved) {@code where} accepts, with that directory, in one scan; only the first one found when {@code first}.
+     */
+    private static Map<Stat, Path> working(Predicate<Path> where, Predicate<Stat> accept, boolean first) throws IOException {
+        Map<Stat, Path> out = new LinkedHashMap<>();
         for (long pid : pids()) {
+            Path cwd;
             try {
-                if (!Files.readSymbolicLink(PROC.resolve(Long.toString(pid)).resolve("cwd")).equals(dir)) continue;
+                cwd = Files.readSymbolicLink(PROC.resolve(Long.toString(pid)).resolve("cwd"));
             } catch (IOException | RuntimeException ignored) {
                 continue; // gone, or not ours to read
             }
+            if (!where.test(cwd)) continue;
             Stat st = stat(pid);
-            if (st != null && st.alive() && accept.test(st)) return Optional.of(st);
+            if (st == null || !st.alive() || !accept.test(st)) continue;
+            out.put(st, cwd);
+            if (first) break;
         }
-        return Optional.empty();
+        return out;
     }
 
     /**
@@ -173,20 +188,11 @@ final class ProcessGroups {
      * The live process-group leaders whose working directory is under {@code root}, with that directory: one scan
      * of {@code /proc}.
      */
-    static java.util.Map<Long, Path> groupLeadersWorkingUnder(Path root) {
-        java.util.Map<Long, Path> out = new java.util.LinkedHashMap<>();
+    static Map<Long, Path> groupLeadersWorkingUnder(Path root) {
+        Map<Long, Path> out = new LinkedHashMap<>();
         try {
-            for (long pid : pids()) {
-                Path cwd;
-                try {
-                    cwd = Files.readSymbolicLink(PROC.resolve(Long.toString(pid)).resolve("cwd"));
-                } catch (IOException | RuntimeException ignored) {
-                    continue; // gone, or not ours to read
-                }
-                if (!cwd.startsWith(root) || cwd.equals(root)) continue;
-                Stat st = stat(pid);
-                if (st != null && st.alive() && st.pgrp() == st.pid()) out.put(pid, cwd);
-            }
+            working(cwd -> cwd.startsWith(root) && !cwd.equals(root), st -> st.pgrp() == st.pid(), false)
+                    .forEach((st, cwd) -> out.put(st.pid(), cwd));
         } catch (IOException e) {
             LOG.warn("cannot scan /proc: {}", e.toString());
         }

@@ -603,7 +603,7 @@ public final class Scheduler implements AutoCloseable {
             if (!ours) continue;
             log.warn("task {} attempt {} is Running in the store with no process here (a claim committed through a store "
                     + "failure); recovering it", now.id(), now.attempt());
-            recoverAttempt(now, false);
+            recoverAttempt(now, false, new java.util.HashSet<>()); // its dir matters only to a start's stray check
         }
     }
 
@@ -643,10 +643,6 @@ public final class Scheduler implements AutoCloseable {
         // this one was down (D37), or an ended attempt's leftovers that a daemon that died could not stop (D16).
         List<Long> stopped = runner.stopStrays(settings.runsDir(), ours);
         if (!stopped.isEmpty()) log.warn("stopped {} process group(s) of attempts this daemon no longer runs: {}", stopped.size(), stopped);
-    }
-
-    private void recoverAttempt(Task task, boolean rollback) {
-        recoverAttempt(task, rollback, new java.util.HashSet<>());
     }
 
     /** Takes the task's slot before its process starts, so a fast exit cannot race the bookkeeping. */
