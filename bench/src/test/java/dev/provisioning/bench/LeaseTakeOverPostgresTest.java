@@ -65,7 +65,7 @@ class LeaseTakeOverPostgresTest {
 
                 [[task]]
                 id = "slow"
-                command = ["sh", "-c", "echo \\"start $PROVISIONING_ATTEMPT\\" >> \\"$1\\"; sleep 12; echo \\"end $PROVISIONING_ATTEMPT\\" >> \\"$1\\"", "sh", "%s"]
+                command = ["sh", "-c", "echo $$ > \\"$1.$PROVISIONING_ATTEMPT.pid\\"; echo \\"start $PROVISIONING_ATTEMPT\\" >> \\"$1\\"; sleep 12; echo \\"end $PROVISIONING_ATTEMPT\\" >> \\"$1\\"", "sh", "%s"]
                 """.formatted(ledger));
         Launchers.Result r = a.cli("workflow", "submit", f.toString());
         assertThat(r.code()).as(r.toString()).isZero();
@@ -79,9 +79,11 @@ class LeaseTakeOverPostgresTest {
     @Test
     void aDeadNodesAttemptIsTakenOverByTheOtherAndRunAgainThere() throws Exception {
         Process daemonA = submitToAThenStartB();
-        Thread.sleep(1_000); // node b's start and first rounds: it must leave node a's running attempt alone
+        // node b recovered at its start (before it wrote daemon.json), and its rounds run: it leaves node a's attempt alone
         assertThat(b.daemonLog()).doesNotContain("recovered the run");
-        assertThat(attempts()).containsExactly(List.of("1", "Running", owner(a), ""));
+        List<List<String>> running = List.of(List.of("1", "Running", owner(a), ""));
+        Awaitility.await("node a's attempt stays its own").during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5))
+                .until(() -> attempts().equals(running));
 
         // node a's host dies: the daemon and its task's processes
         List<ProcessHandle> task = Launchers.processesMentioning(a.dataDir.toString());
@@ -187,7 +189,9 @@ class LeaseTakeOverPostgresTest {
         assertThat(attempts()).containsExactly(List.of("1", "Cancelled", owner(a), "cancelled"));
         assertThat(Launchers.gone(Launchers.processesMentioning(a.dataDir.resolve("runs").toString()), Duration.ofSeconds(10)))
                 .as("the task's processes").isTrue();
-        Thread.sleep(12_000); // past the task's own end
+        // the shell that would write "end 1" is gone
+        long writer = Long.parseLong(Files.readString(Path.of(ledger + ".1.pid")).trim());
+        assertThat(Launchers.gone(ProcessHandle.of(writer).stream().toList(), Duration.ofSeconds(10))).isTrue();
         assertThat(Files.readAllLines(ledger)).containsExactly("start 1");
         assertThat(daemonA.isAlive()).isTrue();
     }

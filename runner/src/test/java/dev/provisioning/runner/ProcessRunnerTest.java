@@ -246,8 +246,8 @@ class ProcessRunnerTest {
         Path link = Files.createSymbolicLink(dataDir.resolve("alias"), dataDir);
         Path keptViaLink = link.resolve(dataDir.relativize(runDir("kept")));
         assertThat(runner.stopStrays(link.resolve("runs"), java.util.Set.of(keptViaLink))).containsExactly(stray.pid());
-        Thread.sleep(500);
-        assertThat(ProcessGroups.liveMembers(stray.pid())).as("TERM is ignored").isNotEmpty();
+        await("TERM is ignored").during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2))
+                .until(() -> !ProcessGroups.liveMembers(stray.pid()).isEmpty());
         await().atMost(Duration.ofSeconds(10)).until(() -> ProcessGroups.liveMembers(stray.pid()).isEmpty());
         assertThat(strayRec.await().exitCode()).isNotZero();
         assertThat(ProcessGroups.liveMembers(kept.pid())).as("the kept attempt runs on").isNotEmpty();
