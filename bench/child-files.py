@@ -21,7 +21,8 @@ module=lib+'/bench/dag.nu'
 wrapper=("use '"+module+"' [mark]\n"
  "let r = try { mark ($env.PROVISIONING_PARAMS | from json) } catch {|e| print -e $e.rendered; \"1\\n\" | save -f ($env.PROVISIONING_RUN_DIR | path join exit); exit 1 }\n"
  "$r | to json -r | save -f $env.PROVISIONING_RESULT_FILE\n"
- "\"0\\n\" | save -f ($env.PROVISIONING_RUN_DIR | path join exit)\n")
+ "\"0\\n\" | save -f ($env.PROVISIONING_RUN_DIR | path join exit)\n"
+ "exit 0\n")
 os.makedirs(base+'/markers'); os.makedirs(base+'/results')
 P=int(sys.argv[1]) if len(sys.argv)>1 else 1
 SLEEP=int(sys.argv[2]) if len(sys.argv)>2 else 0

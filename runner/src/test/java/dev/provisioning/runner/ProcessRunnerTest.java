@@ -115,6 +115,26 @@ class ProcessRunnerTest {
     }
 
     @Test
+    void aNuTaskEndsWithoutRenderingItsLastValue() throws IOException {
+        // Left to end on its own, nu -c renders the script's last value; with no terminal it asks `tput` for the
+        // size, 4 processes that cost a quarter of a trivial task's CPU (D39). A `tput` on PATH records any call.
+        Path bin = Files.createDirectories(tmp.resolve("bin"));
+        Path calls = tmp.resolve("tput-calls");
+        Path tput = Files.writeString(bin.resolve("tput"), "#!/bin/sh\necho \"$@\" >> '" + calls + "'\n");
+        tput.toFile().setExecutable(true);
+        RunnerSettings s = settings();
+        runner.close();
+        runner = new ProcessRunner(new RunnerSettings(s.nuBinary(), s.libDirs(), Map.of("PATH", bin + ":" + System.getenv("PATH")),
+                s.killGrace(), s.orchestratorUrl(), s.token(), dataDir), new dev.provisioning.core.action.ActionValidator(s.libDirs()), spawner());
+        Recorder rec = new Recorder();
+        RunHandle h = runner.start(spec("quiet", nu("echo-params", "{\"n\":1}"), Duration.ZERO), rec);
+        assertThat(rec.await().succeeded()).isTrue();
+        await().atMost(Duration.ofSeconds(10)).until(() -> runner.runningCount() == 0);
+        assertThat(liveGroupMembers(h.pid())).isEmpty();
+        assertThat(calls).doesNotExist();
+    }
+
+    @Test
     void theExitIsReportedWhenTheExitFileAppearsAndAStragglingProcessIsKilledAfterTheGrace() throws IOException {
         Recorder rec = new Recorder();
         // writes a complete exit file into its run dir (its working directory), then lingers like a slow teardown
@@ -308,6 +328,7 @@ class ProcessRunnerTest {
                 let r = try { create-server ($env.PROVISIONING_PARAMS | from json) } catch {|e| print -e $e.rendered; "1\\n" | save -f ($env.PROVISIONING_RUN_DIR | path join exit); exit 1 }
                 $r | to json -r | save -f $env.PROVISIONING_RESULT_FILE
                 "0\\n" | save -f ($env.PROVISIONING_RUN_DIR | path join exit)
+                exit 0
                 """);
     }
 

@@ -69,7 +69,8 @@ public final class DirectRunner {
             throw new IllegalArgumentException("unvalidated module or function");
         return "use '" + module + "' *\n"
                 + "let r = (" + function + " ($env.PROVISIONING_PARAMS | from json))\n"
-                + "$r | to json -r | save -f $env.PROVISIONING_RESULT_FILE\n";
+                + "$r | to json -r | save -f $env.PROVISIONING_RESULT_FILE\n"
+                + "exit 0\n"; // else nu renders the last value and, with no terminal, runs tput four times (D39)
     }
 
     /** Runs {@code function} of {@code module} (relative to a lib dir) with {@code params}; returns its result. */

@@ -76,6 +76,20 @@ class DirectRunnerTest {
     }
 
     @Test
+    void nuEndsWithoutRenderingTheLastValue() throws Exception {
+        // Left to end on its own, nu -c renders the script's last value; with no terminal it asks `tput` for the
+        // size, 4 processes per run (D39). A `tput` on PATH records any call.
+        Path bin = Files.createDirectories(tmp.resolve("bin"));
+        Path calls = tmp.resolve("tput-calls");
+        Path tput = Files.writeString(bin.resolve("tput"), "#!/bin/sh\necho \"$@\" >> '" + calls + "'\n");
+        tput.toFile().setExecutable(true);
+        DirectRunner r = new DirectRunner(TestSupport.nu(), List.of(lib), Map.of("PATH", bin + ":" + System.getenv("PATH")),
+                data, Duration.ofSeconds(30));
+        assertThat(r.run("demo/echo.nu", "nothing", Json.MAPPER.createObjectNode(), progress::add, output::add).isNull()).isTrue();
+        assertThat(calls).doesNotExist();
+    }
+
+    @Test
     void aNullResultIsNull() {
         JsonNode r = run("demo/echo.nu", "nothing", Json.MAPPER.createObjectNode());
         assertThat(r == null || r.isNull()).isTrue();
@@ -131,6 +145,7 @@ class DirectRunnerTest {
                 use '/opt/p/nulib/servers/create.nu' *
                 let r = (create-server ($env.PROVISIONING_PARAMS | from json))
                 $r | to json -r | save -f $env.PROVISIONING_RESULT_FILE
+                exit 0
                 """);
         assertThatThrownBy(() -> DirectRunner.wrapper(Path.of("/tmp/it's.nu"), "f")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> DirectRunner.wrapper(Path.of("/tmp/a.nu"), "f x")).isInstanceOf(IllegalArgumentException.class);
