@@ -8,7 +8,7 @@ import java.util.List;
 /**
  * The newest committed events, as this store wrote them, so that a live stream's "events after my cursor" costs no
  * query. Only for a store that is the database's only writer and numbers events without gaps (SQLite: one daemon per
- * data dir, {@code AUTOINCREMENT}, a rolled-back insert takes no id).
+ * data dir, an append-only table whose next id is the largest plus one, so a rolled-back insert takes no id).
  *
  * <p>The ring holds a <em>contiguous</em> run of ids {@code [first, first + size)}: it answers "after {@code id}"
  * only when {@code id >= first - 1}, so every event it could miss is older than what it holds and is read from the

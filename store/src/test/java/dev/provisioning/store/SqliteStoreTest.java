@@ -42,10 +42,50 @@ class SqliteStoreTest extends StoreContractTest {
                     + "AND version IS NOT NULL ORDER BY installed_rank")) {
                 java.util.List<String> versions = new java.util.ArrayList<>();
                 while (rs.next()) versions.add(rs.getString(1));
-                assertThat(versions).containsExactly("1", "2", "3", "4", "5", "6");
+                assertThat(versions).containsExactly("1", "2", "3", "4", "5", "6", "7");
             }
         }
         assertThat(Files.exists(dataDir.resolve(JdbcStore.SQLITE_FILE + "-wal"))).isTrue();
+    }
+
+    /**
+     * V7 rebuilds the events table without AUTOINCREMENT (D40): every id is kept, the next one follows the largest,
+     * and no {@code sqlite_sequence} row is left to update.
+     */
+    @Test
+    void v7KeepsEveryEventIdAndTheNextOneFollowsTheLargest() throws Exception {
+        Path v6 = Files.createDirectories(tmp.resolve("v6"));
+        String url = "jdbc:sqlite:" + v6.resolve(JdbcStore.SQLITE_FILE);
+        org.flywaydb.core.Flyway.configure().dataSource(url, null, null).locations(Dialect.SQLITE.migrationLocation())
+                .target("6").load().migrate();
+        try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
+            st.execute("INSERT INTO workflows (id, seq, name, kind, state, priority, on_failure, created_at, updated_at) "
+                    + "VALUES ('w', 1, 'w', 'batch', 'Completed', 0, 'fail', 0, 0)");
+            for (int id : new int[] {1, 2, 7})
+                st.execute("INSERT INTO events (id, workflow_id, type, data_json, at) VALUES (" + id + ", 'w', 'e" + id + "', '{}', 0)");
+        }
+        try (JdbcStore migrated = JdbcStore.sqlite(v6, clock)) {
+            assertThat(migrated.events("w", 0, 10)).extracting(e -> e.id() + " " + e.type())
+                    .containsExactly("1 e1", "2 e2", "7 e7");
+        }
+        try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
+            try (ResultSet rs = st.executeQuery("INSERT INTO events (workflow_id, type, at) VALUES ('w', 'next', 0) RETURNING id")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getLong(1)).isEqualTo(8);
+            }
+            try (ResultSet rs = st.executeQuery("SELECT sql FROM sqlite_schema WHERE name = 'events'")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getString(1)).doesNotContainIgnoringCase("AUTOINCREMENT");
+            }
+            try (ResultSet rs = st.executeQuery("SELECT count(*) FROM sqlite_sequence WHERE name = 'events'")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getInt(1)).isZero();
+            }
+            try (ResultSet rs = st.executeQuery("EXPLAIN QUERY PLAN SELECT id FROM events WHERE workflow_id = 'w' AND id > 1 ORDER BY id")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getString(4)).contains("events_by_workflow");
+            }
+        }
     }
 
     /**
