@@ -72,6 +72,8 @@ public final class DagBench {
     /** One runner's times over the repetitions, and (orchestrator, chain) what the breakdown needs. */
     static final class Times {
         final List<Long> nanos = new ArrayList<>();
+        /** Per repetition, ms of CPU per task: the runner's own process (bench JVM, daemon JVM), and its reaped children. */
+        final List<Double> ownCpu = new ArrayList<>(), childCpu = new ArrayList<>();
 
         long median() {
             long[] a = nanos.stream().mapToLong(Long::longValue).sorted().toArray();
@@ -223,6 +225,8 @@ public final class DagBench {
                     String threadText = runner.equals("orchestrator") ? topThreads(threads0, threadCpu(pid), dag.size()) : "";
                     verifyMarkers(markers, dag, runner);
                     times.get(runner).nanos.add(ns);
+                    times.get(runner).ownCpu.add((cpu1[0] - cpu0[0]) / (double) dag.size());
+                    times.get(runner).childCpu.add((cpu1[1] - cpu0[1]) / (double) dag.size());
                     long base = times.containsKey("baseline") && times.get("baseline").nanos.size() > rep
                             ? times.get("baseline").nanos.get(rep) : -1;
                     // own CPU: the bench JVM (baseline: it spawns), make/ninja are children; the daemon's JVM for the
@@ -365,6 +369,7 @@ public final class DagBench {
             }
             System.out.println(line);
         }
+        printCpu(results);
         for (CaseResult r : results) {
             if (!r.c().shape().startsWith("chain")) continue;
             Times o = r.times().get("orchestrator"), b = r.times().get("baseline");
@@ -374,6 +379,28 @@ public final class DagBench {
             System.out.printf(Locale.ROOT, "%nPer-link overhead on %s: (orchestrator − baseline) / %d = (%.0f − %.0f) / %d = %.2f ms (target ≤ 2 ms: %s)%n",
                     r.c().label(), links, o.median() / 1e6, b.median() / 1e6, links, perLink, perLink <= 2 ? "met" : "missed");
         }
+    }
+
+    /**
+     * CPU per task, medians over the repetitions: what the orchestrator itself costs, apart from the tasks. The ratio
+     * moves with the tasks' own cost (a cheaper task makes the same daemon a bigger share); this does not.
+     */
+    void printCpu(List<CaseResult> results) {
+        System.out.println("CPU per task, ms (median of the repetitions; own = the runner's process, children = nu):");
+        System.out.println("| shape | P | baseline: own / children | orchestrator: daemon / children | orchestrator − baseline |");
+        System.out.println("| --- | --- | --- | --- | --- |");
+        for (CaseResult r : results) {
+            Times o = r.times().get("orchestrator"), b = r.times().get("baseline");
+            if (o == null || b == null || o.ownCpu.isEmpty() || b.ownCpu.isEmpty()) continue;
+            double bo = medianOf(b.ownCpu), bc = medianOf(b.childCpu), oo = medianOf(o.ownCpu), oc = medianOf(o.childCpu);
+            System.out.printf(Locale.ROOT, "| %s | %d | %.1f / %.1f | %.1f / %.1f | %+.1f (%+.0f %% of the baseline's) |%n",
+                    r.c().label(), r.c().p(), bo, bc, oo, oc, (oo + oc) - (bo + bc), 100 * ((oo + oc) / (bo + bc) - 1));
+        }
+    }
+
+    static double medianOf(List<Double> values) {
+        double[] a = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
     }
 
     /** Above this, a file create pays for recent deletions (bench/README.md, "The filesystem"); 15–25 µs otherwise. */
