@@ -44,15 +44,17 @@ import java.util.concurrent.TimeUnit;
  * An error in any step, or in the {@code exec}, is the return value of {@code posix_spawn}, reported as an
  * {@link IOException} naming it.
  *
- * <p>Children are reaped by this class only: one small platform thread per running child blocks in
- * {@code waitpid(pid)} (what the JDK's process reaper does for {@link ProcessBuilder} children); nothing calls
- * {@code waitpid(-1)}, so the JDK's own children are untouched.
+ * <p>Children are reaped by this class only, each by its pid ({@code waitpid(pid)}); nothing calls
+ * {@code waitpid(-1)}, so the JDK's own children are untouched. One thread learns of every child's end through
+ * pidfds ({@link PidfdReaper}); where that is not available, or for a child it cannot follow, one small platform
+ * thread per running child blocks in {@code waitpid(pid)}, as the JDK's process reaper does for
+ * {@link ProcessBuilder} children.
  */
 final class NativeSpawner implements Spawner {
     private static final int O_RDONLY = 0, O_WRONLY = 1, O_CREAT = 0100, O_APPEND = 02000;
     private static final short POSIX_SPAWN_SETPGROUP = 0x02, POSIX_SPAWN_SETSIGDEF = 0x04, POSIX_SPAWN_SETSIGMASK = 0x08,
             POSIX_SPAWN_SETSID = 0x80;
-    private static final int EPERM = 1, ESRCH = 3, EINTR = 4;
+    private static final int EPERM = 1, ESRCH = 3, EINTR = 4, WNOHANG = 1;
     private static final int PRIO_PROCESS = 0;
     /** HUP INT QUIT PIPE ALRM TERM USR1 USR2 CHLD XFSZ: reset to their default action in the child. */
     private static final int[] DEFAULT_SIGNALS = {1, 2, 3, 13, 14, 15, 10, 12, 17, 25};
@@ -62,6 +64,10 @@ final class NativeSpawner implements Spawner {
     private final MethodHandle spawn, faInit, faDestroy, faOpen, faDup2, faChdir, faCloseFrom, attrInit,
             attrFlags, attrMask, attrDefault, sigEmpty, sigAdd, kill, waitpid, strerror, getPriority, setPriority;
     private final ExecutorService reapers;
+    /** Null where pidfds are not available: then every child gets a reaper thread. */
+    private final PidfdReaper pidfds;
+    /** The exits of the children {@link #pidfds} follows, by pid. */
+    private final Map<Integer, CompletableFuture<Integer>> followed = new java.util.concurrent.ConcurrentHashMap<>();
     /** {@link #attributes}, for a child in the daemon's group and for one that leads a new group. */
     private final MemorySegment plainAttr, groupAttr;
     /** How a new group is made: SETSID when this process has a controlling terminal, else SETPGROUP (group 0 = own). */
@@ -99,6 +105,13 @@ final class NativeSpawner implements Spawner {
         });
         plainAttr = attributes(false);
         groupAttr = attributes(true);
+        pidfds = PidfdReaper.create(pid -> {
+            CompletableFuture<Integer> exit = followed.remove(pid);
+            if (exit != null) reapEnded(pid, exit);
+        }, pid -> {
+            CompletableFuture<Integer> exit = followed.remove(pid);
+            if (exit != null) reapers.execute(() -> reap(pid, exit));
+        });
     }
 
     @Override
@@ -140,7 +153,11 @@ final class NativeSpawner implements Spawner {
             throw new IllegalStateException(t);
         }
         CompletableFuture<Integer> exit = new CompletableFuture<>();
-        reapers.execute(() -> reap(pid, exit));
+        if (pidfds != null) followed.put(pid, exit);
+        if (pidfds == null || !pidfds.follow(pid)) {
+            followed.remove(pid);
+            reapers.execute(() -> reap(pid, exit));
+        }
         return new Child() {
             @Override public long pid() { return pid; }
             @Override public CompletableFuture<Integer> onExit() { return exit; }
@@ -149,12 +166,26 @@ final class NativeSpawner implements Spawner {
 
     /** Blocks in waitpid until the child ends, reaps it, and completes {@code exit} with its status. */
     private void reap(int pid, CompletableFuture<Integer> exit) {
+        if (!waitFor(pid, exit, 0)) exit.completeExceptionally(new IllegalStateException("waitpid(" + pid + ") returned 0"));
+    }
+
+    /**
+     * Reaps a child whose pidfd said it ended, without blocking the pidfd thread: should it not be waitable yet (its
+     * main thread ended before the others), it gets a reaper thread of its own.
+     */
+    private void reapEnded(int pid, CompletableFuture<Integer> exit) {
+        if (!waitFor(pid, exit, WNOHANG)) reapers.execute(() -> reap(pid, exit));
+    }
+
+    /** One {@code waitpid(pid, options)}: completes {@code exit} and returns true, or false if not waitable yet. */
+    private boolean waitFor(int pid, CompletableFuture<Integer> exit, int options) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment status = arena.allocate(JAVA_INT);
             MemorySegment state = arena.allocate(Libc.CALL_STATE);
             while (true) {
-                int r = (int) waitpid.invokeExact(state, pid, status, 0);
+                int r = (int) waitpid.invokeExact(state, pid, status, options);
                 if (r == pid) break;
+                if (r == 0) return false;
                 int err = Libc.errno(state);
                 if (r == -1 && err == EINTR) continue;
                 throw new IllegalStateException("waitpid(" + pid + "): error=" + err + ", " + describe(err));
@@ -165,6 +196,7 @@ final class NativeSpawner implements Spawner {
         } catch (Throwable t) {
             exit.completeExceptionally(t);
         }
+        return true;
     }
 
     @Override

@@ -28,6 +28,77 @@ class NativeSpawnerTest extends SpawnerContract {
     }
 
     /**
+     * One thread follows every running child through its pidfd (D41): thirty children that sleep do not hold a reaper
+     * thread each (idle ones from earlier tests may linger), and each is reaped once it ends.
+     */
+    @Test
+    void runningChildrenDoNotHoldAThreadEach() throws Exception {
+        Spawner s = spawner();
+        java.util.function.LongSupplier reapers = () -> Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().equals("provisioning-reaper") && t.isAlive()).count();
+        Path release = tmp.resolve("release");
+        List<Spawner.Child> children = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 30; i++)
+                children.add(s.spawn(List.of("/bin/sh", "-c", "while [ ! -e release ]; do sleep 0.05; done; exit 7"),
+                        Map.of(), tmp, null, null, true));
+            assertThat(reapers.getAsLong()).isLessThan(children.size());
+        } finally {
+            Files.createFile(release); // the children end whatever failed
+        }
+        for (Spawner.Child c : children) assertThat(c.onExit().get(10, TimeUnit.SECONDS)).isEqualTo(7);
+    }
+
+    /**
+     * Reaping closes only its own descriptors. While children are spawned and end at a high rate, other threads open,
+     * read and close files; a reaper that closed a descriptor number after it was reused (a pidfd left in the epoll
+     * set by a close while a child being spawned still held a copy of it) would close one of those files under them.
+     */
+    @Test
+    void reapingNeverClosesAnotherThreadsFile() throws Exception {
+        Spawner s = spawner();
+        Path data = Files.writeString(tmp.resolve("data.txt"), "x".repeat(4096));
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicReference<Throwable> broken = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicLong reads = new java.util.concurrent.atomic.AtomicLong();
+        List<Thread> readers = new java.util.ArrayList<>();
+        for (int r = 0; r < 2; r++)
+            readers.add(Thread.ofPlatform().start(() -> {
+                java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(512);
+                while (!done.get() && broken.get() == null) {
+                    try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(data)) {
+                        for (int i = 0; i < 8; i++) { // a few reads on the open descriptor, as a log tail makes
+                            buf.clear();
+                            ch.read(buf, i * 512L);
+                        }
+                        reads.incrementAndGet();
+                    } catch (Throwable t) {
+                        broken.compareAndSet(null, t);
+                    }
+                }
+            }));
+        try {
+            List<Thread> spawners = new java.util.ArrayList<>();
+            for (int w = 0; w < 2; w++)
+                spawners.add(Thread.ofPlatform().start(() -> {
+                    try {
+                        for (int i = 0; i < 150 && broken.get() == null; i++)
+                            assertThat(s.spawn(List.of("/bin/true"), Map.of(), tmp, null, null, true).onExit()
+                                    .get(10, TimeUnit.SECONDS)).isZero();
+                    } catch (Throwable t) {
+                        broken.compareAndSet(null, t);
+                    }
+                }));
+            for (Thread t : spawners) t.join();
+        } finally {
+            done.set(true);
+            for (Thread t : readers) t.join();
+        }
+        assertThat(broken.get()).as("a reader's or spawner's failure").isNull();
+        assertThat(reads.get()).isPositive();
+    }
+
+    /**
      * D23: without a controlling terminal a task stays in the daemon's session; with one (a JVM started by
      * {@code script(1)} on a pseudo-terminal) it gets a session of its own. Each JVM spawns a shell that prints
      * its pid and session.

@@ -95,6 +95,16 @@ abstract class SpawnerContract {
     }
 
     @Test
+    void childrenEndingTogetherEachGetTheirOwnStatus() throws Exception {
+        List<Spawner.Child> children = new java.util.ArrayList<>();
+        for (int i = 0; i < 40; i++) // ends spread over 0 to 40 ms, several at once
+            children.add(spawner().spawn(List.of("/bin/sh", "-c", "sleep 0.0" + (i % 5) + "; exit " + (i + 3)), Map.of(),
+                    tmp, null, null, i % 2 == 0));
+        for (int i = 0; i < children.size(); i++)
+            assertThat(children.get(i).onExit().get(10, TimeUnit.SECONDS)).as("child %d", i).isEqualTo(i + 3);
+    }
+
+    @Test
     void aMissingProgramIsAnIOExceptionNamingTheError() {
         assertThatThrownBy(() -> spawner().spawn(List.of(tmp.resolve("no-such-program").toString()), Map.of(), tmp,
                 null, null, false)).isInstanceOf(IOException.class).hasMessageContaining("No such file or directory");
