@@ -82,17 +82,24 @@ final class PidfdReaper {
     boolean follow(int pid) {
         if (broken) return false;
         try {
-            int fd = (int) pidfdOpen.invokeExact(pid, 0);
+            int fd = (int) pidfdOpen.invokeExact(pid, 0), ignored;
             if (fd < 0) return false;
             children.put(fd, pid);
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment ev = a.allocate(EVENT_BYTES, 4);
                 ev.set(JAVA_INT, 0, EPOLLIN | EPOLLONESHOT);
                 ev.set(JAVA_LONG_UNALIGNED, DATA_OFFSET, ((long) pid << 32) | (fd & 0xffffffffL));
-                if ((int) epollCtl.invokeExact(epfd, EPOLL_CTL_ADD, fd, ev) == 0) return true;
+                if ((int) epollCtl.invokeExact(epfd, EPOLL_CTL_ADD, fd, ev) == 0) {
+                    // The loop may have failed since the check above, after handing back what it held: take this
+                    // child back unless the hand-back got it first (one of the two removes it, never both)
+                    if (!broken || !children.remove(fd, pid)) return true;
+                    ignored = (int) epollCtl.invokeExact(epfd, EPOLL_CTL_DEL, fd, MemorySegment.NULL);
+                    ignored = (int) close.invokeExact(fd);
+                    return false;
+                }
             }
             children.remove(fd);
-            int ignored = (int) close.invokeExact(fd); // never added to the set
+            ignored = (int) close.invokeExact(fd); // never added to the set
             return false;
         } catch (Throwable t) {
             LOG.warn("cannot follow child {} with a pidfd: {}", pid, t.toString());
