@@ -66,8 +66,6 @@ final class NativeSpawner implements Spawner {
     private final ExecutorService reapers;
     /** Null where pidfds are not available: then every child gets a reaper thread. */
     private final PidfdReaper pidfds;
-    /** The exits of the children {@link #pidfds} follows, by pid. */
-    private final Map<Integer, CompletableFuture<Integer>> followed = new java.util.concurrent.ConcurrentHashMap<>();
     /** {@link #attributes}, for a child in the daemon's group and for one that leads a new group. */
     private final MemorySegment plainAttr, groupAttr;
     /** How a new group is made: SETSID when this process has a controlling terminal, else SETPGROUP (group 0 = own). */
@@ -105,13 +103,7 @@ final class NativeSpawner implements Spawner {
         });
         plainAttr = attributes(false);
         groupAttr = attributes(true);
-        pidfds = PidfdReaper.create(pid -> {
-            CompletableFuture<Integer> exit = followed.remove(pid);
-            if (exit != null) reapEnded(pid, exit);
-        }, pid -> {
-            CompletableFuture<Integer> exit = followed.remove(pid);
-            if (exit != null) reapers.execute(() -> reap(pid, exit));
-        });
+        pidfds = PidfdReaper.create(this::reapEnded, (pid, exit) -> reapers.execute(() -> reap(pid, exit)));
     }
 
     @Override
@@ -153,11 +145,7 @@ final class NativeSpawner implements Spawner {
             throw new IllegalStateException(t);
         }
         CompletableFuture<Integer> exit = new CompletableFuture<>();
-        if (pidfds != null) followed.put(pid, exit);
-        if (pidfds == null || !pidfds.follow(pid)) {
-            followed.remove(pid);
-            reapers.execute(() -> reap(pid, exit));
-        }
+        if (pidfds == null || !pidfds.follow(pid, exit)) reapers.execute(() -> reap(pid, exit));
         return new Child() {
             @Override public long pid() { return pid; }
             @Override public CompletableFuture<Integer> onExit() { return exit; }

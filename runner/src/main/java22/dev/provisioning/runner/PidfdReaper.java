@@ -9,15 +9,16 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.IntConsumer;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Tells {@link NativeSpawner} when its children end, for all of them on one thread: a pidfd per child
  * ({@code pidfd_open}, Linux 5.3), all in one epoll set. A pidfd turns readable when its process ends, and the
- * thread then hands that pid to the spawner, which reaps exactly that child ({@code waitpid(pid)}, which no longer
+ * thread then hands that child (its pid and its exit) to the spawner, which reaps exactly that child ({@code waitpid(pid)}, which no longer
  * blocks), so the JDK's own children are never touched.
  *
  * <p>It replaces a thread per running child blocked in {@code waitpid}. A spawn no longer hands its child to a pool
@@ -36,10 +37,12 @@ final class PidfdReaper {
 
     private final MethodHandle pidfdOpen, epollCtl, epollWait, close;
     private final int epfd;
-    /** The followed children: pidfd → pid. */
-    private final Map<Integer, Integer> children = new ConcurrentHashMap<>();
-    /** Called with the pid of a child that ended (or, after a failure of the set, of every child still followed). */
-    private final IntConsumer ended, handBack;
+    /** A followed child: its pid, and its exit, which the spawner completes when it reaps it. */
+    private record Followed(int pid, CompletableFuture<Integer> exit) {}
+    /** The followed children, by pidfd. */
+    private final Map<Integer, Followed> children = new ConcurrentHashMap<>();
+    /** Called for a child that ended (or, after a failure of the set, for every child still followed). */
+    private final BiConsumer<Integer, CompletableFuture<Integer>> ended, handBack;
     private volatile boolean broken;
 
     /**
@@ -47,7 +50,8 @@ final class PidfdReaper {
      * @param handBack runs for a child this class stops following without having seen its end: it waits for it
      * @return null where the system lacks pidfds or epoll
      */
-    static PidfdReaper create(IntConsumer ended, IntConsumer handBack) {
+    static PidfdReaper create(BiConsumer<Integer, CompletableFuture<Integer>> ended,
+                              BiConsumer<Integer, CompletableFuture<Integer>> handBack) {
         try {
             return new PidfdReaper(ended, handBack);
         } catch (Throwable t) {
@@ -56,7 +60,8 @@ final class PidfdReaper {
         }
     }
 
-    private PidfdReaper(IntConsumer ended, IntConsumer handBack) throws Throwable {
+    private PidfdReaper(BiConsumer<Integer, CompletableFuture<Integer>> ended,
+                        BiConsumer<Integer, CompletableFuture<Integer>> handBack) throws Throwable {
         this.ended = ended;
         this.handBack = handBack;
         pidfdOpen = Libc.function("pidfd_open", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
@@ -76,15 +81,16 @@ final class PidfdReaper {
     }
 
     /**
-     * Follows our own child {@code pid}, not yet reaped (so its pid cannot have been reused); false if it cannot, and
-     * the caller must wait for it some other way.
+     * Follows our own child {@code pid}, not yet reaped (so its pid cannot have been reused), until it ends and
+     * {@code ended} gets it with {@code exit}; false if it cannot, and the caller must wait for it some other way.
      */
-    boolean follow(int pid) {
+    boolean follow(int pid, CompletableFuture<Integer> exit) {
         if (broken) return false;
         try {
-            int fd = (int) pidfdOpen.invokeExact(pid, 0), ignored;
+            int fd = (int) pidfdOpen.invokeExact(pid, 0);
             if (fd < 0) return false;
-            children.put(fd, pid);
+            Followed f = new Followed(pid, exit);
+            children.put(fd, f);
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment ev = a.allocate(EVENT_BYTES, 4);
                 ev.set(JAVA_INT, 0, EPOLLIN | EPOLLONESHOT);
@@ -92,14 +98,13 @@ final class PidfdReaper {
                 if ((int) epollCtl.invokeExact(epfd, EPOLL_CTL_ADD, fd, ev) == 0) {
                     // The loop may have failed since the check above, after handing back what it held: take this
                     // child back unless the hand-back got it first (one of the two removes it, never both)
-                    if (!broken || !children.remove(fd, pid)) return true;
-                    ignored = (int) epollCtl.invokeExact(epfd, EPOLL_CTL_DEL, fd, MemorySegment.NULL);
-                    ignored = (int) close.invokeExact(fd);
+                    if (!broken || !children.remove(fd, f)) return true;
+                    release(fd);
                     return false;
                 }
             }
             children.remove(fd);
-            ignored = (int) close.invokeExact(fd); // never added to the set
+            int ignored = (int) close.invokeExact(fd); // never added to the set
             return false;
         } catch (Throwable t) {
             LOG.warn("cannot follow child {} with a pidfd: {}", pid, t.toString());
@@ -120,13 +125,11 @@ final class PidfdReaper {
                 for (int i = 0; i < n; i++) {
                     long data = events.get(JAVA_LONG_UNALIGNED, i * EVENT_BYTES + DATA_OFFSET);
                     int fd = (int) data, pid = (int) (data >>> 32);
-                    // Ours only if the pidfd still maps to that child. Removed from the set before it is closed: a
-                    // close alone leaves it there while a child being spawned (vfork) still holds a copy of it, and
-                    // its number, reused, would then be closed for a file that is not ours.
-                    if (!children.remove(fd, pid)) continue;
-                    int ignored = (int) epollCtl.invokeExact(epfd, EPOLL_CTL_DEL, fd, MemorySegment.NULL);
-                    ignored = (int) close.invokeExact(fd);
-                    run(ended, pid);
+                    // Ours only if the pidfd still maps to that child: its number is never acted on once reused
+                    Followed f = children.get(fd);
+                    if (f == null || f.pid() != pid || !children.remove(fd, f)) continue;
+                    release(fd);
+                    run(ended, f);
                 }
             }
         } catch (Throwable t) {
@@ -134,24 +137,32 @@ final class PidfdReaper {
             broken = true;
             LOG.error("the pidfd reaper failed; its children are handed to a thread each", t);
             for (Integer fd : children.keySet()) {
-                Integer pid = children.remove(fd);
-                if (pid == null) continue;
+                Followed f = children.remove(fd);
+                if (f == null) continue;
                 try {
-                    int ignored = (int) epollCtl.invokeExact(epfd, EPOLL_CTL_DEL, (int) fd, MemorySegment.NULL);
-                    ignored = (int) close.invokeExact((int) fd);
+                    release(fd);
                 } catch (Throwable e) {
                     LOG.debug("closing pidfd {}: {}", fd, e.toString());
                 }
-                run(handBack, pid);
+                run(handBack, f);
             }
         }
     }
 
-    private static void run(IntConsumer c, int pid) {
+    /**
+     * Takes a pidfd out of the set, then closes it. A close alone would leave it in the set while a child being
+     * spawned (vfork) still holds a copy of it, and the set would report its number again once reused.
+     */
+    private void release(int fd) throws Throwable {
+        int ignored = (int) epollCtl.invokeExact(epfd, EPOLL_CTL_DEL, fd, MemorySegment.NULL);
+        ignored = (int) close.invokeExact(fd);
+    }
+
+    private static void run(BiConsumer<Integer, CompletableFuture<Integer>> c, Followed f) {
         try {
-            c.accept(pid);
+            c.accept(f.pid(), f.exit());
         } catch (RuntimeException e) {
-            LOG.error("reaping child {} failed", pid, e);
+            LOG.error("reaping child {} failed", f.pid(), e);
         }
     }
 }
