@@ -72,12 +72,13 @@ public final class Daemon implements AutoCloseable {
             token = dataDir.token();
             // Several daemons may share a PostgreSQL store: their running attempts hold leases (D37).
             Duration lease = config.storage().backend().equals("postgres") ? Duration.ofSeconds(config.storage().leaseSeconds()) : null;
-            Store jdbc = switch (config.storage().backend()) {
+            JdbcStore jdbc = switch (config.storage().backend()) {
                 case "postgres" -> JdbcStore.postgres(config.storage().postgresUrl(), config.storage().postgresUser(),
                         config.storage().postgresPassword(), clock).withLeases(lease);
                 default -> JdbcStore.sqlite(dataDir.path(), clock, storeWrap, true); // the data dir's lock: the only writer
             };
             ChangeSignal changes = new ChangeSignal();
+            jdbc.onWorkflowEnd(changes::workflowEnded);
             // A failed or ambiguous commit is read back and retried (D14).
             store = new NotifyingStore(new RetryingStore(jdbc), changes);
             ActionValidator validator = new ActionValidator(config.nushell().libDirs());

@@ -760,6 +760,27 @@ public final class JdbcStore implements Store {
         return this;
     }
 
+    /** Runs after each commit that ended a workflow (see {@link #onWorkflowEnd}); null: nobody listens. */
+    private volatile Runnable workflowEnded;
+
+    /**
+     * Calls {@code hook} on the committing thread right after each commit in which a workflow reached a terminal
+     * state (a {@code workflow.state} event to Completed, Failed, Cancelled or RolledBack), so that a live stream
+     * that waits to batch its reads can send a workflow's last events at once. The hook must be quick and must not
+     * throw. Returns this store.
+     */
+    public JdbcStore onWorkflowEnd(Runnable hook) {
+        this.workflowEnded = hook;
+        return this;
+    }
+
+    /** Whether the committed rows moved a workflow to a terminal state. */
+    static boolean endsAWorkflow(List<RecentEvents.Row> rows) {
+        for (RecentEvents.Row r : rows)
+            if ("workflow.state".equals(r.type()) && r.to() != null && WorkflowState.valueOf(r.to()).isTerminal()) return true;
+        return false;
+    }
+
     private Instant leaseUntil(Tx tx) {
         Duration l = lease;
         return l == null ? null : tx.now.plus(l);
@@ -1507,6 +1528,8 @@ public final class JdbcStore implements Store {
             else c.commit();
             done = true;
             if (recent != null && !tx.flushed.isEmpty()) recent.append(tx.flushed);
+            Runnable ended = workflowEnded;
+            if (ended != null && endsAWorkflow(tx.flushed)) ended.run();
             return result;
         } finally {
             if (!done) {

@@ -620,6 +620,34 @@ abstract class StoreContractTest {
     }
 
     @Test
+    void theEndHookRunsAfterTheCommitThatEndsAWorkflowAndOnlyThen() {
+        store.insertWorkflow(workflow("e1", task("e1.a"), task("e1.b", hard("e1.a"))));
+        store.insertWorkflow(workflow("e2", task("e2.a")));
+        List<String> seen = new ArrayList<>();
+        JdbcStore other = openStore(clock);
+        try {
+            // what another connection sees when the hook runs: the end has committed
+            store.onWorkflowEnd(() -> seen.add(other.workflow("e1").orElseThrow().state() + "/"
+                    + other.workflow("e2").orElseThrow().state()));
+            runToEnd("e1.a", TaskState.Completed);
+            Attempt b = claim("e1.b");
+            assertThat(seen).isEmpty();
+            complete(b, TaskState.Completed);
+            assertThat(seen).containsExactly("Completed/Pending");
+            // a failure ends a workflow too; in one transaction, the hook runs once, after its commit
+            store.inOneTransaction(() -> {
+                runToEnd("e2.a", TaskState.Failed);
+                assertThat(seen).hasSize(1);
+                return null;
+            });
+            assertThat(seen).containsExactly("Completed/Pending", "Completed/Failed");
+        } finally {
+            store.onWorkflowEnd(null);
+            other.close();
+        }
+    }
+
+    @Test
     void oneTransactionCommitsAnEndAndTheClaimsItAllowsTogetherAndItsReadsSeeItsOwnChanges() {
         store.insertWorkflow(workflow("o", task("o.a"), task("o.b", hard("o.a")), task("o.c", hard("o.a"))));
         Attempt a = claim("o.a");

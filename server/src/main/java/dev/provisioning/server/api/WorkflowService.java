@@ -189,7 +189,10 @@ public final class WorkflowService implements HttpService {
         Http.jsonText(res, Status.OK_200, Views.events(store.events(id, after, limit)));
     }
 
-    /** A live stream reads the store at most this often, so events reach its client at most this much later. */
+    /**
+     * A live stream reads the store at most this often, so events reach its client at most this much later; the
+     * commit that ends a workflow is read at once.
+     */
     static final long STREAM_COALESCE_NANOS = 20_000_000;
 
     /**
@@ -205,6 +208,7 @@ public final class WorkflowService implements HttpService {
             long lastSent = System.nanoTime();
             while (true) {
                 long queried = System.nanoTime();
+                long ends = changes.ends(); // read before the query: a workflow ending after it cuts the wait below short
                 List<Event> batch = store.events(id, cursor, 500);
                 for (Event e : batch) {
                     // as bytes, which the sink writes as they are (a String goes through its media writers)
@@ -223,9 +227,10 @@ public final class WorkflowService implements HttpService {
                 }
                 // woken by this daemon's commits at once; the timeout also picks up other daemons' (PostgreSQL)
                 seen = changes.awaitChange(seen, 1000);
-                // a burst of commits (a busy workflow commits every few ms) costs one query, not one each
+                // a burst of commits (a busy workflow commits every few ms) costs one query, not one each; but a
+                // commit that ended a workflow is read at once (it may be this one's last: the end of a --wait)
                 long early = queried + STREAM_COALESCE_NANOS - System.nanoTime();
-                if (early > 0) Thread.sleep(early / 1_000_000, (int) (early % 1_000_000));
+                if (early > 0) changes.awaitEnd(ends, early);
             }
         }
     }
