@@ -416,7 +416,25 @@ public final class ProcessRunner implements Runner {
         }
     }
 
+    /**
+     * Attempts whose launcher ended after their exit had been reported (at the exit file): nothing waits for the
+     * follow-up (the group check, leaving {@link #running}), so it runs at the runner thread's next wake-up for
+     * another reason, at the latest the next tick, instead of waking it once more per task (D43).
+     */
+    private final java.util.concurrent.ConcurrentLinkedQueue<Attempt> endedAfterReport = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    private void followUpEnded() {
+        for (Attempt a; (a = endedAfterReport.poll()) != null; ) {
+            try {
+                a.launcherEnded();
+            } catch (RuntimeException e) {
+                LOG.error("runner task failed", e);
+            }
+        }
+    }
+
     private void tick() {
+        followUpEnded();
         ProcessGroups.samplePids(); // so that a pid wrap during a long attempt is seen
         for (Attempt a : running) {
             try {
@@ -430,6 +448,7 @@ public final class ProcessRunner implements Runner {
     private boolean submit(Runnable r) {
         try {
             exec.execute(() -> {
+                followUpEnded();
                 try {
                     r.run();
                 } catch (RuntimeException e) {
@@ -445,6 +464,7 @@ public final class ProcessRunner implements Runner {
     private ScheduledFuture<?> schedule(Runnable r, long millis) {
         try {
             return exec.schedule(() -> {
+                followUpEnded();
                 try {
                     r.run();
                 } catch (RuntimeException e) {
@@ -476,7 +496,7 @@ public final class ProcessRunner implements Runner {
 
     private enum Stop { TIMEOUT, CANCEL, LEFTOVERS }
 
-    /** One attempt. Its mutable state is only touched on the runner thread. */
+    /** One attempt. Its mutable state is only changed on the runner thread ({@code reported} is read where it is reaped). */
     private final class Attempt implements RunHandle {
         final AttemptSpec spec;
         final AttemptListener listener;
@@ -493,7 +513,7 @@ public final class ProcessRunner implements Runner {
         long killSentNanos;
         Object watchKey;        // watches the run dir for the exit file (see ExitWatch); null if not watched
         long wrapsAtSpawn = -1; // pid wraps seen just after our spawn; -1 when reattached (unknown)
-        boolean reported;       // listener.exited was called (at the exit file, or when the group was gone)
+        volatile boolean reported; // listener.exited was called (at the exit file, or when the group was gone)
         OptionalInt recordedExit = OptionalInt.empty(); // the exit file's status, once read whole
         boolean finished;       // reported, and no process of the group is left
 
@@ -523,7 +543,8 @@ public final class ProcessRunner implements Runner {
             }
             if (process != null)
                 process.onExit().whenComplete((v, e) -> {
-                    if (!submit(this::launcherEnded)) LOG.debug("runner closed; not reporting {}", rd.dir());
+                    if (reported) endedAfterReport.add(this);
+                    else if (!submit(this::launcherEnded)) LOG.debug("runner closed; not reporting {}", rd.dir());
                 });
         }
 

@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * creation event often comes while the writer is between its open and its write, and the runner would have to look
  * again later (a millisecond between a task's end and its dependents' start). Renames into the dir count too. The
  * rest is {@link ExitWatcher}'s contract: after a queue overflow every callback runs, and each checks the file
- * itself; a dir that cannot be watched gives null.
+ * itself; a dir that cannot be watched gives null. A watch ends at its {@code exit} event (its callback runs once).
  */
 final class NativeExitWatch implements ExitWatch {
     private static final Logger LOG = LoggerFactory.getLogger(NativeExitWatch.class);
@@ -87,9 +87,13 @@ final class NativeExitWatch implements ExitWatch {
 
     @Override
     public void unwatch(Object key) {
-        if (!(key instanceof Integer wd) || callbacks.remove(wd) == null || closed) return;
+        if (!(key instanceof Integer wd) || callbacks.remove(wd) == null || closed) return; // null: its exit ended it
+        removeWatch(wd);
+    }
+
+    private void removeWatch(int wd) {
         try {
-            int ignored = (int) rmWatch.invokeExact(fd, (int) wd); // EINVAL if the dir is gone already: fine
+            int ignored = (int) rmWatch.invokeExact(fd, wd); // EINVAL if the dir is gone already: fine
         } catch (Throwable t) {
             LOG.debug("inotify_rm_watch: {}", t.toString());
         }
@@ -136,8 +140,13 @@ final class NativeExitWatch implements ExitWatch {
             int wd = buf.get(JAVA_INT, off), mask = buf.get(JAVA_INT, off + 4), len = buf.get(JAVA_INT, off + 12);
             if ((mask & IN_Q_OVERFLOW) != 0) callbacks.values().forEach(this::run);
             else if (len > EXIT.length && isExit(buf, off + 16)) {
-                Runnable r = callbacks.get(wd);
-                if (r != null) run(r);
+                // The watch ends here, on this thread, which is awake: the IN_IGNORED of its removal is read at once,
+                // and the logs' closes when nu exits come to nobody. Removed later by the runner, each was a wake-up.
+                Runnable r = callbacks.remove(wd);
+                if (r != null) {
+                    removeWatch(wd);
+                    run(r);
+                }
             }
             off += 16 + len;
         }
