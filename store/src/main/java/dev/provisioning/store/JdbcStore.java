@@ -180,6 +180,10 @@ public final class JdbcStore implements Store {
         cfg.enforceForeignKeys(true);
         cfg.setBusyTimeout(SQLITE_BUSY_TIMEOUT_MS);
         cfg.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
+        // Nothing here reads generated keys (ids are UUIDs, events come back through RETURNING). With them on,
+        // sqlite-jdbc follows every INSERT with a freshly prepared "SELECT last_insert_rowid()": a prepare, a step
+        // and a finalize per claim (its attempt row), on the scheduler's thread.
+        cfg.setGetGeneratedKeys(false);
         SQLiteDataSource sqlite = new SQLiteDataSource(cfg);
         sqlite.setUrl("jdbc:sqlite:" + dataDir.resolve(SQLITE_FILE).toAbsolutePath());
 

@@ -88,6 +88,14 @@ class SqliteStoreTest extends StoreContractTest {
         }
     }
 
+    /** sqlite-jdbc would otherwise follow every INSERT (each claim's attempt row) with a query of its own. */
+    @Test
+    void insertsAreNotFollowedByAGeneratedKeysQuery() throws Exception {
+        try (Connection c = store.dataSource().getConnection()) {
+            assertThat(c.unwrap(org.sqlite.SQLiteConnection.class).getConnectionConfig().isGetGeneratedKeys()).isFalse();
+        }
+    }
+
     /**
      * The queues are read from their partial indexes, in the indexes' order: no sort, and no row of another state
      * looked at. (SQLite picks a partial index only when the query names its state, and without statistics it could
