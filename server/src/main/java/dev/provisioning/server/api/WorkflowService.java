@@ -193,7 +193,7 @@ public final class WorkflowService implements HttpService {
      * A live stream reads the store at most this often, so events reach its client at most this much later; the
      * commit that ends a workflow is read at once.
      */
-    static final long STREAM_COALESCE_NANOS = 20_000_000;
+    static final long STREAM_COALESCE_NANOS = 50_000_000;
 
     /**
      * Sends events from {@code after} on, then follows new ones. The workflow's state is read once; after that
