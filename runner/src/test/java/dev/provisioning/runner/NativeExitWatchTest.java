@@ -61,6 +61,8 @@ class NativeExitWatchTest extends ExitWatchContract {
         await().atMost(Duration.ofSeconds(5)).until(() -> seenC.get() == 1);
     }
 
+    private static final java.util.regex.Pattern WATCH_LINE = java.util.regex.Pattern.compile("^inotify wd:\\S+ ino:([0-9a-f]+) ");
+
     /** The inodes that this process's inotify descriptors watch, from {@code /proc/self/fdinfo}. */
     static java.util.Set<Long> watchedInodes() throws java.io.IOException {
         java.util.Set<Long> out = new java.util.HashSet<>();
@@ -69,7 +71,7 @@ class NativeExitWatchTest extends ExitWatchContract {
                 try {
                     if (!Files.readSymbolicLink(fd).toString().contains("inotify")) continue;
                     for (String line : Files.readAllLines(Path.of("/proc/self/fdinfo", fd.getFileName().toString()))) {
-                        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^inotify wd:\\S+ ino:([0-9a-f]+) ").matcher(line);
+                        java.util.regex.Matcher m = WATCH_LINE.matcher(line);
                         if (m.find()) out.add(Long.parseLong(m.group(1), 16));
                     }
                 } catch (java.io.IOException e) {
