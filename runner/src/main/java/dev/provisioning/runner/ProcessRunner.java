@@ -23,6 +23,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -421,7 +422,7 @@ public final class ProcessRunner implements Runner {
      * follow-up (the group check, leaving {@link #running}), so it runs at the runner thread's next wake-up for
      * another reason, at the latest the next tick, instead of waking it once more per task (D43).
      */
-    private final java.util.concurrent.ConcurrentLinkedQueue<Attempt> endedAfterReport = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Attempt> endedAfterReport = new ConcurrentLinkedQueue<>();
 
     private void followUpEnded() {
         for (Attempt a; (a = endedAfterReport.poll()) != null; ) {
@@ -496,7 +497,7 @@ public final class ProcessRunner implements Runner {
 
     private enum Stop { TIMEOUT, CANCEL, LEFTOVERS }
 
-    /** One attempt. Its mutable state is only changed on the runner thread ({@code reported} is read where it is reaped). */
+    /** One attempt. Its state changes on the runner thread only ({@code reported} is also read where it is reaped). */
     private final class Attempt implements RunHandle {
         final AttemptSpec spec;
         final AttemptListener listener;

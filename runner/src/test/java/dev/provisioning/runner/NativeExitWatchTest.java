@@ -61,7 +61,8 @@ class NativeExitWatchTest extends ExitWatchContract {
         await().atMost(Duration.ofSeconds(5)).until(() -> seenC.get() == 1);
     }
 
-    private static final java.util.regex.Pattern WATCH_LINE = java.util.regex.Pattern.compile("^inotify wd:\\S+ ino:([0-9a-f]+) ");
+    private static final java.util.regex.Pattern WATCH_LINE =
+            java.util.regex.Pattern.compile("^inotify wd:\\S+ ino:([0-9a-f]+) ");
 
     /** The inodes that this process's inotify descriptors watch, from {@code /proc/self/fdinfo}. */
     static java.util.Set<Long> watchedInodes() throws java.io.IOException {

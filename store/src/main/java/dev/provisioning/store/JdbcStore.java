@@ -781,7 +781,8 @@ public final class JdbcStore implements Store {
     /** Whether the committed rows moved a workflow to a terminal state. */
     static boolean endsAWorkflow(List<RecentEvents.Row> rows) {
         for (RecentEvents.Row r : rows)
-            if ("workflow.state".equals(r.type()) && r.to() != null && WorkflowState.valueOf(r.to()).isTerminal()) return true;
+            if ("workflow.state".equals(r.type()) && r.to() != null && WorkflowState.valueOf(r.to()).isTerminal())
+                return true;
         return false;
     }
 

@@ -92,7 +92,8 @@ class SqliteStoreTest extends StoreContractTest {
     @Test
     void insertsAreNotFollowedByAGeneratedKeysQuery() throws Exception {
         try (Connection c = store.dataSource().getConnection()) {
-            assertThat(c.unwrap(org.sqlite.SQLiteConnection.class).getConnectionConfig().isGetGeneratedKeys()).isFalse();
+            org.sqlite.SQLiteConnection sqlite = c.unwrap(org.sqlite.SQLiteConnection.class);
+            assertThat(sqlite.getConnectionConfig().isGetGeneratedKeys()).isFalse();
         }
     }
 

@@ -208,7 +208,7 @@ public final class WorkflowService implements HttpService {
             long lastSent = System.nanoTime();
             while (true) {
                 long queried = System.nanoTime();
-                long ends = changes.ends(); // read before the query: a workflow ending after it cuts the wait below short
+                long ends = changes.ends(); // before the query: a workflow ending after it cuts the wait below short
                 List<Event> batch = store.events(id, cursor, 500);
                 for (Event e : batch) {
                     // as bytes, which the sink writes as they are (a String goes through its media writers)
