@@ -425,12 +425,22 @@ public final class ProcessRunner implements Runner {
     private final ConcurrentLinkedQueue<Attempt> endedAfterReport = new ConcurrentLinkedQueue<>();
 
     private void followUpEnded() {
-        for (Attempt a; (a = endedAfterReport.poll()) != null; ) {
-            try {
-                a.launcherEnded();
-            } catch (RuntimeException e) {
-                LOG.error("runner task failed", e);
-            }
+        for (Attempt a; (a = endedAfterReport.poll()) != null; ) runLogged(a::launcherEnded);
+    }
+
+    /** {@code r} as the runner thread runs it: after the follow-ups that waited for a wake-up. */
+    private Runnable onRunnerThread(Runnable r) {
+        return () -> {
+            followUpEnded();
+            runLogged(r);
+        };
+    }
+
+    private static void runLogged(Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException e) {
+            LOG.error("runner task failed", e);
         }
     }
 
@@ -448,14 +458,7 @@ public final class ProcessRunner implements Runner {
 
     private boolean submit(Runnable r) {
         try {
-            exec.execute(() -> {
-                followUpEnded();
-                try {
-                    r.run();
-                } catch (RuntimeException e) {
-                    LOG.error("runner task failed", e);
-                }
-            });
+            exec.execute(onRunnerThread(r));
             return true;
         } catch (RejectedExecutionException e) {
             return false;
@@ -464,14 +467,7 @@ public final class ProcessRunner implements Runner {
 
     private ScheduledFuture<?> schedule(Runnable r, long millis) {
         try {
-            return exec.schedule(() -> {
-                followUpEnded();
-                try {
-                    r.run();
-                } catch (RuntimeException e) {
-                    LOG.error("runner task failed", e);
-                }
-            }, Math.max(0, millis), TimeUnit.MILLISECONDS);
+            return exec.schedule(onRunnerThread(r), Math.max(0, millis), TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
             return null;
         }

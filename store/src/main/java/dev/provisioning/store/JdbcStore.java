@@ -778,14 +778,6 @@ public final class JdbcStore implements Store {
         return this;
     }
 
-    /** Whether the committed rows moved a workflow to a terminal state. */
-    static boolean endsAWorkflow(List<RecentEvents.Row> rows) {
-        for (RecentEvents.Row r : rows)
-            if ("workflow.state".equals(r.type()) && r.to() != null && WorkflowState.valueOf(r.to()).isTerminal())
-                return true;
-        return false;
-    }
-
     private Instant leaseUntil(Tx tx) {
         Duration l = lease;
         return l == null ? null : tx.now.plus(l);
@@ -1074,6 +1066,7 @@ public final class JdbcStore implements Store {
                 to, to.isTerminal() ? tx.now : null, tx.now, workflowId, from);
         if (n != 1) throw new IllegalStateException("workflow " + workflowId + " was not " + from + " (" + n + " rows)");
         tx.event(workflowId, null, "workflow.state", from, to, null);
+        if (to.isTerminal()) tx.endsAWorkflow = true;
     }
 
     private static ProvisioningException conflict(String workflowId, String message) {
@@ -1534,7 +1527,7 @@ public final class JdbcStore implements Store {
             done = true;
             if (recent != null && !tx.flushed.isEmpty()) recent.append(tx.flushed);
             Runnable ended = workflowEnded;
-            if (ended != null && endsAWorkflow(tx.flushed)) ended.run();
+            if (ended != null && tx.endsAWorkflow) ended.run();
             return result;
         } finally {
             if (!done) {
@@ -1590,6 +1583,8 @@ public final class JdbcStore implements Store {
         private final List<Object[]> events = new ArrayList<>();
         /** Every event this transaction inserted, with its id, in order. */
         final List<RecentEvents.Row> flushed = new ArrayList<>();
+        /** Set when this transaction moves a workflow to a terminal state ({@link #moveWorkflow}). */
+        boolean endsAWorkflow;
         /** The first error of a call that joined this transaction: set, the transaction must not commit. */
         Throwable failure;
 
