@@ -58,6 +58,8 @@ public final class DagBench {
     int reps = 3;
     long pollMs = 0; // 0 = follow the SSE stream
     int warmupTasks = 0; // 0 = the 10-task chain
+    /** The warm-up's random DAG seed: not the measured random shape's (42). */
+    static final long WARMUP_SEED = 7;
     List<String> runners = ALL_RUNNERS;
 
     DagBench(Path root, Path nu, Path work) throws IOException {
@@ -255,8 +257,10 @@ public final class DagBench {
         long t0 = System.nanoTime();
         OrchestratorProcess d = OrchestratorProcess.start(root, dir, config);
         // warm-up: a 10-task chain, so the first measured run does not pay class loading and the first SQLite pages;
-        // with --warmup N, a flat N-task workflow instead, so the JIT has compiled the hot path (a long-lived daemon's state)
-        Dag warm = warmupTasks > 0 ? Dag.flat(warmupTasks) : Dag.chain(10);
+        // with --warmup N, a random N-task workflow (3 dependencies each, another seed than the measured one) instead, so
+        // the JIT has compiled the paths of tasks with and without dependencies (a long-lived daemon's state). A flat
+        // warm-up left the dependency paths (dependents, inputs) to be compiled during the measured repetitions.
+        Dag warm = warmupTasks > 0 ? Dag.random(warmupTasks, 3, WARMUP_SEED) : Dag.chain(10);
         try {
             Path markers = Files.createDirectories(dir.resolve("warmup-markers"));
             String id = d.submit(DagFiles.workflowJson(warm, markers, 0, 0));
@@ -268,7 +272,7 @@ public final class DagBench {
             throw e;
         }
         System.out.printf(Locale.ROOT, "  daemon started and warmed up (%s) in %.1f s: %s, max_concurrent_tasks=%d%n",
-                warmupTasks > 0 ? "flat " + warmupTasks : "10-task chain", (System.nanoTime() - t0) / 1e9, d.endpoint, c.p());
+                warmupTasks > 0 ? "random " + warmupTasks : "10-task chain", (System.nanoTime() - t0) / 1e9, d.endpoint, c.p());
         return d;
     }
 

@@ -13,20 +13,31 @@ import java.util.function.Consumer;
 /**
  * Follows a growing log file and hands out complete lines (UTF-8, without the line break). Not thread-safe: the
  * runner calls it from its one tailer thread only. A line longer than {@link #MAX_LINE} bytes is dropped.
+ *
+ * <p>The read buffer is the caller's: one {@link #buffer()} serves every tail polled from the same thread. A buffer of
+ * its own per attempt was 64 KiB allocated and zeroed for each task: more than half of what the scheduler's thread
+ * allocated per task (docs/decisions.md D45).
  */
 final class LineTail implements AutoCloseable {
     static final int MAX_LINE = 1 << 20;
     private static final int CHUNK = 64 * 1024;
 
     private final Path file;
-    private final ByteBuffer buf = ByteBuffer.allocate(CHUNK);
+    private final ByteBuffer buf;
     private final ByteArrayOutputStream line = new ByteArrayOutputStream();
     private FileChannel ch;
     private long offset;
     private boolean skipping;
 
-    LineTail(Path file) {
+    /** {@code buf}: a read buffer ({@link #buffer()}) that only the thread polling this tail uses. */
+    LineTail(Path file, ByteBuffer buf) {
         this.file = file;
+        this.buf = buf;
+    }
+
+    /** A read buffer to share between the tails polled from one thread. */
+    static ByteBuffer buffer() {
+        return ByteBuffer.allocate(CHUNK);
     }
 
     /**

@@ -8,6 +8,7 @@ import dev.provisioning.core.model.Action;
 import dev.provisioning.core.model.Json;
 import dev.provisioning.core.port.Runner;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -76,6 +77,8 @@ public final class ProcessRunner implements Runner {
     /** The daemon's environment with {@code nushell.env_vars} on top and no {@code PROVISIONING_CHECKPOINT}: every attempt's base. */
     private final Map<String, String> baseEnv;
     private final ScheduledExecutorService exec;
+    /** The read buffer of every attempt's stdout tail: they are all polled on {@link #exec}'s one thread. */
+    private final ByteBuffer tailBuffer = LineTail.buffer();
     private final Set<Attempt> running = ConcurrentHashMap.newKeySet();
     private final ExitWatch exitWatcher;
     private volatile boolean closed;
@@ -527,7 +530,7 @@ public final class ProcessRunner implements Runner {
             this.pgid = pgid;
             this.process = process;
             this.startTime = startTime;
-            this.out = new LineTail(rd.file(RunDir.STDOUT));
+            this.out = new LineTail(rd.file(RunDir.STDOUT), tailBuffer);
         }
 
         /** Follows the attempt; {@link #launcherEnded} runs when our child has been reaped (not for a reattached one). */
