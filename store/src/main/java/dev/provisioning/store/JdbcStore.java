@@ -174,6 +174,7 @@ public final class JdbcStore implements Store {
             throw new ProvisioningException(ErrorCode.STORE_FAILURE,
                     "cannot create data dir " + dataDir + ": " + e.getMessage(), dataDir.toString(), List.of(), e);
         }
+        SqliteNativeLibrary.useCopyIn(dataDir); // before the JVM's first SQLite connection
         SQLiteConfig cfg = new SQLiteConfig();
         cfg.setJournalMode(SQLiteConfig.JournalMode.WAL);
         cfg.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
