@@ -27,7 +27,7 @@ import org.sqlite.util.OSInfo;
  * to its own extraction, as before. A JVM started with {@code -Dorg.sqlite.lib.path} keeps that setting.
  */
 final class SqliteNativeLibrary {
-    static final String PATH_PROPERTY = "org.sqlite.lib.path";
+    private static final String PATH_PROPERTY = "org.sqlite.lib.path";
     private static final Logger log = LoggerFactory.getLogger(SqliteNativeLibrary.class);
 
     private SqliteNativeLibrary() {}
