@@ -13,8 +13,10 @@ public final class ChangeSignal {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final Condition ended = lock.newCondition();
-    private long version;
-    private long ends;
+    // Written under the lock (so that a waiter cannot miss a change between its check and its wait); volatile, so the
+    // getters read them without it.
+    private volatile long version;
+    private volatile long ends;
 
     public void bump() {
         lock.lock();
@@ -38,22 +40,12 @@ public final class ChangeSignal {
     }
 
     public long version() {
-        lock.lock();
-        try {
-            return version;
-        } finally {
-            lock.unlock();
-        }
+        return version;
     }
 
     /** How many commits have ended a workflow so far. */
     public long ends() {
-        lock.lock();
-        try {
-            return ends;
-        } finally {
-            lock.unlock();
-        }
+        return ends;
     }
 
     /** Waits until the version differs from {@code seen} or the timeout passes; returns the current version. */
