@@ -5,18 +5,14 @@ import dev.provisioning.core.action.ActionValidator;
 import dev.provisioning.core.error.ErrorCode;
 import dev.provisioning.core.error.ProvisioningException;
 import dev.provisioning.core.model.Action;
-import dev.provisioning.core.model.Json;
 import dev.provisioning.core.port.Runner;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -31,7 +27,6 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,17 +60,13 @@ public final class ProcessRunner implements Runner {
     private static final long GROUP_POLL_MILLIS = 25;
     /** How many times (1 ms apart) an {@code exit} file that exists but is incomplete is read again. */
     private static final int EXIT_FILE_LOOKS = 50;
-    /** Linux refuses one environment string longer than 32 pages (MAX_ARG_STRLEN). Stay clear of it. */
-    static final int MAX_ENV_VALUE_BYTES = 120 * 1024;
 
     private final RunnerSettings settings;
     private final ActionValidator validator;
     private final String nu;
     private final Spawner spawner;
     private final ProcessGroups groups;
-    private final String nuLibDirs;
-    /** The daemon's environment with {@code nushell.env_vars} on top and no {@code PROVISIONING_CHECKPOINT}: every attempt's base. */
-    private final Map<String, String> baseEnv;
+    private final AttemptEnvironment environment;
     private final ScheduledExecutorService exec;
     /** The read buffer of every attempt's stdout tail: they are all polled on {@link #exec}'s one thread. */
     private final ByteBuffer tailBuffer = LineTail.buffer();
@@ -112,12 +103,7 @@ public final class ProcessRunner implements Runner {
         if (settings.taskNice() > 0 && !spawner.setsNice())
             LOG.info("executor.task_nice = {} is not applied when tasks start with {} (it needs a JDK 22 or newer); each "
                     + "task gets a session, and with it a scheduling group, of its own instead", settings.taskNice(), spawner.name());
-        this.nuLibDirs = settings.libDirs().stream().map(p -> p.toAbsolutePath().normalize().toString())
-                .collect(Collectors.joining(":"));
-        Map<String, String> base = new HashMap<>(System.getenv());
-        base.putAll(settings.envVars());
-        base.remove("PROVISIONING_CHECKPOINT");
-        this.baseEnv = base;
+        this.environment = new AttemptEnvironment(settings);
         ThreadFactory tf = r -> {
             Thread t = new Thread(r, "provisioning-runner");
             t.setDaemon(true);
@@ -173,14 +159,13 @@ public final class ProcessRunner implements Runner {
                 throw new ProvisioningException(ErrorCode.INVALID_VALUE, "arguments must not contain NUL characters",
                         where + ".action");
 
-        prepareRunDir(rd, where);
+        rd.create(where);
         // A nu action records its own exit status (see nuWrapper), so nu itself leads the group: no shell in between.
         // Scripts and commands run under the shell launcher, which records theirs; its own errors (normally none)
         // go where the task's stderr goes.
         boolean shell = !(action instanceof Action.Nu);
         List<String> cmd = shell ? Launcher.command(rd.dir(), argv) : argv;
-        Map<String, String> env = new HashMap<>(baseEnv); // never changed: copied for each attempt
-        environment(env, spec, rd, action, where);
+        Map<String, String> env = environment.of(spec, rd, action, where);
 
         Spawner.Child p;
         try {
@@ -356,68 +341,6 @@ public final class ProcessRunner implements Runner {
                 + "$r | to json -r | save -f $env.PROVISIONING_RESULT_FILE\n"
                 + "\"0\\n\" | save -f ($env.PROVISIONING_RUN_DIR | path join exit)\n"
                 + "exit 0\n";
-    }
-
-    /** {@link #baseEnv} plus the attempt's own variables. */
-    private void environment(Map<String, String> env, AttemptSpec spec, RunDir rd, Action action, String where) {
-        JsonNode args = action instanceof Action.Nu n ? n.args() : null;
-        put(env, "PROVISIONING_WORKFLOW_ID", spec.workflowId(), where);
-        put(env, "PROVISIONING_TASK_ID", spec.taskId(), where);
-        put(env, "PROVISIONING_ATTEMPT", Integer.toString(spec.attemptNo()), where);
-        put(env, "PROVISIONING_IDEMPOTENCY_KEY", spec.idempotencyKey(), where);
-        put(env, "PROVISIONING_PARAMS", args == null || args.isMissingNode() ? "{}" : Json.write(args), where);
-        put(env, "PROVISIONING_INPUTS", spec.inputs() == null || spec.inputs().isNull() ? "{}" : Json.write(spec.inputs()), where);
-        if (spec.checkpoint() != null && !spec.checkpoint().isNull())
-            put(env, "PROVISIONING_CHECKPOINT", Json.write(spec.checkpoint()), where);
-        put(env, "PROVISIONING_RESULT_FILE", rd.file(RunDir.RESULT).toString(), where);
-        put(env, "PROVISIONING_RUN_DIR", rd.dir().toString(), where);
-        put(env, "PROVISIONING_ORCHESTRATOR_URL", settings.orchestratorUrl(), where);
-        put(env, "PROVISIONING_TOKEN", settings.token(), where);
-        put(env, "PROVISIONING_DATA_DIR", settings.dataDir().toAbsolutePath().toString(), where);
-        put(env, "NU_LIB_DIRS", nuLibDirs, where);
-    }
-
-    private static void put(Map<String, String> env, String key, String value, String where) {
-        String v = value == null ? "" : value;
-        if (v.indexOf('\0') >= 0)
-            throw new ProvisioningException(ErrorCode.INVALID_VALUE, key + " must not contain NUL characters", where);
-        // A char is at most 3 UTF-8 bytes (a surrogate pair, 2 chars, is 4): only a long value needs encoding to measure
-        int bytes = v.length() * 3L <= MAX_ENV_VALUE_BYTES ? 0 : v.getBytes(StandardCharsets.UTF_8).length;
-        if (bytes > MAX_ENV_VALUE_BYTES)
-            throw new ProvisioningException(ErrorCode.INVALID_VALUE, key + " is " + bytes + " bytes; the OS limit for "
-                    + "one environment variable is 128 KiB (keep task args and dependency results under "
-                    + MAX_ENV_VALUE_BYTES / 1024 + " KiB of JSON)", where);
-        env.put(key, v);
-    }
-
-    private static final java.nio.file.attribute.FileAttribute<?> PRIVATE_DIR =
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
-
-    /**
-     * Creates the attempt's run dir, private to the daemon's user, with one {@code mkdir} in the common case (its
-     * task dir exists). A dir that exists already is accepted only if no attempt is known to have used it
-     * ({@code pid}, {@code exit}): the same attempt can run again there when it never started (see
-     * {@link #neverStarted}).
-     */
-    private static void prepareRunDir(RunDir rd, String where) {
-        try {
-            try {
-                Files.createDirectory(rd.dir(), PRIVATE_DIR);
-            } catch (java.nio.file.NoSuchFileException e) {
-                Files.createDirectories(rd.dir().getParent());
-                Files.createDirectory(rd.dir(), PRIVATE_DIR);
-            } catch (java.nio.file.FileAlreadyExistsException e) {
-                for (String f : List.of(RunDir.PID, RunDir.EXIT))
-                    if (Files.exists(rd.file(f)))
-                        throw new ProvisioningException(ErrorCode.RUNNER_FAILURE, "run dir " + rd.dir()
-                                + " was already used by an attempt (it has a '" + f + "' file); use a new run dir per attempt",
-                                where);
-                if (!Files.isDirectory(rd.dir())) throw e;
-            }
-        } catch (IOException | UnsupportedOperationException e) {
-            throw new ProvisioningException(ErrorCode.RUNNER_FAILURE, "cannot create run dir " + rd.dir() + ": "
-                    + e.getMessage(), where, List.of(), e);
-        }
     }
 
     /**

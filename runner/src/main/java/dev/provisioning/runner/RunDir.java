@@ -1,6 +1,8 @@
 package dev.provisioning.runner;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.provisioning.core.error.ErrorCode;
+import dev.provisioning.core.error.ProvisioningException;
 import dev.provisioning.core.model.Json;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -10,11 +12,15 @@ import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.OptionalInt;
 
 /**
@@ -36,6 +42,36 @@ public record RunDir(Path dir) {
     public static final long MAX_RESULT_BYTES = 16L << 20;
 
     public Path file(String name) { return dir.resolve(name); }
+
+    private static final FileAttribute<?> PRIVATE_DIR =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
+
+    /**
+     * Creates the run dir, private to the daemon's user, with one {@code mkdir} in the common case (its task dir
+     * exists). A dir that exists already is accepted only if no attempt is known to have used it ({@code pid},
+     * {@code exit}): the same attempt can run again there when it never started (see
+     * {@link ProcessRunner#neverStarted}). Throws {@link ErrorCode#RUNNER_FAILURE}, naming {@code where}, otherwise.
+     */
+    void create(String where) {
+        try {
+            try {
+                Files.createDirectory(dir, PRIVATE_DIR);
+            } catch (NoSuchFileException e) {
+                Files.createDirectories(dir.getParent());
+                Files.createDirectory(dir, PRIVATE_DIR);
+            } catch (FileAlreadyExistsException e) {
+                for (String f : List.of(PID, EXIT))
+                    if (Files.exists(file(f)))
+                        throw new ProvisioningException(ErrorCode.RUNNER_FAILURE, "run dir " + dir
+                                + " was already used by an attempt (it has a '" + f + "' file); use a new run dir per attempt",
+                                where);
+                if (!Files.isDirectory(dir)) throw e;
+            }
+        } catch (IOException | UnsupportedOperationException e) {
+            throw new ProvisioningException(ErrorCode.RUNNER_FAILURE, "cannot create run dir " + dir + ": "
+                    + e.getMessage(), where, List.of(), e);
+        }
+    }
 
     /** The launcher's pid (which is the process group id) and its start time, if the pid file is complete. */
     public record PidFile(long pid, long startTime) {}
