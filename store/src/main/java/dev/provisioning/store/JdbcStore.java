@@ -1119,63 +1119,6 @@ public final class JdbcStore implements Store {
         return out;
     }
 
-    /** A bounded LRU of parsed request documents (weighed by their JSON length); thread-safe. */
-    /** What a task row holds that insert writes once: parsed once per process. {@code dependsOn} null: not read yet. */
-    private record Definition(Action action, Action rollback, RetrySpec retry, List<String> pools,
-                              List<Dependency> dependsOn) {
-        Definition withDependsOn(List<Dependency> deps) {
-            return new Definition(action, rollback, retry, pools, deps);
-        }
-    }
-
-    /** A bounded LRU map of {@link Definition}s; the actions' argument trees are shared: treat them as read-only. */
-    private static final class Definitions {
-        private final Map<String, Definition> map;
-
-        Definitions(int max) {
-            map = java.util.Collections.synchronizedMap(new LinkedHashMap<>(256, 0.75f, true) {
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<String, Definition> e) {
-                    return size() > max;
-                }
-            });
-        }
-
-        Definition get(String id) { return map.get(id); }
-
-        void put(String id, Definition d) { map.put(id, d); }
-
-        void computeIfPresent(String id, java.util.function.BiFunction<String, Definition, Definition> f) {
-            map.computeIfPresent(id, f);
-        }
-    }
-
-    private static final class RequestCache {
-        private record Entry(Instant createdAt, JsonNode tree, int chars) {}
-
-        private final int maxChars;
-        private final LinkedHashMap<String, Entry> map = new LinkedHashMap<>(16, 0.75f, true);
-        private long chars;
-
-        RequestCache(int maxChars) { this.maxChars = maxChars; }
-
-        synchronized JsonNode get(String id, Instant createdAt) {
-            Entry e = map.get(id);
-            return e != null && Objects.equals(e.createdAt(), createdAt) ? e.tree() : null;
-        }
-
-        synchronized void put(String id, Instant createdAt, JsonNode tree, int len) {
-            if (len > maxChars / 4) return;
-            Entry old = map.put(id, new Entry(createdAt, tree, len));
-            if (old != null) chars -= old.chars();
-            chars += len;
-            for (var it = map.values().iterator(); chars > maxChars && it.hasNext(); ) {
-                chars -= it.next().chars();
-                it.remove();
-            }
-        }
-    }
-
     @Override
     public Optional<Task> task(String id) {
         return read(c -> task(c, id));
