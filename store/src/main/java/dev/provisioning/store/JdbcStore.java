@@ -49,7 +49,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.locks.ReentrantLock;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.slf4j.Logger;
@@ -89,7 +88,6 @@ public final class JdbcStore implements Store {
     static final int SQLITE_BUSY_TIMEOUT_MS = 10_000;
     static final int POSTGRES_POOL_SIZE = 10;
     private static final int IN_CHUNK = 500;
-    private static final int MAX_TX_TRIES = 3;
 
     private static final String TASK_COLS = "id, workflow_id, task_key, action_json, state, priority, attempt, "
             + "max_attempts, retry_json, timeout_ms, idempotency_key, next_attempt_at, progress, progress_message, "
@@ -109,8 +107,6 @@ public final class JdbcStore implements Store {
     private final DataSource dataSource;
     private final AutoCloseable owned;
     private final Dialect dialect;
-    private final Clock clock;
-    private final ReentrantLock writeLock;
     /**
      * Whether a plain success takes the incremental path ({@link #settleCompleted}). Always on; tests turn it off
      * to compare the two paths and to time them.
@@ -133,14 +129,15 @@ public final class JdbcStore implements Store {
      * daemons write too; a SQLite file that other stores or processes may write).
      */
     private final RecentEvents recent;
+    /** Reads and write transactions ({@link #inOneTransaction} included). */
+    private final Transactions txs;
 
     private JdbcStore(DataSource dataSource, AutoCloseable owned, Dialect dialect, Clock clock, boolean onlyWriter) {
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
         this.owned = owned;
         this.dialect = Objects.requireNonNull(dialect, "dialect");
-        this.clock = Objects.requireNonNull(clock, "clock");
-        this.writeLock = dialect.serializeWrites() ? new ReentrantLock(true) : null;
         this.recent = onlyWriter && dialect.serializeWrites() ? new RecentEvents(RECENT_EVENTS, RECENT_EVENT_CHARS) : null;
+        this.txs = new Transactions(dataSource, dialect, Objects.requireNonNull(clock, "clock"), recent);
     }
 
     // ------------------------------------------------------------------------------------------------ factories
@@ -283,7 +280,7 @@ public final class JdbcStore implements Store {
         validate(wf);
         Priority wfPriority = wf.priority() == null ? Priority.normal : wf.priority();
         NewWorkflow.OnFailure onFailure = wf.onFailure() == null ? NewWorkflow.OnFailure.FAIL : wf.onFailure();
-        write("insert workflow " + wf.id(), tx -> {
+        txs.write("insert workflow " + wf.id(), tx -> {
             Connection c = tx.c;
             if (Sql.one(c, "SELECT id FROM workflows WHERE id = ?", rs -> rs.getString(1), wf.id()).isPresent())
                 throw new ProvisioningException(ErrorCode.CONFLICT, "workflow " + wf.id() + " already exists", wf.id());
@@ -407,13 +404,13 @@ public final class JdbcStore implements Store {
      */
     @Override
     public Optional<Attempt> claim(String taskId, String owner, String runDir) {
-        return write("claim task " + taskId, tx -> claim(tx, taskId, owner, runDir).map(Claim::attempt));
+        return txs.write("claim task " + taskId, tx -> claim(tx, taskId, owner, runDir).map(Claim::attempt));
     }
 
     /** {@inheritDoc} <p>The task's row is read in the claim's transaction. */
     @Override
     public Optional<Claim> claimTask(String taskId, String owner, String runDir) {
-        return write("claim task " + taskId, tx -> {
+        return txs.write("claim task " + taskId, tx -> {
             Optional<Claim> claimed = claim(tx, taskId, owner, runDir);
             if (claimed.isEmpty()) return claimed;
             return Optional.of(new Claim(withDeps(tx.c, List.of(claimed.get().task())).getFirst(), claimed.get().attempt()));
@@ -449,7 +446,7 @@ public final class JdbcStore implements Store {
     /** {@inheritDoc} <p>Works for run and rollback attempts; does nothing if that attempt has already ended. */
     @Override
     public void attemptStarted(String taskId, int attemptNo, long pid) {
-        write("record pid of task " + taskId, tx -> {
+        txs.write("record pid of task " + taskId, tx -> {
             int n = Sql.update(tx.c, "UPDATE attempts SET pid = ? WHERE task_id = ? AND attempt_no = ? AND state IN (?, ?)",
                     pid, taskId, attemptNo, TaskState.Running, TaskState.RollingBack);
             if (n == 0) log.debug("attemptStarted ignored: task {} attempt {} is not running", taskId, attemptNo);
@@ -461,7 +458,7 @@ public final class JdbcStore implements Store {
     @Override
     public boolean recordProgress(String taskId, int attemptNo, int percent, String message) {
         int p = Math.max(0, Math.min(100, percent));
-        return write("record progress of task " + taskId, tx -> {
+        return txs.write("record progress of task " + taskId, tx -> {
             Optional<String> wfId = Sql.one(tx.c, "SELECT workflow_id FROM tasks WHERE id = ? AND state = ? AND attempt = ?",
                     rs -> rs.getString(1), taskId, TaskState.Running, attemptNo);
             if (wfId.isEmpty()) return false;
@@ -496,7 +493,7 @@ public final class JdbcStore implements Store {
         if (next == TaskState.RetryWait && outcome.nextAttemptAt() == null)
             throw new IllegalArgumentException("RetryWait needs nextAttemptAt (task " + outcome.taskId() + ")");
         String taskId = outcome.taskId();
-        return write("complete attempt " + outcome.attemptNo() + " of task " + taskId, tx -> {
+        return txs.write("complete attempt " + outcome.attemptNo() + " of task " + taskId, tx -> {
             Connection c = tx.c;
             Optional<TaskInWorkflow> row = lockTaskWorkflow(tx, taskId);
             if (row.isEmpty()) return false;
@@ -534,7 +531,7 @@ public final class JdbcStore implements Store {
      */
     @Override
     public boolean saveCheckpoint(String taskId, int attemptNo, JsonNode checkpoint) {
-        return write("save checkpoint of task " + taskId, tx -> {
+        return txs.write("save checkpoint of task " + taskId, tx -> {
             Optional<String> wfId = Sql.one(tx.c, "SELECT workflow_id FROM tasks WHERE id = ? AND state = ? AND attempt = ?",
                     rs -> rs.getString(1), taskId, TaskState.Running, attemptNo);
             if (wfId.isEmpty()) return false;
@@ -555,7 +552,7 @@ public final class JdbcStore implements Store {
      */
     @Override
     public List<String> cancelWorkflow(String workflowId) {
-        return write("cancel workflow " + workflowId, tx -> {
+        return txs.write("cancel workflow " + workflowId, tx -> {
             WfRow wf = lockWorkflow(tx, workflowId);
             if (wf.state().isTerminal())
                 throw conflict(workflowId, "workflow " + workflowId + " is already " + wf.state() + "; only a Pending "
@@ -593,7 +590,7 @@ public final class JdbcStore implements Store {
      */
     @Override
     public void resumeWorkflow(String workflowId) {
-        write("resume workflow " + workflowId, tx -> {
+        txs.write("resume workflow " + workflowId, tx -> {
             WfRow wf = lockWorkflow(tx, workflowId);
             if (wf.state() != WorkflowState.Failed && wf.state() != WorkflowState.Cancelled)
                 throw conflict(workflowId, "workflow " + workflowId + " is " + wf.state()
@@ -631,7 +628,7 @@ public final class JdbcStore implements Store {
      */
     @Override
     public void rollbackWorkflow(String workflowId) {
-        write("roll back workflow " + workflowId, tx -> {
+        txs.write("roll back workflow " + workflowId, tx -> {
             WfRow wf = lockWorkflow(tx, workflowId);
             if (wf.state() != WorkflowState.Completed && wf.state() != WorkflowState.Failed
                     && wf.state() != WorkflowState.Cancelled)
@@ -663,7 +660,7 @@ public final class JdbcStore implements Store {
 
     @Override
     public List<Task> rollbackCandidates(int limit) {
-        return read(c -> withDeps(c, Sql.query(c, ROLLBACK_QUEUE_SQL, this::mapTask, limit)));
+        return txs.read(c -> withDeps(c, Sql.query(c, ROLLBACK_QUEUE_SQL, this::mapTask, limit)));
     }
 
     /**
@@ -674,7 +671,7 @@ public final class JdbcStore implements Store {
      */
     @Override
     public Optional<Attempt> claimRollback(String taskId, String owner, String runDir) {
-        return write("claim rollback of task " + taskId, tx -> {
+        return txs.write("claim rollback of task " + taskId, tx -> {
             Connection c = tx.c;
             record Row(String workflowId, TaskState state, boolean rollbackRunning) {}
             Row row = Sql.one(c, "SELECT workflow_id, state, rollback_running FROM tasks WHERE id = ?",
@@ -719,7 +716,7 @@ public final class JdbcStore implements Store {
     private boolean completeRollback(String taskId, int attemptNo, boolean ok, Integer exitCode, String error,
                                      String stderrTail, Instant leaseOutBefore) {
         TaskState next = ok ? TaskState.RolledBack : TaskState.RollbackFailed;
-        return write("complete rollback " + attemptNo + " of task " + taskId, tx -> {
+        return txs.write("complete rollback " + attemptNo + " of task " + taskId, tx -> {
             Connection c = tx.c;
             Optional<String> wfId = Sql.one(c, "SELECT workflow_id FROM tasks WHERE id = ?", rs -> rs.getString(1), taskId);
             if (wfId.isEmpty()) return false;
@@ -765,9 +762,6 @@ public final class JdbcStore implements Store {
         return this;
     }
 
-    /** Runs after each commit that ended a workflow (see {@link #onWorkflowEnd}); null: nobody listens. */
-    private volatile Runnable workflowEnded;
-
     /**
      * Calls {@code hook} on the committing thread right after each commit in which a workflow reached a terminal
      * state (a {@code workflow.state} event to Completed, Failed, Cancelled or RolledBack), so that a live stream
@@ -775,7 +769,7 @@ public final class JdbcStore implements Store {
      * throw. Returns this store.
      */
     public JdbcStore onWorkflowEnd(Runnable hook) {
-        this.workflowEnded = hook;
+        txs.onWorkflowEnd(hook);
         return this;
     }
 
@@ -799,7 +793,7 @@ public final class JdbcStore implements Store {
     @Override
     public List<String> renewLeases(String owner) {
         if (lease == null) return List.of();
-        return write("renew the leases of " + owner, tx -> {
+        return txs.write("renew the leases of " + owner, tx -> {
             Instant until = leaseUntil(tx);
             List<String> ids = new ArrayList<>(Sql.query(tx.c, "UPDATE tasks SET lease_until = ? WHERE " + stateIs(TaskState.Running)
                     + " AND owner = ? RETURNING id", rs -> rs.getString(1), until, owner));
@@ -811,13 +805,13 @@ public final class JdbcStore implements Store {
 
     @Override
     public List<String> cancelRequested(String owner) {
-        return read(c -> Sql.query(c, "SELECT id FROM tasks WHERE " + stateIs(TaskState.Running)
+        return txs.read(c -> Sql.query(c, "SELECT id FROM tasks WHERE " + stateIs(TaskState.Running)
                 + " AND owner = ? AND cancel_requested = TRUE ORDER BY seq", rs -> rs.getString(1), owner));
     }
 
     @Override
     public List<Task> expiredLeases(Instant now) {
-        return read(c -> {
+        return txs.read(c -> {
             List<Task> out = new ArrayList<>(Sql.query(c, "SELECT " + TASK_COLS + " FROM tasks WHERE " + stateIs(TaskState.Running)
                     + LEASE_OUT + " ORDER BY seq", this::mapTask, now));
             out.addAll(Sql.query(c, "SELECT " + TASK_COLS + " FROM tasks WHERE " + stateIs(TaskState.RollingBack)
@@ -828,10 +822,10 @@ public final class JdbcStore implements Store {
 
     @Override
     public int promoteDueRetries(Instant now) {
-        boolean any = read(c -> Sql.one(c, "SELECT id FROM tasks WHERE " + stateIs(TaskState.RetryWait) + " AND next_attempt_at <= ? LIMIT 1",
+        boolean any = txs.read(c -> Sql.one(c, "SELECT id FROM tasks WHERE " + stateIs(TaskState.RetryWait) + " AND next_attempt_at <= ? LIMIT 1",
                 rs -> rs.getString(1), now).isPresent());
         if (!any) return 0;
-        return write("promote due retries", tx -> {
+        return txs.write("promote due retries", tx -> {
             record Due(String id, String workflowId) {}
             List<Due> due = Sql.query(tx.c, "SELECT id, workflow_id FROM tasks WHERE " + stateIs(TaskState.RetryWait)
                             + " AND next_attempt_at <= ? ORDER BY next_attempt_at, seq",
@@ -860,13 +854,23 @@ public final class JdbcStore implements Store {
     @Override
     public long appendEvent(String workflowId, String taskId, String type, JsonNode data) {
         Objects.requireNonNull(type, "type");
-        return write("append event to workflow " + workflowId, tx -> {
+        return txs.write("append event to workflow " + workflowId, tx -> {
             if (Sql.one(tx.c, "SELECT id FROM workflows WHERE id = ?", rs -> rs.getString(1), workflowId).isEmpty())
                 throw notFound("workflow", workflowId);
             tx.event(workflowId, taskId, type, null, null, data);
             tx.flushEvents();
             return tx.flushed.getLast().id();
         });
+    }
+
+    /**
+     * {@inheritDoc}
+     * <p>One BEGIN and one COMMIT for all of it: the pages the calls share (the tasks' rows and queue indexes, the
+     * events) are written to the WAL once, not once per call.
+     */
+    @Override
+    public <T> T inOneTransaction(java.util.function.Supplier<T> body) {
+        return txs.inOneTransaction(body);
     }
 
     // ------------------------------------------------------------------------------------------------ tx steps
@@ -1078,13 +1082,13 @@ public final class JdbcStore implements Store {
 
     @Override
     public Optional<Workflow> workflow(String id) {
-        return read(c -> withRequests(c, Sql.query(c, "SELECT " + WORKFLOW_COLS + " FROM workflows WHERE id = ?",
+        return txs.read(c -> withRequests(c, Sql.query(c, "SELECT " + WORKFLOW_COLS + " FROM workflows WHERE id = ?",
                 JdbcStore::mapWorkflow, id))).stream().findFirst();
     }
 
     @Override
     public List<Workflow> workflows(WorkflowState state, int limit, int offset) {
-        return read(c -> withRequests(c, state == null
+        return txs.read(c -> withRequests(c, state == null
                 ? Sql.query(c, "SELECT " + WORKFLOW_COLS + " FROM workflows ORDER BY seq DESC LIMIT ? OFFSET ?",
                         JdbcStore::mapWorkflow, limit, offset)
                 : Sql.query(c, "SELECT " + WORKFLOW_COLS + " FROM workflows WHERE state = ? ORDER BY seq DESC LIMIT ? OFFSET ?",
@@ -1121,7 +1125,7 @@ public final class JdbcStore implements Store {
 
     @Override
     public Optional<Task> task(String id) {
-        return read(c -> task(c, id));
+        return txs.read(c -> task(c, id));
     }
 
     private Optional<Task> task(Connection c, String id) throws SQLException {
@@ -1132,7 +1136,7 @@ public final class JdbcStore implements Store {
     public Map<String, JsonNode> resultsByKey(List<String> taskIds) {
         if (taskIds.isEmpty()) return Map.of();
         Map<String, String[]> rows = new HashMap<>();
-        read(c -> {
+        txs.read(c -> {
             for (int from = 0; from < taskIds.size(); from += IN_CHUNK) {
                 List<String> chunk = taskIds.subList(from, Math.min(taskIds.size(), from + IN_CHUNK));
                 for (String[] r : Sql.query(c, "SELECT id, task_key, result_json FROM tasks WHERE id IN ("
@@ -1161,28 +1165,28 @@ public final class JdbcStore implements Store {
         sql.append(" ORDER BY seq LIMIT ? OFFSET ?");
         args.add(limit);
         args.add(offset);
-        return read(c -> withDeps(c, Sql.query(c, sql.toString(), this::mapTask, args.toArray())));
+        return txs.read(c -> withDeps(c, Sql.query(c, sql.toString(), this::mapTask, args.toArray())));
     }
 
     @Override
     public List<Attempt> attempts(String taskId) {
-        return read(c -> Sql.query(c, "SELECT " + ATTEMPT_COLS + " FROM attempts WHERE task_id = ? ORDER BY attempt_no",
+        return txs.read(c -> Sql.query(c, "SELECT " + ATTEMPT_COLS + " FROM attempts WHERE task_id = ? ORDER BY attempt_no",
                 JdbcStore::mapAttempt, taskId));
     }
 
     @Override
     public List<QueuedTask> readyQueue(int limit) {
-        return read(c -> Sql.query(c, READY_QUEUE_SQL, this::mapQueued, limit));
+        return txs.read(c -> Sql.query(c, READY_QUEUE_SQL, this::mapQueued, limit));
     }
 
     @Override
     public List<QueuedTask> longestWaiting(int limit) {
-        return read(c -> Sql.query(c, LONGEST_WAITING_SQL, this::mapQueued, limit));
+        return txs.read(c -> Sql.query(c, LONGEST_WAITING_SQL, this::mapQueued, limit));
     }
 
     @Override
     public List<QueuedTask> runningQueue() {
-        return read(c -> Sql.query(c, "SELECT " + QUEUE_COLS + " FROM tasks WHERE state = ? ORDER BY seq", this::mapQueued,
+        return txs.read(c -> Sql.query(c, "SELECT " + QUEUE_COLS + " FROM tasks WHERE state = ? ORDER BY seq", this::mapQueued,
                 TaskState.Running));
     }
 
@@ -1222,7 +1226,7 @@ public final class JdbcStore implements Store {
 
     @Override
     public Optional<Instant> nextRetryAt() {
-        return read(c -> {
+        return txs.read(c -> {
             try (StatementCache.Lease l = StatementCache.lease(c, NEXT_RETRY_SQL)) {
                 PreparedStatement ps = l.statement();
                 try (ResultSet rs = ps.executeQuery()) {
@@ -1236,7 +1240,7 @@ public final class JdbcStore implements Store {
 
     @Override
     public List<Task> runningTasks() {
-        return read(c -> withDeps(c, Sql.query(c, "SELECT " + TASK_COLS + " FROM tasks WHERE state = ? ORDER BY seq",
+        return txs.read(c -> withDeps(c, Sql.query(c, "SELECT " + TASK_COLS + " FROM tasks WHERE state = ? ORDER BY seq",
                 this::mapTask, TaskState.Running)));
     }
 
@@ -1246,7 +1250,7 @@ public final class JdbcStore implements Store {
             List<Event> held = recent.after(workflowId, afterId, limit);
             if (held != null) return held;
         }
-        return read(c -> Sql.query(c, "SELECT " + EVENT_COLS + " FROM events WHERE workflow_id = ? AND id > ? "
+        return txs.read(c -> Sql.query(c, "SELECT " + EVENT_COLS + " FROM events WHERE workflow_id = ? AND id > ? "
                 + "ORDER BY id LIMIT ?", JdbcStore::mapEvent, workflowId, afterId, limit));
     }
 
@@ -1345,226 +1349,5 @@ public final class JdbcStore implements Store {
 
     private static ProvisioningException notFound(String what, String id) {
         return new ProvisioningException(ErrorCode.NOT_FOUND, what + " " + id + " does not exist", id);
-    }
-
-    // ------------------------------------------------------------------------------------------------ plumbing
-
-    @FunctionalInterface
-    private interface TxBody<T> {
-        T run(Tx tx) throws SQLException;
-    }
-
-    @FunctionalInterface
-    private interface ReadBody<T> {
-        T run(Connection c) throws SQLException;
-    }
-
-    /**
-     * Reads run in auto-commit mode: one statement, one consistent snapshot; they never take the write lock. Inside
-     * {@link #inOneTransaction} a read runs on that transaction's connection and sees its changes.
-     */
-    private <T> T read(ReadBody<T> body) {
-        Tx joined = current.get();
-        if (joined != null) return join(joined, "store read", () -> body.run(joined.c));
-        try (Connection c = dataSource.getConnection()) {
-            return body.run(c);
-        } catch (SQLException e) {
-            throw failure("store read failed", e);
-        }
-    }
-
-    @FunctionalInterface
-    private interface SqlCall<T> {
-        T run() throws SQLException;
-    }
-
-    /**
-     * Runs a call of {@link #inOneTransaction}'s body in its transaction. Whatever the call throws marks the
-     * transaction failed (a statement may have run before the error), and is thrown as a store error.
-     */
-    private <T> T join(Tx tx, String what, SqlCall<T> call) {
-        if (tx.failure != null) throw new ProvisioningException(ErrorCode.STORE_FAILURE, what + ": an earlier call in "
-                + "this transaction failed (" + tx.failure + ")", null, List.of(), tx.failure);
-        try {
-            return call.run();
-        } catch (SQLException e) {
-            tx.failure = e;
-            throw failure(what, e);
-        } catch (RuntimeException | Error e) {
-            tx.failure = e;
-            throw e;
-        }
-    }
-
-    /** The transaction {@link #inOneTransaction} holds open on this thread, if any. */
-    private final ThreadLocal<Tx> current = new ThreadLocal<>();
-
-    /**
-     * {@inheritDoc}
-     * <p>One BEGIN and one COMMIT for all of it: the pages the calls share (the tasks' rows and queue indexes, the
-     * events) are written to the WAL once, not once per call.
-     */
-    @Override
-    public <T> T inOneTransaction(java.util.function.Supplier<T> body) {
-        if (current.get() != null) return body.get();
-        return write("one transaction", tx -> {
-            current.set(tx);
-            try {
-                T result;
-                try {
-                    result = body.get();
-                } catch (RuntimeException e) {
-                    // PostgreSQL aborted it (deadlock, serialization): write() runs the whole body again, as it would
-                    // a single call. Calls that lock several workflows' rows in any order can deadlock each other.
-                    if (tx.failure instanceof SQLException se && dialect.isRetryable(se)) throw se;
-                    throw e;
-                }
-                if (tx.failure instanceof SQLException se && dialect.isRetryable(se)) throw se;
-                if (tx.failure != null) // body caught it; its call may have been half done: nothing of this may commit
-                    throw new SQLException("a call in this transaction failed, so none of it is committed: "
-                            + tx.failure, tx.failure);
-                return result;
-            } finally {
-                current.remove();
-            }
-        });
-    }
-
-    /**
-     * Runs {@code body} in one write transaction and commits it with its buffered events. Any exception rolls
-     * back. PostgreSQL deadlock/serialization failures are retried.
-     */
-    private <T> T write(String what, TxBody<T> body) {
-        Tx joined = current.get();
-        if (joined != null) return join(joined, what, () -> body.run(joined));
-        for (int attempt = 1; ; attempt++) {
-            if (writeLock != null) writeLock.lock();
-            try (Connection c = dataSource.getConnection()) {
-                return inTransaction(c, body);
-            } catch (SQLException e) {
-                if (dialect.isRetryable(e) && attempt < MAX_TX_TRIES) {
-                    log.debug("{}: retrying after {}", what, e.toString());
-                    continue;
-                }
-                throw failure(what, e);
-            } finally {
-                if (writeLock != null) writeLock.unlock();
-            }
-        }
-    }
-
-    private <T> T inTransaction(Connection c, TxBody<T> body) throws SQLException {
-        // SQLite: BEGIN IMMEDIATE and COMMIT as statements. Through the JDBC API, sqlite-jdbc's commit() opens the next
-        // transaction at once (BEGIN IMMEDIATE, taking the write lock) and setAutoCommit(true) then commits that empty
-        // one: two statements and two lock round trips more per transaction.
-        boolean explicit = dialect.serializeWrites();
-        if (explicit) control(c, "BEGIN IMMEDIATE");
-        else c.setAutoCommit(false);
-        boolean done = false;
-        Tx tx = null;
-        try {
-            tx = new Tx(c, clock.instant(), dialect);
-            T result = body.run(tx);
-            tx.flushEvents();
-            if (explicit) control(c, "COMMIT");
-            else c.commit();
-            done = true;
-            if (recent != null && !tx.flushed.isEmpty()) recent.append(tx.flushed);
-            Runnable ended = workflowEnded;
-            if (ended != null && tx.endsAWorkflow) ended.run();
-            return result;
-        } finally {
-            if (!done) {
-                // events were inserted and the commit failed, or seemed to: it may have reached the disk unseen
-                if (recent != null && tx != null && !tx.flushed.isEmpty()) recent.clear();
-                rollback(c, explicit);
-            }
-            if (!explicit)
-                try {
-                    c.setAutoCommit(true);
-                } catch (SQLException e) {
-                    log.debug("resetting auto-commit: {}", e.toString());
-                }
-        }
-    }
-
-    private static void control(Connection c, String sql) throws SQLException {
-        try (StatementCache.Lease l = StatementCache.lease(c, sql)) {
-            l.statement().execute();
-        }
-    }
-
-    /**
-     * Rolls back a failed transaction. An explicit ROLLBACK that fails (normally: SQLite already rolled back, as after
-     * a full disk) takes the connection out of the pool, so no open transaction can reach its next user.
-     */
-    private static void rollback(Connection c, boolean explicit) {
-        try {
-            if (explicit) control(c, "ROLLBACK");
-            else c.rollback();
-        } catch (SQLException e) {
-            log.warn("rollback failed: {}", e.toString());
-            if (explicit)
-                try {
-                    c.abort(Runnable::run);
-                } catch (SQLException | RuntimeException ae) {
-                    log.warn("cannot discard the connection: {}", ae.toString());
-                }
-        }
-    }
-
-    private ProvisioningException failure(String what, SQLException e) {
-        if (dialect.isConstraintViolation(e))
-            return new ProvisioningException(ErrorCode.CONFLICT, what + ": " + e.getMessage(), null, List.of(), e);
-        return new ProvisioningException(ErrorCode.STORE_FAILURE, what + ": " + e.getMessage(), null, List.of(), e);
-    }
-
-    /** One write transaction: its connection, its instant, and the events to append at commit. */
-    private static final class Tx {
-        final Connection c;
-        final Instant now;
-        final Dialect dialect;
-        private final List<Object[]> events = new ArrayList<>();
-        /** Every event this transaction inserted, with its id, in order. */
-        final List<RecentEvents.Row> flushed = new ArrayList<>();
-        /** Set when this transaction moves a workflow to a terminal state ({@link #moveWorkflow}). */
-        boolean endsAWorkflow;
-        /** The first error of a call that joined this transaction: set, the transaction must not commit. */
-        Throwable failure;
-
-        Tx(Connection c, Instant now, Dialect dialect) {
-            this.c = c;
-            this.now = now;
-            this.dialect = dialect;
-        }
-
-        void event(String workflowId, String taskId, String type, Enum<?> from, Enum<?> to, JsonNode data) {
-            events.add(new Object[] {workflowId, taskId, type, from == null ? null : from.name(),
-                    to == null ? null : to.name(), data == null ? null : Json.write(data), now});
-        }
-
-        /** Inserts the buffered events (after the dialect's event-order lock), adding them to {@link #flushed}. */
-        void flushEvents() throws SQLException {
-            if (events.isEmpty()) return;
-            if (dialect.eventOrderLock() != null)
-                try (PreparedStatement ps = c.prepareStatement(dialect.eventOrderLock())) {
-                    ps.execute();
-                }
-            try (StatementCache.Lease l = StatementCache.lease(c, "INSERT INTO events (workflow_id, task_id, type, "
-                    + "from_state, to_state, data_json, at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id")) {
-                PreparedStatement ps = l.statement();
-                for (Object[] e : events) {
-                    Sql.bind(ps, e);
-                    long id;
-                    try (ResultSet rs = ps.executeQuery()) {
-                        if (!rs.next()) throw new SQLException("INSERT INTO events returned no id");
-                        id = rs.getLong(1);
-                    }
-                    flushed.add(new RecentEvents.Row(id, (String) e[0], (String) e[1], (String) e[2], (String) e[3],
-                            (String) e[4], (String) e[5], ((Instant) e[6]).toEpochMilli()));
-                }
-            }
-            events.clear();
-        }
     }
 }
