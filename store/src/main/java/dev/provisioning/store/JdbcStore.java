@@ -1,5 +1,12 @@
 package dev.provisioning.store;
 
+import static dev.provisioning.store.Rows.ATTEMPT_COLS;
+import static dev.provisioning.store.Rows.EVENT_COLS;
+import static dev.provisioning.store.Rows.QUEUE_COLS;
+import static dev.provisioning.store.Rows.TASK_COLS;
+import static dev.provisioning.store.Rows.WORKFLOW_COLS;
+import static dev.provisioning.store.Rows.stateIs;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.zaxxer.hikari.HikariConfig;
@@ -8,7 +15,6 @@ import dev.provisioning.core.dag.Promotion;
 import dev.provisioning.core.dag.WorkflowPolicy;
 import dev.provisioning.core.error.ErrorCode;
 import dev.provisioning.core.error.ProvisioningException;
-import dev.provisioning.core.model.Action;
 import dev.provisioning.core.model.Actions;
 import dev.provisioning.core.model.Attempt;
 import dev.provisioning.core.model.AttemptOutcome;
@@ -20,7 +26,6 @@ import dev.provisioning.core.model.NewTask.Dependency;
 import dev.provisioning.core.model.NewWorkflow;
 import dev.provisioning.core.model.QueuedTask;
 import dev.provisioning.core.model.Priority;
-import dev.provisioning.core.model.RetrySpec;
 import dev.provisioning.core.model.Task;
 import dev.provisioning.core.model.TaskState;
 import dev.provisioning.core.model.Workflow;
@@ -87,22 +92,10 @@ public final class JdbcStore implements Store {
     static final int SQLITE_POOL_SIZE = 4;
     static final int SQLITE_BUSY_TIMEOUT_MS = 10_000;
     static final int POSTGRES_POOL_SIZE = 10;
-    private static final int IN_CHUNK = 500;
-
-    private static final String TASK_COLS = "id, workflow_id, task_key, action_json, state, priority, attempt, "
-            + "max_attempts, retry_json, timeout_ms, idempotency_key, next_attempt_at, progress, progress_message, "
-            + "result_json, exit_code, error, stderr_tail, rollback_json, pools_json, checkpoint_json, attempt_base, "
-            + "rollback_running, seq, created_at, updated_at, started_at, finished_at";
-    /** Without request_json, which {@link #withRequests} fills from {@link #requests}; {@code no_request} says if it is NULL. */
-    private static final String WORKFLOW_COLS = "id, name, kind, state, priority, on_failure, parallel_limit, "
-            + "CASE WHEN request_json IS NULL THEN 1 ELSE 0 END AS no_request, created_at, updated_at, finished_at";
     /** Bound of {@link #requests}, in characters of request_json (a parsed tree takes several times that). */
     static final int REQUEST_CACHE_CHARS = 4 << 20;
     /** Task definitions kept parsed ({@link Definitions}); a scheduling round reads the head of the ready queue. */
     static final int DEFINITION_CACHE_TASKS = 20_000;
-    private static final String ATTEMPT_COLS = "task_id, attempt_no, state, owner, pid, run_dir, exit_code, error, "
-            + "stderr_tail, started_at, finished_at";
-    private static final String EVENT_COLS = "id, workflow_id, task_id, type, from_state, to_state, data_json, at";
 
     private final DataSource dataSource;
     private final AutoCloseable owned;
@@ -120,6 +113,8 @@ public final class JdbcStore implements Store {
     private final RequestCache requests = new RequestCache(REQUEST_CACHE_CHARS);
     /** Parsed task definitions by task id: the parts of a task row that never change after insert. */
     private final Definitions definitions = new Definitions(DEFINITION_CACHE_TASKS);
+    /** Maps rows to the port's records, with {@link #requests} and {@link #definitions}. */
+    private final Rows rows = new Rows(requests, definitions);
     /** How many of the newest events {@link #recent} holds, at most, and about how many chars of them. */
     static final int RECENT_EVENTS = 16_384;
     static final long RECENT_EVENT_CHARS = 4L << 20;
@@ -413,7 +408,7 @@ public final class JdbcStore implements Store {
         return txs.write("claim task " + taskId, tx -> {
             Optional<Claim> claimed = claim(tx, taskId, owner, runDir);
             if (claimed.isEmpty()) return claimed;
-            return Optional.of(new Claim(withDeps(tx.c, List.of(claimed.get().task())).getFirst(), claimed.get().attempt()));
+            return Optional.of(new Claim(rows.withDeps(tx.c, List.of(claimed.get().task())).getFirst(), claimed.get().attempt()));
         });
     }
 
@@ -428,7 +423,7 @@ public final class JdbcStore implements Store {
         List<Task> rows = Sql.query(c, "UPDATE tasks SET state = ?, attempt = attempt + 1, owner = ?, started_at = ?, "
                         + "finished_at = NULL, next_attempt_at = NULL, lease_until = ?, cancel_requested = FALSE, "
                         + "progress = 0, progress_message = NULL, updated_at = ? WHERE id = ? AND state = ? RETURNING " + TASK_COLS,
-                this::mapTask, TaskState.Running, owner, tx.now, leaseUntil(tx), tx.now, taskId, TaskState.Ready);
+                this.rows::mapTask, TaskState.Running, owner, tx.now, leaseUntil(tx), tx.now, taskId, TaskState.Ready);
         if (rows.isEmpty()) return Optional.empty();
         if (rows.size() > 1) throw new IllegalStateException("claim of task " + taskId + " changed " + rows.size() + " rows");
         Task task = rows.getFirst();
@@ -660,7 +655,7 @@ public final class JdbcStore implements Store {
 
     @Override
     public List<Task> rollbackCandidates(int limit) {
-        return txs.read(c -> withDeps(c, Sql.query(c, ROLLBACK_QUEUE_SQL, this::mapTask, limit)));
+        return txs.read(c -> rows.withDeps(c, Sql.query(c, ROLLBACK_QUEUE_SQL, rows::mapTask, limit)));
     }
 
     /**
@@ -813,10 +808,10 @@ public final class JdbcStore implements Store {
     public List<Task> expiredLeases(Instant now) {
         return txs.read(c -> {
             List<Task> out = new ArrayList<>(Sql.query(c, "SELECT " + TASK_COLS + " FROM tasks WHERE " + stateIs(TaskState.Running)
-                    + LEASE_OUT + " ORDER BY seq", this::mapTask, now));
+                    + LEASE_OUT + " ORDER BY seq", rows::mapTask, now));
             out.addAll(Sql.query(c, "SELECT " + TASK_COLS + " FROM tasks WHERE " + stateIs(TaskState.RollingBack)
-                    + " AND rollback_running = TRUE" + LEASE_OUT + " ORDER BY seq", this::mapTask, now));
-            return withDeps(c, out);
+                    + " AND rollback_running = TRUE" + LEASE_OUT + " ORDER BY seq", rows::mapTask, now));
+            return rows.withDeps(c, out);
         });
     }
 
@@ -986,8 +981,8 @@ public final class JdbcStore implements Store {
             Map<String, TaskState> states = new LinkedHashMap<>();
             candidates.forEach(id -> states.put(id, TaskState.Pending));
             Map<String, List<Dependency>> deps = new HashMap<>();
-            for (int from = 0; from < candidates.size(); from += IN_CHUNK) {
-                List<String> chunk = candidates.subList(from, Math.min(candidates.size(), from + IN_CHUNK));
+            for (int from = 0; from < candidates.size(); from += Sql.IN_CHUNK) {
+                List<String> chunk = candidates.subList(from, Math.min(candidates.size(), from + Sql.IN_CHUNK));
                 for (String[] r : Sql.query(tx.c, "SELECT d.task_id, d.depends_on, d.kind, s.state FROM task_deps d "
                                 + "JOIN tasks s ON s.id = d.depends_on WHERE d.task_id IN (" + Sql.placeholders(chunk.size())
                                 + ") ORDER BY d.task_id, d.pos",
@@ -1082,45 +1077,17 @@ public final class JdbcStore implements Store {
 
     @Override
     public Optional<Workflow> workflow(String id) {
-        return txs.read(c -> withRequests(c, Sql.query(c, "SELECT " + WORKFLOW_COLS + " FROM workflows WHERE id = ?",
-                JdbcStore::mapWorkflow, id))).stream().findFirst();
+        return txs.read(c -> rows.withRequests(c, Sql.query(c, "SELECT " + WORKFLOW_COLS + " FROM workflows WHERE id = ?",
+                Rows::mapWorkflow, id))).stream().findFirst();
     }
 
     @Override
     public List<Workflow> workflows(WorkflowState state, int limit, int offset) {
-        return txs.read(c -> withRequests(c, state == null
+        return txs.read(c -> rows.withRequests(c, state == null
                 ? Sql.query(c, "SELECT " + WORKFLOW_COLS + " FROM workflows ORDER BY seq DESC LIMIT ? OFFSET ?",
-                        JdbcStore::mapWorkflow, limit, offset)
+                        Rows::mapWorkflow, limit, offset)
                 : Sql.query(c, "SELECT " + WORKFLOW_COLS + " FROM workflows WHERE state = ? ORDER BY seq DESC LIMIT ? OFFSET ?",
-                        JdbcStore::mapWorkflow, state, limit, offset)));
-    }
-
-    /** A workflow row without its request, and whether request_json is NULL. */
-    private record WfRead(Workflow w, boolean noRequest) {}
-
-    /**
-     * Fills {@link Workflow#request()}: from {@link #requests} when the same workflow (id and creation instant) was
-     * parsed before, else by selecting and parsing request_json. Each returned tree is the caller's own.
-     */
-    private List<Workflow> withRequests(Connection c, List<WfRead> rows) throws SQLException {
-        List<Workflow> out = new ArrayList<>(rows.size());
-        for (WfRead r : rows) {
-            Workflow w = r.w();
-            if (r.noRequest()) { out.add(w); continue; }
-            JsonNode cached = requests.get(w.id(), w.createdAt());
-            JsonNode request;
-            if (cached != null) {
-                request = cached.deepCopy();
-            } else {
-                Optional<String> json = Sql.one(c, "SELECT request_json FROM workflows WHERE id = ?",
-                        rs -> rs.getString(1), w.id());
-                request = json.map(Json::read).orElse(null);
-                if (request != null) requests.put(w.id(), w.createdAt(), request.deepCopy(), json.get().length());
-            }
-            out.add(new Workflow(w.id(), w.name(), w.kind(), w.state(), w.priority(), w.onFailure(), w.parallelLimit(),
-                    request, w.createdAt(), w.updatedAt(), w.finishedAt()));
-        }
-        return out;
+                        Rows::mapWorkflow, state, limit, offset)));
     }
 
     @Override
@@ -1129,7 +1096,7 @@ public final class JdbcStore implements Store {
     }
 
     private Optional<Task> task(Connection c, String id) throws SQLException {
-        return withDeps(c, Sql.query(c, "SELECT " + TASK_COLS + " FROM tasks WHERE id = ?", this::mapTask, id)).stream().findFirst();
+        return rows.withDeps(c, Sql.query(c, "SELECT " + TASK_COLS + " FROM tasks WHERE id = ?", rows::mapTask, id)).stream().findFirst();
     }
 
     @Override
@@ -1137,8 +1104,8 @@ public final class JdbcStore implements Store {
         if (taskIds.isEmpty()) return Map.of();
         Map<String, String[]> rows = new HashMap<>();
         txs.read(c -> {
-            for (int from = 0; from < taskIds.size(); from += IN_CHUNK) {
-                List<String> chunk = taskIds.subList(from, Math.min(taskIds.size(), from + IN_CHUNK));
+            for (int from = 0; from < taskIds.size(); from += Sql.IN_CHUNK) {
+                List<String> chunk = taskIds.subList(from, Math.min(taskIds.size(), from + Sql.IN_CHUNK));
                 for (String[] r : Sql.query(c, "SELECT id, task_key, result_json FROM tasks WHERE id IN ("
                         + Sql.placeholders(chunk.size()) + ")", rs -> new String[] {rs.getString(1), rs.getString(2),
                         rs.getString(3)}, chunk.toArray()))
@@ -1165,39 +1132,29 @@ public final class JdbcStore implements Store {
         sql.append(" ORDER BY seq LIMIT ? OFFSET ?");
         args.add(limit);
         args.add(offset);
-        return txs.read(c -> withDeps(c, Sql.query(c, sql.toString(), this::mapTask, args.toArray())));
+        return txs.read(c -> rows.withDeps(c, Sql.query(c, sql.toString(), rows::mapTask, args.toArray())));
     }
 
     @Override
     public List<Attempt> attempts(String taskId) {
         return txs.read(c -> Sql.query(c, "SELECT " + ATTEMPT_COLS + " FROM attempts WHERE task_id = ? ORDER BY attempt_no",
-                JdbcStore::mapAttempt, taskId));
+                Rows::mapAttempt, taskId));
     }
 
     @Override
     public List<QueuedTask> readyQueue(int limit) {
-        return txs.read(c -> Sql.query(c, READY_QUEUE_SQL, this::mapQueued, limit));
+        return txs.read(c -> Sql.query(c, READY_QUEUE_SQL, rows::mapQueued, limit));
     }
 
     @Override
     public List<QueuedTask> longestWaiting(int limit) {
-        return txs.read(c -> Sql.query(c, LONGEST_WAITING_SQL, this::mapQueued, limit));
+        return txs.read(c -> Sql.query(c, LONGEST_WAITING_SQL, rows::mapQueued, limit));
     }
 
     @Override
     public List<QueuedTask> runningQueue() {
-        return txs.read(c -> Sql.query(c, "SELECT " + QUEUE_COLS + " FROM tasks WHERE state = ? ORDER BY seq", this::mapQueued,
+        return txs.read(c -> Sql.query(c, "SELECT " + QUEUE_COLS + " FROM tasks WHERE state = ? ORDER BY seq", rows::mapQueued,
                 TaskState.Running));
-    }
-
-    private static final String QUEUE_COLS = "id, workflow_id, priority, seq, updated_at, pools_json";
-
-    /**
-     * {@code state = '<s>'}, the state as a literal: the queue indexes are partial, one state each (V5), and a
-     * database uses a partial index only when the query's condition names the same state. (A constant: an enum name.)
-     */
-    private static String stateIs(TaskState s) {
-        return "state = '" + s.name() + "'";
     }
 
     /** The queue reads, each from its partial index in the index's order (a test checks SQLite's plans). */
@@ -1208,21 +1165,6 @@ public final class JdbcStore implements Store {
             NEXT_RETRY_SQL = "SELECT MIN(next_attempt_at) FROM tasks WHERE " + stateIs(TaskState.RetryWait),
             ROLLBACK_QUEUE_SQL = "SELECT " + TASK_COLS + " FROM tasks WHERE " + stateIs(TaskState.RollingBack)
                     + " AND rollback_running = FALSE ORDER BY seq LIMIT ?";
-
-    private QueuedTask mapQueued(ResultSet rs) throws SQLException {
-        String id = rs.getString("id");
-        Definition def = definitions.get(id);
-        return new QueuedTask(id, rs.getString("workflow_id"), rs.getInt("priority"), rs.getLong("seq"),
-                Sql.instant(rs, "updated_at"), def != null ? def.pools() : pools(rs));
-    }
-
-    /** The row's {@code pools_json} as a list (empty when null). */
-    private static List<String> pools(ResultSet rs) throws SQLException {
-        List<String> pools = new ArrayList<>();
-        JsonNode poolsJson = Json.read(rs.getString("pools_json"));
-        if (poolsJson != null) poolsJson.forEach(p -> pools.add(p.asText()));
-        return List.copyOf(pools);
-    }
 
     @Override
     public Optional<Instant> nextRetryAt() {
@@ -1240,8 +1182,8 @@ public final class JdbcStore implements Store {
 
     @Override
     public List<Task> runningTasks() {
-        return txs.read(c -> withDeps(c, Sql.query(c, "SELECT " + TASK_COLS + " FROM tasks WHERE state = ? ORDER BY seq",
-                this::mapTask, TaskState.Running)));
+        return txs.read(c -> rows.withDeps(c, Sql.query(c, "SELECT " + TASK_COLS + " FROM tasks WHERE state = ? ORDER BY seq",
+                rows::mapTask, TaskState.Running)));
     }
 
     @Override
@@ -1251,100 +1193,7 @@ public final class JdbcStore implements Store {
             if (held != null) return held;
         }
         return txs.read(c -> Sql.query(c, "SELECT " + EVENT_COLS + " FROM events WHERE workflow_id = ? AND id > ? "
-                + "ORDER BY id LIMIT ?", JdbcStore::mapEvent, workflowId, afterId, limit));
-    }
-
-    // ------------------------------------------------------------------------------------------------ mapping
-
-    private static WfRead mapWorkflow(ResultSet rs) throws SQLException {
-        return new WfRead(new Workflow(rs.getString("id"), rs.getString("name"), rs.getString("kind"),
-                WorkflowState.valueOf(rs.getString("state")), Priority.fromWeight(rs.getInt("priority")),
-                NewWorkflow.OnFailure.parse(rs.getString("on_failure")), rs.getInt("parallel_limit"), null,
-                Sql.instant(rs, "created_at"), Sql.instant(rs, "updated_at"), Sql.instant(rs, "finished_at")),
-                rs.getInt("no_request") == 1);
-    }
-
-    /**
-     * A task's row. Its definition (action, rollback, retry policy, pools) never changes after insert, so it is
-     * parsed once per process ({@link #definitions}); the scheduler reads the ready queue every round.
-     */
-    private Task mapTask(ResultSet rs) throws SQLException {
-        String id = rs.getString("id");
-        Definition def = definitions.get(id);
-        if (def == null) {
-            String retryJson = rs.getString("retry_json");
-            // rows written before V2 have no retry_json: their max_attempts with the default backoff
-            RetrySpec retry = retryJson == null ? RetrySpec.DEFAULT.withMaxAttempts(rs.getInt("max_attempts"))
-                    : RetrySpec.fromJson(Json.read(retryJson));
-            String rollbackJson = rs.getString("rollback_json");
-            Action rollback = rollbackJson == null ? null
-                    : Actions.fromJson(Json.read(rollbackJson), "task " + id + ".rollback");
-            def = new Definition(Actions.fromJson(Json.read(rs.getString("action_json")), "task " + id + ".action"),
-                    rollback, retry, pools(rs), null);
-            definitions.put(id, def);
-        }
-        return new Task(id, rs.getString("workflow_id"), rs.getString("task_key"), def.action(),
-                TaskState.valueOf(rs.getString("state")), Priority.fromWeight(rs.getInt("priority")),
-                rs.getInt("attempt"), def.retry(), rs.getLong("timeout_ms"),
-                rs.getString("idempotency_key"), Sql.instant(rs, "next_attempt_at"), rs.getInt("progress"),
-                rs.getString("progress_message"), Json.read(rs.getString("result_json")),
-                Sql.intOrNull(rs, "exit_code"), rs.getString("error"), rs.getString("stderr_tail"), List.of(),
-                def.rollback(), def.pools(), Json.read(rs.getString("checkpoint_json")), rs.getInt("attempt_base"),
-                rs.getBoolean("rollback_running"),
-                rs.getLong("seq"), Sql.instant(rs, "created_at"), Sql.instant(rs, "updated_at"),
-                Sql.instant(rs, "started_at"), Sql.instant(rs, "finished_at"));
-    }
-
-    private static Attempt mapAttempt(ResultSet rs) throws SQLException {
-        return new Attempt(rs.getString("task_id"), rs.getInt("attempt_no"), TaskState.valueOf(rs.getString("state")),
-                rs.getString("owner"), Sql.longOrNull(rs, "pid"), rs.getString("run_dir"), Sql.intOrNull(rs, "exit_code"),
-                rs.getString("error"), rs.getString("stderr_tail"), Sql.instant(rs, "started_at"),
-                Sql.instant(rs, "finished_at"));
-    }
-
-    private static Event mapEvent(ResultSet rs) throws SQLException {
-        return new Event(rs.getLong("id"), rs.getString("workflow_id"), rs.getString("task_id"), rs.getString("type"),
-                rs.getString("from_state"), rs.getString("to_state"), rs.getString("data_json"),
-                Sql.instant(rs, "at"));
-    }
-
-    /**
-     * Fills {@link Task#dependsOn()} (in submitted order) for the given tasks. Dependencies never change after
-     * insert: only tasks whose dependencies this process has not read yet are queried.
-     */
-    private List<Task> withDeps(Connection c, List<Task> tasks) throws SQLException {
-        if (tasks.isEmpty()) return tasks;
-        Map<String, List<Dependency>> deps = new HashMap<>();
-        List<String> unknown = new ArrayList<>();
-        for (Task t : tasks) {
-            Definition def = definitions.get(t.id());
-            if (def != null && def.dependsOn() != null) deps.put(t.id(), def.dependsOn());
-            else unknown.add(t.id());
-        }
-        for (int from = 0; from < unknown.size(); from += IN_CHUNK) {
-            List<String> chunk = unknown.subList(from, Math.min(unknown.size(), from + IN_CHUNK));
-            Map<String, List<Dependency>> read = new HashMap<>();
-            for (String id : chunk) read.put(id, new ArrayList<>());
-            for (String[] r : Sql.query(c, "SELECT task_id, depends_on, kind FROM task_deps WHERE task_id IN ("
-                            + Sql.placeholders(chunk.size()) + ") ORDER BY task_id, pos",
-                    rs -> new String[] {rs.getString(1), rs.getString(2), rs.getString(3)}, chunk.toArray()))
-                read.get(r[0]).add(new Dependency(r[1], DependencyKind.valueOf(r[2])));
-            read.forEach((id, d) -> {
-                List<Dependency> frozen = List.copyOf(d);
-                deps.put(id, frozen);
-                definitions.computeIfPresent(id, (k, def) -> def.withDependsOn(frozen));
-            });
-        }
-        List<Task> out = new ArrayList<>(tasks.size());
-        for (Task t : tasks) {
-            List<Dependency> d = deps.get(t.id());
-            out.add(d == null || d.isEmpty() ? t : new Task(t.id(), t.workflowId(), t.key(), t.action(), t.state(), t.priority(),
-                    t.attempt(), t.retry(), t.timeoutMs(), t.idempotencyKey(), t.nextAttemptAt(), t.progress(),
-                    t.progressMessage(), t.result(), t.exitCode(), t.error(), t.stderrTail(), d,
-                    t.rollback(), t.pools(), t.checkpoint(), t.attemptBase(), t.rollbackRunning(), t.seq(),
-                    t.createdAt(), t.updatedAt(), t.startedAt(), t.finishedAt()));
-        }
-        return out;
+                + "ORDER BY id LIMIT ?", Rows::mapEvent, workflowId, afterId, limit));
     }
 
     private static ProvisioningException notFound(String what, String id) {
