@@ -11,8 +11,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import dev.provisioning.core.dag.Promotion;
-import dev.provisioning.core.dag.WorkflowPolicy;
 import dev.provisioning.core.error.ErrorCode;
 import dev.provisioning.core.error.ProvisioningException;
 import dev.provisioning.core.model.Actions;
@@ -30,8 +28,10 @@ import dev.provisioning.core.model.Task;
 import dev.provisioning.core.model.TaskState;
 import dev.provisioning.core.model.Workflow;
 import dev.provisioning.core.model.WorkflowState;
-import dev.provisioning.core.model.WorkflowStates;
 import dev.provisioning.core.port.Store;
+import dev.provisioning.store.Settle.TaskInWorkflow;
+import dev.provisioning.store.Settle.TaskRow;
+import dev.provisioning.store.Settle.WfRow;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,7 +44,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -101,7 +100,7 @@ public final class JdbcStore implements Store {
     private final AutoCloseable owned;
     private final Dialect dialect;
     /**
-     * Whether a plain success takes the incremental path ({@link #settleCompleted}). Always on; tests turn it off
+     * Whether a plain success takes the incremental path ({@link Settle#settleCompleted}). Always on; tests turn it off
      * to compare the two paths and to time them.
      */
     boolean incrementalSettle = true;
@@ -115,6 +114,8 @@ public final class JdbcStore implements Store {
     private final Definitions definitions = new Definitions(DEFINITION_CACHE_TASKS);
     /** Maps rows to the port's records, with {@link #requests} and {@link #definitions}. */
     private final Rows rows = new Rows(requests, definitions);
+    /** The workflow policy pass after a change to a workflow's tasks, and the workflow row locks. */
+    private final Settle settle;
     /** How many of the newest events {@link #recent} holds, at most, and about how many chars of them. */
     static final int RECENT_EVENTS = 16_384;
     static final long RECENT_EVENT_CHARS = 4L << 20;
@@ -132,6 +133,7 @@ public final class JdbcStore implements Store {
         this.owned = owned;
         this.dialect = Objects.requireNonNull(dialect, "dialect");
         this.recent = onlyWriter && dialect.serializeWrites() ? new RecentEvents(RECENT_EVENTS, RECENT_EVENT_CHARS) : null;
+        this.settle = new Settle(this.dialect);
         this.txs = new Transactions(dataSource, dialect, Objects.requireNonNull(clock, "clock"), recent);
     }
 
@@ -320,7 +322,7 @@ public final class JdbcStore implements Store {
             tx.event(wf.id(), null, "workflow.submitted", null, WorkflowState.Pending, data);
             for (NewTask t : wf.tasks())
                 tx.event(wf.id(), t.id(), "task.state", null, initialState(t), null);
-            if (wf.tasks().isEmpty()) deriveWorkflow(tx, wf.id(), WorkflowState.Pending, List.of());
+            if (wf.tasks().isEmpty()) settle.deriveWorkflow(tx, wf.id(), WorkflowState.Pending, List.of());
             return null;
         });
         // Committed: remember the definitions as they were written, so that a task's first read (its claim) parses
@@ -415,7 +417,7 @@ public final class JdbcStore implements Store {
     /** Claims a Ready task: the task's row as the claim left it (without its dependencies), and the new attempt. */
     private Optional<Claim> claim(Tx tx, String taskId, String owner, String runDir) throws SQLException {
         Connection c = tx.c;
-        TaskInWorkflow row = lockTaskWorkflow(tx, taskId).orElseThrow(() -> notFound("task", taskId));
+        TaskInWorkflow row = settle.lockTaskWorkflow(tx, taskId).orElseThrow(() -> StoreErrors.notFound("task", taskId));
         if (row.state() != TaskState.Ready) return Optional.empty(); // early exit; the UPDATE decides
         WorkflowState wfState = row.wf().state();
         TaskState.Ready.checkMove(taskId, TaskState.Running);
@@ -433,7 +435,7 @@ public final class JdbcStore implements Store {
         tx.event(row.workflowId(), taskId, "task.state", TaskState.Ready, TaskState.Running,
                 Json.MAPPER.createObjectNode().put("attempt", attemptNo).put("owner", owner));
         if (wfState == WorkflowState.Pending)
-            moveWorkflow(tx, row.workflowId(), WorkflowState.Pending, WorkflowState.Running);
+            settle.moveWorkflow(tx, row.workflowId(), WorkflowState.Pending, WorkflowState.Running);
         return Optional.of(new Claim(task, new Attempt(taskId, attemptNo, TaskState.Running, owner, null, runDir, null,
                 null, null, tx.now, null)));
     }
@@ -490,7 +492,7 @@ public final class JdbcStore implements Store {
         String taskId = outcome.taskId();
         return txs.write("complete attempt " + outcome.attemptNo() + " of task " + taskId, tx -> {
             Connection c = tx.c;
-            Optional<TaskInWorkflow> row = lockTaskWorkflow(tx, taskId);
+            Optional<TaskInWorkflow> row = settle.lockTaskWorkflow(tx, taskId);
             if (row.isEmpty()) return false;
             String workflowId = row.get().workflowId();
             WfRow wf = row.get().wf();
@@ -513,8 +515,8 @@ public final class JdbcStore implements Store {
             if (outcome.error() != null) data.put("error", outcome.error());
             if (nextAt != null) data.put("nextAttemptAt", nextAt.toString());
             tx.event(workflowId, taskId, "task.state", TaskState.Running, next, data);
-            if (next == TaskState.Completed && incrementalSettle) settleCompleted(tx, workflowId, wf, taskId);
-            else settle(tx, workflowId, wf, false);
+            if (next == TaskState.Completed && incrementalSettle) settle.settleCompleted(tx, workflowId, wf, taskId);
+            else settle.settle(tx, workflowId, wf, false);
             return true;
         });
     }
@@ -548,16 +550,16 @@ public final class JdbcStore implements Store {
     @Override
     public List<String> cancelWorkflow(String workflowId) {
         return txs.write("cancel workflow " + workflowId, tx -> {
-            WfRow wf = lockWorkflow(tx, workflowId);
+            WfRow wf = settle.lockWorkflow(tx, workflowId);
             if (wf.state().isTerminal())
-                throw conflict(workflowId, "workflow " + workflowId + " is already " + wf.state() + "; only a Pending "
+                throw StoreErrors.conflict(workflowId, "workflow " + workflowId + " is already " + wf.state() + "; only a Pending "
                         + "or Running workflow can be cancelled");
             List<String> running = new ArrayList<>();
             List<String> cancelled = new ArrayList<>();
-            for (TaskRow t : taskRows(tx, workflowId)) {
+            for (TaskRow t : Settle.taskRows(tx, workflowId)) {
                 switch (t.state()) {
                     case Pending, Ready, RetryWait -> {
-                        moveTask(tx, workflowId, t.id(), t.state(), TaskState.Cancelled);
+                        settle.moveTask(tx, workflowId, t.id(), t.state(), TaskState.Cancelled);
                         cancelled.add(t.id());
                     }
                     case Running -> running.add(t.id());
@@ -572,7 +574,7 @@ public final class JdbcStore implements Store {
             cancelled.forEach(data.putArray("cancelled")::add);
             running.forEach(data.putArray("running")::add);
             tx.event(workflowId, null, "workflow.cancel", null, null, data);
-            settle(tx, workflowId, wf, false);
+            settle.settle(tx, workflowId, wf, false);
             return running;
         });
     }
@@ -586,15 +588,15 @@ public final class JdbcStore implements Store {
     @Override
     public void resumeWorkflow(String workflowId) {
         txs.write("resume workflow " + workflowId, tx -> {
-            WfRow wf = lockWorkflow(tx, workflowId);
+            WfRow wf = settle.lockWorkflow(tx, workflowId);
             if (wf.state() != WorkflowState.Failed && wf.state() != WorkflowState.Cancelled)
-                throw conflict(workflowId, "workflow " + workflowId + " is " + wf.state()
+                throw StoreErrors.conflict(workflowId, "workflow " + workflowId + " is " + wf.state()
                         + "; only a Failed or Cancelled workflow can be resumed");
-            List<TaskRow> rows = taskRows(tx, workflowId);
+            List<TaskRow> rows = Settle.taskRows(tx, workflowId);
             for (TaskRow t : rows)
                 if (t.state() == TaskState.RollingBack || t.state() == TaskState.RolledBack
                         || t.state() == TaskState.RollbackFailed)
-                    throw conflict(workflowId, "workflow " + workflowId + " has been rolled back (task " + t.id()
+                    throw StoreErrors.conflict(workflowId, "workflow " + workflowId + " has been rolled back (task " + t.id()
                             + " is " + t.state() + "); a rolled-back workflow cannot be resumed, submit it again");
             for (TaskRow t : rows) {
                 if (t.state() != TaskState.Failed && t.state() != TaskState.Cancelled && t.state() != TaskState.Skipped)
@@ -609,8 +611,8 @@ public final class JdbcStore implements Store {
                 tx.event(workflowId, t.id(), "task.state", t.state(), TaskState.Pending,
                         Json.MAPPER.createObjectNode().put("attemptBase", t.attempt()));
             }
-            moveWorkflow(tx, workflowId, wf.state(), WorkflowState.Running);
-            settle(tx, workflowId, new WfRow(WorkflowState.Running, wf.onFailure()), false);
+            settle.moveWorkflow(tx, workflowId, wf.state(), WorkflowState.Running);
+            settle.settle(tx, workflowId, new WfRow(WorkflowState.Running, wf.onFailure()), false);
             return null;
         });
     }
@@ -624,15 +626,15 @@ public final class JdbcStore implements Store {
     @Override
     public void rollbackWorkflow(String workflowId) {
         txs.write("roll back workflow " + workflowId, tx -> {
-            WfRow wf = lockWorkflow(tx, workflowId);
+            WfRow wf = settle.lockWorkflow(tx, workflowId);
             if (wf.state() != WorkflowState.Completed && wf.state() != WorkflowState.Failed
                     && wf.state() != WorkflowState.Cancelled)
-                throw conflict(workflowId, "workflow " + workflowId + " is " + wf.state()
+                throw StoreErrors.conflict(workflowId, "workflow " + workflowId + " is " + wf.state()
                         + "; only a Completed, Failed or Cancelled workflow can be rolled back");
-            List<TaskRow> rows = taskRows(tx, workflowId);
+            List<TaskRow> rows = Settle.taskRows(tx, workflowId);
             for (TaskRow t : rows)
                 if (t.state() == TaskState.Running || t.rollbackRunning())
-                    throw conflict(workflowId, "workflow " + workflowId + " still runs task " + t.id()
+                    throw StoreErrors.conflict(workflowId, "workflow " + workflowId + " still runs task " + t.id()
                             + "; wait for it to end, then roll back");
             List<String> retried = new ArrayList<>();
             for (TaskRow t : rows) {
@@ -648,7 +650,7 @@ public final class JdbcStore implements Store {
             ObjectNode data = Json.MAPPER.createObjectNode();
             retried.forEach(data.putArray("retried")::add);
             tx.event(workflowId, null, "workflow.rollback", null, null, data);
-            settle(tx, workflowId, wf, true);
+            settle.settle(tx, workflowId, wf, true);
             return null;
         });
     }
@@ -671,9 +673,9 @@ public final class JdbcStore implements Store {
             record Row(String workflowId, TaskState state, boolean rollbackRunning) {}
             Row row = Sql.one(c, "SELECT workflow_id, state, rollback_running FROM tasks WHERE id = ?",
                             rs -> new Row(rs.getString(1), TaskState.valueOf(rs.getString(2)), rs.getBoolean(3)), taskId)
-                    .orElseThrow(() -> notFound("task", taskId));
+                    .orElseThrow(() -> StoreErrors.notFound("task", taskId));
             if (row.state() != TaskState.RollingBack || row.rollbackRunning()) return Optional.empty();
-            lockWorkflow(tx, row.workflowId());
+            settle.lockWorkflow(tx, row.workflowId());
             int n = Sql.update(c, "UPDATE tasks SET rollback_running = TRUE, attempt = attempt + 1, owner = ?, "
                             + "lease_until = ?, updated_at = ? WHERE id = ? AND state = ? AND rollback_running = FALSE",
                     owner, leaseUntil(tx), tx.now, taskId, TaskState.RollingBack);
@@ -716,7 +718,7 @@ public final class JdbcStore implements Store {
             Optional<String> wfId = Sql.one(c, "SELECT workflow_id FROM tasks WHERE id = ?", rs -> rs.getString(1), taskId);
             if (wfId.isEmpty()) return false;
             String workflowId = wfId.get();
-            WfRow wf = lockWorkflow(tx, workflowId);
+            WfRow wf = settle.lockWorkflow(tx, workflowId);
             TaskState.RollingBack.checkMove(taskId, next);
             String fence = " WHERE id = ? AND state = ? AND attempt = ? AND rollback_running = TRUE"
                     + (leaseOutBefore == null ? "" : LEASE_OUT);
@@ -737,7 +739,7 @@ public final class JdbcStore implements Store {
             if (exitCode != null) data.put("exitCode", exitCode);
             if (error != null) data.put("error", error);
             tx.event(workflowId, taskId, "task.state", TaskState.RollingBack, next, data);
-            settle(tx, workflowId, wf, false);
+            settle.settle(tx, workflowId, wf, false);
             return true;
         });
     }
@@ -827,7 +829,7 @@ public final class JdbcStore implements Store {
                     rs -> new Due(rs.getString(1), rs.getString(2)), now);
             TreeSet<String> workflowIds = new TreeSet<>();
             due.forEach(d -> workflowIds.add(d.workflowId()));
-            for (String w : workflowIds) lockWorkflow(tx, w);
+            for (String w : workflowIds) settle.lockWorkflow(tx, w);
             // No policy pass needed: a workflow that on_failure stops has no RetryWait task left (the policy skipped
             // them in the transaction that failed the task), and a due retry only changes RetryWait -> Ready.
             int count = 0;
@@ -851,7 +853,7 @@ public final class JdbcStore implements Store {
         Objects.requireNonNull(type, "type");
         return txs.write("append event to workflow " + workflowId, tx -> {
             if (Sql.one(tx.c, "SELECT id FROM workflows WHERE id = ?", rs -> rs.getString(1), workflowId).isEmpty())
-                throw notFound("workflow", workflowId);
+                throw StoreErrors.notFound("workflow", workflowId);
             tx.event(workflowId, taskId, type, null, null, data);
             tx.flushEvents();
             return tx.flushed.getLast().id();
@@ -866,211 +868,6 @@ public final class JdbcStore implements Store {
     @Override
     public <T> T inOneTransaction(java.util.function.Supplier<T> body) {
         return txs.inOneTransaction(body);
-    }
-
-    // ------------------------------------------------------------------------------------------------ tx steps
-
-    /** The locked workflow row: its state and its on_failure policy. */
-    private record WfRow(WorkflowState state, NewWorkflow.OnFailure onFailure) {}
-
-    /** One task row as the control operations and the policy see it. */
-    private record TaskRow(String id, TaskState state, int attempt, boolean hasRollback, boolean rollbackRunning) {}
-
-    /** Locks the workflow row for this transaction and returns its state and policy. */
-    private WfRow lockWorkflow(Tx tx, String workflowId) throws SQLException {
-        return Sql.one(tx.c, "SELECT state, on_failure FROM workflows WHERE id = ?" + dialect.forUpdate(),
-                        rs -> wfRow(rs, 1), workflowId)
-                .orElseThrow(() -> notFound("workflow", workflowId));
-    }
-
-    /** A {@link WfRow} from a row's state and on_failure columns, at {@code col} and the next. */
-    private static WfRow wfRow(ResultSet rs, int col) throws SQLException {
-        return new WfRow(WorkflowState.valueOf(rs.getString(col)), NewWorkflow.OnFailure.parse(rs.getString(col + 1)));
-    }
-
-    /** A task's state, and its workflow's row as {@link #lockWorkflow} reads and locks it. */
-    private record TaskInWorkflow(String workflowId, TaskState state, WfRow wf) {}
-
-    /** {@link #lockWorkflow} of a task's workflow, and the task's state, in one statement; empty if no such task. */
-    private Optional<TaskInWorkflow> lockTaskWorkflow(Tx tx, String taskId) throws SQLException {
-        return Sql.one(tx.c, "SELECT t.workflow_id, t.state, w.state, w.on_failure FROM tasks t "
-                        + "JOIN workflows w ON w.id = t.workflow_id WHERE t.id = ?" + dialect.forUpdateOf("w"),
-                rs -> new TaskInWorkflow(rs.getString(1), TaskState.valueOf(rs.getString(2)), wfRow(rs, 3)), taskId);
-    }
-
-    /** The workflow's tasks in submission order (call after {@link #lockWorkflow}). */
-    private static List<TaskRow> taskRows(Tx tx, String workflowId) throws SQLException {
-        return Sql.query(tx.c, "SELECT id, state, attempt, CASE WHEN rollback_json IS NULL THEN 0 ELSE 1 END, "
-                        + "rollback_running FROM tasks WHERE workflow_id = ? ORDER BY seq",
-                rs -> new TaskRow(rs.getString(1), TaskState.valueOf(rs.getString(2)), rs.getInt(3), rs.getInt(4) == 1,
-                        rs.getBoolean(5)), workflowId);
-    }
-
-    /**
-     * Applies {@link WorkflowPolicy} (promotion, on_failure, rollback) to the workflow's tasks, one checked
-     * update and one {@code task.state} event per change, in the order the policy returns them; then re-derives
-     * the workflow state. {@code wf} is the workflow row as locked (and possibly moved) by this transaction.
-     */
-    private WorkflowState settle(Tx tx, String workflowId, WfRow wf, boolean rollbackRequested) throws SQLException {
-        Map<String, TaskState> states = new LinkedHashMap<>();
-        Map<String, WorkflowPolicy.TaskView> views = new LinkedHashMap<>();
-        for (TaskRow r : taskRows(tx, workflowId)) {
-            states.put(r.id(), r.state());
-            views.put(r.id(), new WorkflowPolicy.TaskView(r.state(), r.hasRollback()));
-        }
-        Map<String, List<Dependency>> deps = new HashMap<>();
-        for (String[] r : Sql.query(tx.c, "SELECT d.task_id, d.depends_on, d.kind FROM task_deps d "
-                        + "JOIN tasks t ON t.id = d.task_id WHERE t.workflow_id = ? ORDER BY d.task_id, d.pos",
-                rs -> new String[] {rs.getString(1), rs.getString(2), rs.getString(3)}, workflowId))
-            deps.computeIfAbsent(r[0], k -> new ArrayList<>()).add(new Dependency(r[1], DependencyKind.valueOf(r[2])));
-        for (Promotion.Change ch : WorkflowPolicy.apply(wf.onFailure(), views, deps, rollbackRequested)) {
-            moveTask(tx, workflowId, ch.taskId(), ch.from(), ch.to());
-            states.put(ch.taskId(), ch.to());
-        }
-        return deriveWorkflow(tx, workflowId, wf.state(), states.values());
-    }
-
-    /**
-     * {@link #settle} after {@code taskId} moved Running → Completed, without reading the whole workflow. It gives
-     * the same changes, in the same order, and the same workflow state as the full pass, because:
-     * <ul>
-     *   <li>Every transaction that changes a task's state so that a Pending task's promotion could change ends
-     *       with a policy pass, and {@link Promotion#compute} runs to a fixpoint, so before this completion no
-     *       Pending task could move. {@link Promotion} decides a Pending task from its dependencies' states only,
-     *       so the only tasks that may move now are the Pending dependents of {@code taskId} (the candidates).
-     *       A candidate can then only become Ready (a Completed task skips nobody, and whatever else would skip
-     *       it would have done so before); a Ready task ends nothing, so nothing cascades.</li>
-     *   <li>With no Failed task (or {@code on_failure = continue}) and no rollback requested,
-     *       {@link WorkflowPolicy#apply} is exactly that promotion: it neither skips nor rolls back.</li>
-     *   <li>{@link WorkflowStates#derive} gives Running for any started workflow with a task not terminal, which
-     *       one index seek tells; only when none is left does it need the per-state counts.</li>
-     * </ul>
-     * {@link Promotion#compute} itself decides the candidates, on their dependencies' current states. Anything
-     * else (a Failed task under fail/rollback, or a computed change that is not Pending → Ready, which the
-     * argument above rules out) falls back to the full {@link #settle} before anything is written.
-     */
-    private WorkflowState settleCompleted(Tx tx, String workflowId, WfRow wf, String taskId) throws SQLException {
-        // Index seeks on tasks (workflow_id, state), not a count of the workflow's tasks: a completion must not cost
-        // more in a bigger workflow (that count made a 100,000-task workflow quadratic).
-        // One statement for two index seeks: is a task Failed (which stops the workflow unless on_failure = continue),
-        // and is any task unfinished. Nothing but the promotion below moves a task in this pass, and it moves
-        // Pending tasks to Ready, so the second answer still holds at the end.
-        boolean[] any = new boolean[2];
-        Sql.one(tx.c, "SELECT EXISTS (SELECT 1 FROM tasks WHERE workflow_id = ? AND " + stateIs(TaskState.Failed)
-                + "), EXISTS (SELECT 1 FROM tasks WHERE workflow_id = ? AND state IN (" + NOT_TERMINAL_LIST + "))", rs -> {
-            any[0] = rs.getBoolean(1);
-            any[1] = rs.getBoolean(2);
-            return Boolean.TRUE;
-        }, workflowId, workflowId);
-        boolean anyFailed = any[0], anyUnfinished = any[1];
-        if (wf.onFailure() != NewWorkflow.OnFailure.CONTINUE && anyFailed) return settle(tx, workflowId, wf, false);
-
-        // Only dependents whose every dependency has ended can move: one that still waits on another stays Pending,
-        // whatever the rest (a Pending task has no Failed or Skipped hard dependency here: the pass that made it so
-        // would have skipped it). The NOT EXISTS stops at the first unfinished dependency, so a task that joins n
-        // others costs each completion a few probes instead of reading all n dependencies of every dependent.
-        // CROSS JOIN fixes SQLite's join order (dependency rows first, then the task by its key): left to choose, it
-        // may walk the state index over every unfinished task of the database instead.
-        List<String> candidates = Sql.query(tx.c, "SELECT t.id FROM task_deps d CROSS JOIN tasks t WHERE d.depends_on = ? "
-                + "AND t.id = d.task_id AND t." + stateIs(TaskState.Pending) + " AND NOT EXISTS (SELECT 1 FROM task_deps w "
-                + "CROSS JOIN tasks s WHERE w.task_id = t.id AND s.id = w.depends_on AND s.state IN (" + NOT_TERMINAL_LIST
-                + ")) ORDER BY t.seq", rs -> rs.getString(1), taskId);
-        List<Promotion.Change> changes = List.of();
-        if (!candidates.isEmpty()) {
-            // the candidates first, in submission order (the order the full pass meets them), then their dependencies
-            Map<String, TaskState> states = new LinkedHashMap<>();
-            candidates.forEach(id -> states.put(id, TaskState.Pending));
-            Map<String, List<Dependency>> deps = new HashMap<>();
-            for (int from = 0; from < candidates.size(); from += Sql.IN_CHUNK) {
-                List<String> chunk = candidates.subList(from, Math.min(candidates.size(), from + Sql.IN_CHUNK));
-                for (String[] r : Sql.query(tx.c, "SELECT d.task_id, d.depends_on, d.kind, s.state FROM task_deps d "
-                                + "JOIN tasks s ON s.id = d.depends_on WHERE d.task_id IN (" + Sql.placeholders(chunk.size())
-                                + ") ORDER BY d.task_id, d.pos",
-                        rs -> new String[] {rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4)},
-                        chunk.toArray())) {
-                    deps.computeIfAbsent(r[0], k -> new ArrayList<>()).add(new Dependency(r[1], DependencyKind.valueOf(r[2])));
-                    states.putIfAbsent(r[1], TaskState.valueOf(r[3]));
-                }
-            }
-            // A Pending dependency that is not a candidate keeps waiting, as in the full pass (nothing it depends on
-            // changed): it is given itself as its one dependency, so Promotion leaves it Pending.
-            for (Map.Entry<String, TaskState> e : states.entrySet())
-                if (e.getValue() == TaskState.Pending && !deps.containsKey(e.getKey()))
-                    deps.put(e.getKey(), List.of(new Dependency(e.getKey(), DependencyKind.hard)));
-            changes = Promotion.compute(states, deps);
-            for (Promotion.Change ch : changes)
-                if (ch.from() != TaskState.Pending || ch.to() != TaskState.Ready) {
-                    log.warn("workflow {}: incremental promotion after {} gave {}; running the full policy pass",
-                            workflowId, taskId, ch);
-                    return settle(tx, workflowId, wf, false);
-                }
-        }
-        for (Promotion.Change ch : changes) moveTask(tx, workflowId, ch.taskId(), ch.from(), ch.to());
-        // A task has completed, so the workflow has started; while any task is not terminal (a promoted one is Ready)
-        // it is Running. Only its last completion needs every task's state.
-        if (!changes.isEmpty() || anyUnfinished) return moveWorkflowTo(tx, workflowId, wf.state(), WorkflowState.Running);
-        List<TaskState> all = new ArrayList<>();
-        for (Object[] r : Sql.query(tx.c, "SELECT state, COUNT(*) FROM tasks WHERE workflow_id = ? GROUP BY state",
-                rs -> new Object[] {TaskState.valueOf(rs.getString(1)), rs.getInt(2)}, workflowId))
-            all.addAll(java.util.Collections.nCopies((Integer) r[1], (TaskState) r[0]));
-        return deriveWorkflow(tx, workflowId, wf.state(), all);
-    }
-
-    private static final Set<TaskState> NOT_TERMINAL =
-            java.util.Arrays.stream(TaskState.values()).filter(t -> !t.isTerminal()).collect(
-                    java.util.stream.Collectors.toCollection(() -> EnumSet.noneOf(TaskState.class)));
-    /** {@link #NOT_TERMINAL} as SQL literals (enum names), for {@code state IN (...)}. */
-    private static final String NOT_TERMINAL_LIST =
-            NOT_TERMINAL.stream().map(t -> "'" + t.name() + "'").collect(java.util.stream.Collectors.joining(", "));
-
-    /**
-     * One checked task move with its event. A move into a terminal state sets {@code finished_at}; any other
-     * keeps it. {@code next_attempt_at} is cleared (no such move goes to RetryWait).
-     */
-    private void moveTask(Tx tx, String workflowId, String taskId, TaskState from, TaskState to) throws SQLException {
-        from.checkMove(taskId, to);
-        int n = to.isTerminal()
-                ? Sql.update(tx.c, "UPDATE tasks SET state = ?, finished_at = ?, next_attempt_at = NULL, updated_at = ? "
-                        + "WHERE id = ? AND state = ?", to, tx.now, tx.now, taskId, from)
-                : Sql.update(tx.c, "UPDATE tasks SET state = ?, next_attempt_at = NULL, updated_at = ? "
-                        + "WHERE id = ? AND state = ?", to, tx.now, taskId, from);
-        if (n != 1) throw new IllegalStateException("task " + taskId + " was not " + from + " (" + n + " rows)");
-        tx.event(workflowId, taskId, "task.state", from, to, null);
-    }
-
-    /**
-     * Moves the workflow to the state derived from its tasks, if that is a move the table allows; returns the
-     * workflow's state afterwards. Derived Pending is ignored (a workflow that has started never goes back to
-     * it); any other move the table does not allow is logged and not applied.
-     */
-    private WorkflowState deriveWorkflow(Tx tx, String workflowId, WorkflowState current,
-                                         java.util.Collection<TaskState> states) throws SQLException {
-        return moveWorkflowTo(tx, workflowId, current, WorkflowStates.derive(states));
-    }
-
-    /** Moves the workflow from {@code current} to a {@code derived} state, as {@link #deriveWorkflow} describes. */
-    private WorkflowState moveWorkflowTo(Tx tx, String workflowId, WorkflowState current, WorkflowState derived)
-            throws SQLException {
-        if (derived == current || derived == WorkflowState.Pending) return current;
-        if (!current.canMoveTo(derived)) {
-            log.warn("workflow {}: derived state {} is not a move from {}; left {}", workflowId, derived, current, current);
-            return current;
-        }
-        moveWorkflow(tx, workflowId, current, derived);
-        return derived;
-    }
-
-    private void moveWorkflow(Tx tx, String workflowId, WorkflowState from, WorkflowState to) throws SQLException {
-        from.checkMove(workflowId, to);
-        int n = Sql.update(tx.c, "UPDATE workflows SET state = ?, finished_at = ?, updated_at = ? WHERE id = ? AND state = ?",
-                to, to.isTerminal() ? tx.now : null, tx.now, workflowId, from);
-        if (n != 1) throw new IllegalStateException("workflow " + workflowId + " was not " + from + " (" + n + " rows)");
-        tx.event(workflowId, null, "workflow.state", from, to, null);
-        if (to.isTerminal()) tx.endsAWorkflow = true;
-    }
-
-    private static ProvisioningException conflict(String workflowId, String message) {
-        return new ProvisioningException(ErrorCode.CONFLICT, message, workflowId);
     }
 
     // ------------------------------------------------------------------------------------------------ reads
@@ -1194,9 +991,5 @@ public final class JdbcStore implements Store {
         }
         return txs.read(c -> Sql.query(c, "SELECT " + EVENT_COLS + " FROM events WHERE workflow_id = ? AND id > ? "
                 + "ORDER BY id LIMIT ?", Rows::mapEvent, workflowId, afterId, limit));
-    }
-
-    private static ProvisioningException notFound(String what, String id) {
-        return new ProvisioningException(ErrorCode.NOT_FOUND, what + " " + id + " does not exist", id);
     }
 }

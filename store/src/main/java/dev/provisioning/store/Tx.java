@@ -18,7 +18,7 @@ final class Tx {
     private final List<Object[]> events = new ArrayList<>();
     /** Every event this transaction inserted, with its id, in order. */
     final List<RecentEvents.Row> flushed = new ArrayList<>();
-    /** Set when this transaction moves a workflow to a terminal state ({@link JdbcStore#moveWorkflow}). */
+    /** Set when this transaction moves a workflow to a terminal state ({@link Settle#moveWorkflow}). */
     boolean endsAWorkflow;
     /** The first error of a call that joined this transaction: set, the transaction must not commit. */
     Throwable failure;
