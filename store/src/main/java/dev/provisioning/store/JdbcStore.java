@@ -127,6 +127,8 @@ public final class JdbcStore implements Store {
     private final RecentEvents recent;
     /** Reads and write transactions ({@link #inOneTransaction} included). */
     private final Transactions txs;
+    /** The leases of claims (D37): their length, their renewals, the fence of a take-over. */
+    private final Leases leases;
 
     private JdbcStore(DataSource dataSource, AutoCloseable owned, Dialect dialect, Clock clock, boolean onlyWriter) {
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
@@ -135,6 +137,7 @@ public final class JdbcStore implements Store {
         this.recent = onlyWriter && dialect.serializeWrites() ? new RecentEvents(RECENT_EVENTS, RECENT_EVENT_CHARS) : null;
         this.settle = new Settle(this.dialect);
         this.txs = new Transactions(dataSource, dialect, Objects.requireNonNull(clock, "clock"), recent);
+        this.leases = new Leases(txs, rows);
     }
 
     // ------------------------------------------------------------------------------------------------ factories
@@ -425,7 +428,7 @@ public final class JdbcStore implements Store {
         List<Task> rows = Sql.query(c, "UPDATE tasks SET state = ?, attempt = attempt + 1, owner = ?, started_at = ?, "
                         + "finished_at = NULL, next_attempt_at = NULL, lease_until = ?, cancel_requested = FALSE, "
                         + "progress = 0, progress_message = NULL, updated_at = ? WHERE id = ? AND state = ? RETURNING " + TASK_COLS,
-                this.rows::mapTask, TaskState.Running, owner, tx.now, leaseUntil(tx), tx.now, taskId, TaskState.Ready);
+                this.rows::mapTask, TaskState.Running, owner, tx.now, leases.leaseUntil(tx), tx.now, taskId, TaskState.Ready);
         if (rows.isEmpty()) return Optional.empty();
         if (rows.size() > 1) throw new IllegalStateException("claim of task " + taskId + " changed " + rows.size() + " rows");
         Task task = rows.getFirst();
@@ -500,8 +503,8 @@ public final class JdbcStore implements Store {
             Instant nextAt = next == TaskState.RetryWait ? outcome.nextAttemptAt() : null;
             int n = Sql.update(c, "UPDATE tasks SET state = ?, exit_code = ?, result_json = ?, error = ?, "
                             + "stderr_tail = ?, finished_at = ?, next_attempt_at = ?, lease_until = NULL, updated_at = ? "
-                            + "WHERE id = ? AND state = ? AND attempt = ?" + (leaseOutBefore == null ? "" : LEASE_OUT),
-                    withLeaseFence(leaseOutBefore, next, outcome.exitCode(), outcome.result() == null ? null : Json.write(outcome.result()),
+                            + "WHERE id = ? AND state = ? AND attempt = ?" + (leaseOutBefore == null ? "" : Leases.LEASE_OUT),
+                    Leases.withLeaseFence(leaseOutBefore, next, outcome.exitCode(), outcome.result() == null ? null : Json.write(outcome.result()),
                     outcome.error(), outcome.stderrTail(), next.isTerminal() ? tx.now : null, nextAt, tx.now,
                     taskId, TaskState.Running, outcome.attemptNo()));
             if (n == 0) return false; // fenced: someone else ended or re-claimed this task
@@ -678,7 +681,7 @@ public final class JdbcStore implements Store {
             settle.lockWorkflow(tx, row.workflowId());
             int n = Sql.update(c, "UPDATE tasks SET rollback_running = TRUE, attempt = attempt + 1, owner = ?, "
                             + "lease_until = ?, updated_at = ? WHERE id = ? AND state = ? AND rollback_running = FALSE",
-                    owner, leaseUntil(tx), tx.now, taskId, TaskState.RollingBack);
+                    owner, leases.leaseUntil(tx), tx.now, taskId, TaskState.RollingBack);
             if (n == 0) return Optional.empty();
             if (n > 1) throw new IllegalStateException("rollback claim of task " + taskId + " changed " + n + " rows");
             int attemptNo = Sql.one(c, "SELECT attempt FROM tasks WHERE id = ?", rs -> rs.getInt(1), taskId).orElseThrow();
@@ -721,14 +724,14 @@ public final class JdbcStore implements Store {
             WfRow wf = settle.lockWorkflow(tx, workflowId);
             TaskState.RollingBack.checkMove(taskId, next);
             String fence = " WHERE id = ? AND state = ? AND attempt = ? AND rollback_running = TRUE"
-                    + (leaseOutBefore == null ? "" : LEASE_OUT);
+                    + (leaseOutBefore == null ? "" : Leases.LEASE_OUT);
             int n = ok
                     ? Sql.update(c, "UPDATE tasks SET state = ?, rollback_running = FALSE, lease_until = NULL, finished_at = ?, "
                                     + "updated_at = ?" + fence,
-                            withLeaseFence(leaseOutBefore, next, tx.now, tx.now, taskId, TaskState.RollingBack, attemptNo))
+                            Leases.withLeaseFence(leaseOutBefore, next, tx.now, tx.now, taskId, TaskState.RollingBack, attemptNo))
                     : Sql.update(c, "UPDATE tasks SET state = ?, rollback_running = FALSE, lease_until = NULL, error = ?, exit_code = ?, "
                                     + "stderr_tail = ?, finished_at = ?, updated_at = ?" + fence,
-                            withLeaseFence(leaseOutBefore, next, error, exitCode, stderrTail, tx.now, tx.now, taskId,
+                            Leases.withLeaseFence(leaseOutBefore, next, error, exitCode, stderrTail, tx.now, tx.now, taskId,
                                     TaskState.RollingBack, attemptNo));
             if (n == 0) return false; // fenced: not this rollback attempt
             if (n > 1) throw new IllegalStateException("rollback completion of task " + taskId + " changed " + n + " rows");
@@ -746,16 +749,13 @@ public final class JdbcStore implements Store {
 
     // ------------------------------------------------------------------------------------------------ leases (D37)
 
-    /** How long a claim's lease lasts before it must be renewed; null: no leases (a single node, SQLite). */
-    private volatile Duration lease;
-
     /**
      * Turns on leases: every claim from now on holds its attempt for {@code lease}, and {@link #renewLeases} extends
      * it by as much. For a store that several daemons share (PostgreSQL). Returns this store.
      */
     public JdbcStore withLeases(Duration lease) {
         if (lease != null && (lease.isNegative() || lease.isZero())) throw new IllegalArgumentException("lease must be positive: " + lease);
-        this.lease = lease;
+        leases.lease(lease);
         return this;
     }
 
@@ -770,51 +770,20 @@ public final class JdbcStore implements Store {
         return this;
     }
 
-    private Instant leaseUntil(Tx tx) {
-        Duration l = lease;
-        return l == null ? null : tx.now.plus(l);
-    }
-
-    /** The extra fence of a take-over: the lease ran out before the given instant (a row without a lease never does). */
-    private static final String LEASE_OUT = " AND lease_until IS NOT NULL AND lease_until < ?";
-
-    /** {@code args}, with the take-over's instant last when there is one (it binds {@link #LEASE_OUT}'s parameter). */
-    private static Object[] withLeaseFence(Instant leaseOutBefore, Object... args) {
-        if (leaseOutBefore == null) return args;
-        Object[] out = java.util.Arrays.copyOf(args, args.length + 1);
-        out[args.length] = leaseOutBefore;
-        return out;
-    }
-
     /** {@inheritDoc} <p>Without leases ({@link #withLeases} not called) it changes nothing and returns an empty list. */
     @Override
     public List<String> renewLeases(String owner) {
-        if (lease == null) return List.of();
-        return txs.write("renew the leases of " + owner, tx -> {
-            Instant until = leaseUntil(tx);
-            List<String> ids = new ArrayList<>(Sql.query(tx.c, "UPDATE tasks SET lease_until = ? WHERE " + stateIs(TaskState.Running)
-                    + " AND owner = ? RETURNING id", rs -> rs.getString(1), until, owner));
-            ids.addAll(Sql.query(tx.c, "UPDATE tasks SET lease_until = ? WHERE " + stateIs(TaskState.RollingBack)
-                    + " AND rollback_running = TRUE AND owner = ? RETURNING id", rs -> rs.getString(1), until, owner));
-            return ids;
-        });
+        return leases.renewLeases(owner);
     }
 
     @Override
     public List<String> cancelRequested(String owner) {
-        return txs.read(c -> Sql.query(c, "SELECT id FROM tasks WHERE " + stateIs(TaskState.Running)
-                + " AND owner = ? AND cancel_requested = TRUE ORDER BY seq", rs -> rs.getString(1), owner));
+        return leases.cancelRequested(owner);
     }
 
     @Override
     public List<Task> expiredLeases(Instant now) {
-        return txs.read(c -> {
-            List<Task> out = new ArrayList<>(Sql.query(c, "SELECT " + TASK_COLS + " FROM tasks WHERE " + stateIs(TaskState.Running)
-                    + LEASE_OUT + " ORDER BY seq", rows::mapTask, now));
-            out.addAll(Sql.query(c, "SELECT " + TASK_COLS + " FROM tasks WHERE " + stateIs(TaskState.RollingBack)
-                    + " AND rollback_running = TRUE" + LEASE_OUT + " ORDER BY seq", rows::mapTask, now));
-            return rows.withDeps(c, out);
-        });
+        return leases.expiredLeases(now);
     }
 
     @Override
