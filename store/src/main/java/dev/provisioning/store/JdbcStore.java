@@ -29,8 +29,6 @@ import dev.provisioning.core.model.TaskState;
 import dev.provisioning.core.model.Workflow;
 import dev.provisioning.core.model.WorkflowState;
 import dev.provisioning.core.port.Store;
-import dev.provisioning.store.Settle.TaskRow;
-import dev.provisioning.store.Settle.WfRow;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -129,6 +127,8 @@ public final class JdbcStore implements Store {
     private final Leases leases;
     /** Claims, progress, checkpoints and ends of run and rollback attempts, and due retries. */
     private final Attempts attempts;
+    /** The control operations: cancel, resume, roll back a workflow. */
+    private final Control control;
 
     private JdbcStore(DataSource dataSource, AutoCloseable owned, Dialect dialect, Clock clock, boolean onlyWriter) {
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
@@ -139,6 +139,7 @@ public final class JdbcStore implements Store {
         this.txs = new Transactions(dataSource, dialect, Objects.requireNonNull(clock, "clock"), recent);
         this.leases = new Leases(txs, rows);
         this.attempts = new Attempts(txs, rows, settle, leases);
+        this.control = new Control(txs, settle);
     }
 
     // ------------------------------------------------------------------------------------------------ factories
@@ -461,34 +462,7 @@ public final class JdbcStore implements Store {
      */
     @Override
     public List<String> cancelWorkflow(String workflowId) {
-        return txs.write("cancel workflow " + workflowId, tx -> {
-            WfRow wf = settle.lockWorkflow(tx, workflowId);
-            if (wf.state().isTerminal())
-                throw StoreErrors.conflict(workflowId, "workflow " + workflowId + " is already " + wf.state() + "; only a Pending "
-                        + "or Running workflow can be cancelled");
-            List<String> running = new ArrayList<>();
-            List<String> cancelled = new ArrayList<>();
-            for (TaskRow t : Settle.taskRows(tx, workflowId)) {
-                switch (t.state()) {
-                    case Pending, Ready, RetryWait -> {
-                        settle.moveTask(tx, workflowId, t.id(), t.state(), TaskState.Cancelled);
-                        cancelled.add(t.id());
-                    }
-                    case Running -> running.add(t.id());
-                    default -> { }
-                }
-            }
-            // The daemons that run them stop them: this one at once, the others when they next renew their leases
-            if (!running.isEmpty())
-                Sql.update(tx.c, "UPDATE tasks SET cancel_requested = TRUE WHERE workflow_id = ? AND "
-                        + stateIs(TaskState.Running), workflowId);
-            ObjectNode data = Json.MAPPER.createObjectNode();
-            cancelled.forEach(data.putArray("cancelled")::add);
-            running.forEach(data.putArray("running")::add);
-            tx.event(workflowId, null, "workflow.cancel", null, null, data);
-            settle.settle(tx, workflowId, wf, false);
-            return running;
-        });
+        return control.cancelWorkflow(workflowId);
     }
 
     /**
@@ -499,34 +473,7 @@ public final class JdbcStore implements Store {
      */
     @Override
     public void resumeWorkflow(String workflowId) {
-        txs.write("resume workflow " + workflowId, tx -> {
-            WfRow wf = settle.lockWorkflow(tx, workflowId);
-            if (wf.state() != WorkflowState.Failed && wf.state() != WorkflowState.Cancelled)
-                throw StoreErrors.conflict(workflowId, "workflow " + workflowId + " is " + wf.state()
-                        + "; only a Failed or Cancelled workflow can be resumed");
-            List<TaskRow> rows = Settle.taskRows(tx, workflowId);
-            for (TaskRow t : rows)
-                if (t.state() == TaskState.RollingBack || t.state() == TaskState.RolledBack
-                        || t.state() == TaskState.RollbackFailed)
-                    throw StoreErrors.conflict(workflowId, "workflow " + workflowId + " has been rolled back (task " + t.id()
-                            + " is " + t.state() + "); a rolled-back workflow cannot be resumed, submit it again");
-            for (TaskRow t : rows) {
-                if (t.state() != TaskState.Failed && t.state() != TaskState.Cancelled && t.state() != TaskState.Skipped)
-                    continue;
-                t.state().checkMove(t.id(), TaskState.Pending);
-                int n = Sql.update(tx.c, "UPDATE tasks SET state = ?, attempt_base = attempt, error = NULL, "
-                                + "exit_code = NULL, result_json = NULL, stderr_tail = NULL, next_attempt_at = NULL, "
-                                + "finished_at = NULL, progress = 0, progress_message = NULL, lease_until = NULL, "
-                                + "updated_at = ? WHERE id = ? AND state = ?",
-                        TaskState.Pending, tx.now, t.id(), t.state());
-                if (n != 1) throw new IllegalStateException("task " + t.id() + " was not " + t.state() + " (" + n + " rows)");
-                tx.event(workflowId, t.id(), "task.state", t.state(), TaskState.Pending,
-                        Json.MAPPER.createObjectNode().put("attemptBase", t.attempt()));
-            }
-            settle.moveWorkflow(tx, workflowId, wf.state(), WorkflowState.Running);
-            settle.settle(tx, workflowId, new WfRow(WorkflowState.Running, wf.onFailure()), false);
-            return null;
-        });
+        control.resumeWorkflow(workflowId);
     }
 
     /**
@@ -537,34 +484,7 @@ public final class JdbcStore implements Store {
      */
     @Override
     public void rollbackWorkflow(String workflowId) {
-        txs.write("roll back workflow " + workflowId, tx -> {
-            WfRow wf = settle.lockWorkflow(tx, workflowId);
-            if (wf.state() != WorkflowState.Completed && wf.state() != WorkflowState.Failed
-                    && wf.state() != WorkflowState.Cancelled)
-                throw StoreErrors.conflict(workflowId, "workflow " + workflowId + " is " + wf.state()
-                        + "; only a Completed, Failed or Cancelled workflow can be rolled back");
-            List<TaskRow> rows = Settle.taskRows(tx, workflowId);
-            for (TaskRow t : rows)
-                if (t.state() == TaskState.Running || t.rollbackRunning())
-                    throw StoreErrors.conflict(workflowId, "workflow " + workflowId + " still runs task " + t.id()
-                            + "; wait for it to end, then roll back");
-            List<String> retried = new ArrayList<>();
-            for (TaskRow t : rows) {
-                if (t.state() != TaskState.RollbackFailed) continue;
-                TaskState.RollbackFailed.checkMove(t.id(), TaskState.RollingBack);
-                int n = Sql.update(tx.c, "UPDATE tasks SET state = ?, error = NULL, exit_code = NULL, stderr_tail = NULL, "
-                                + "finished_at = NULL, updated_at = ? WHERE id = ? AND state = ?",
-                        TaskState.RollingBack, tx.now, t.id(), TaskState.RollbackFailed);
-                if (n != 1) throw new IllegalStateException("task " + t.id() + " was not RollbackFailed (" + n + " rows)");
-                tx.event(workflowId, t.id(), "task.state", TaskState.RollbackFailed, TaskState.RollingBack, null);
-                retried.add(t.id());
-            }
-            ObjectNode data = Json.MAPPER.createObjectNode();
-            retried.forEach(data.putArray("retried")::add);
-            tx.event(workflowId, null, "workflow.rollback", null, null, data);
-            settle.settle(tx, workflowId, wf, true);
-            return null;
-        });
+        control.rollbackWorkflow(workflowId);
     }
 
     @Override
