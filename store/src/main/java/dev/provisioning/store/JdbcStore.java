@@ -23,8 +23,6 @@ import dev.provisioning.core.model.TaskState;
 import dev.provisioning.core.model.Workflow;
 import dev.provisioning.core.model.WorkflowState;
 import dev.provisioning.core.port.Store;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -41,11 +39,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import javax.sql.DataSource;
-import org.flywaydb.core.Flyway;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.sqlite.SQLiteConfig;
-import org.sqlite.SQLiteDataSource;
 
 /**
  * The one JDBC implementation of {@link Store}, for SQLite (embedded default) and PostgreSQL (multi-node).
@@ -75,9 +70,6 @@ public final class JdbcStore implements Store {
 
     /** SQLite file name inside the data dir. */
     public static final String SQLITE_FILE = "provisioning.db";
-    static final int SQLITE_POOL_SIZE = 4;
-    static final int SQLITE_BUSY_TIMEOUT_MS = 10_000;
-    static final int POSTGRES_POOL_SIZE = 10;
     /** Bound of {@link #requests}, in characters of request_json (a parsed tree takes several times that). */
     static final int REQUEST_CACHE_CHARS = 4 << 20;
     /** Task definitions kept parsed ({@link Definitions}); a scheduling round reads the head of the ready queue. */
@@ -161,46 +153,12 @@ public final class JdbcStore implements Store {
      */
     public static JdbcStore sqlite(Path dataDir, Clock clock, java.util.function.UnaryOperator<DataSource> wrap,
                                    boolean onlyWriter) {
-        try {
-            Files.createDirectories(dataDir);
-        } catch (IOException e) {
-            throw new ProvisioningException(ErrorCode.STORE_FAILURE,
-                    "cannot create data dir " + dataDir + ": " + e.getMessage(), dataDir.toString(), List.of(), e);
-        }
-        SqliteNativeLibrary.useCopyIn(dataDir); // before the JVM's first SQLite connection
-        SQLiteConfig cfg = new SQLiteConfig();
-        cfg.setJournalMode(SQLiteConfig.JournalMode.WAL);
-        cfg.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
-        cfg.enforceForeignKeys(true);
-        cfg.setBusyTimeout(SQLITE_BUSY_TIMEOUT_MS);
-        cfg.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
-        // Nothing here reads generated keys (ids are UUIDs, events come back through RETURNING). With them on,
-        // sqlite-jdbc follows every INSERT with a freshly prepared "SELECT last_insert_rowid()": a prepare, a step
-        // and a finalize per claim (its attempt row), on the scheduler's thread.
-        cfg.setGetGeneratedKeys(false);
-        SQLiteDataSource sqlite = new SQLiteDataSource(cfg);
-        sqlite.setUrl("jdbc:sqlite:" + dataDir.resolve(SQLITE_FILE).toAbsolutePath());
-
-        HikariConfig hc = new HikariConfig();
-        hc.setDataSource(sqlite);
-        hc.setPoolName("provisioning-sqlite");
-        // WAL: one writer (serialized here) plus concurrent readers; a few connections are plenty.
-        hc.setMaximumPoolSize(SQLITE_POOL_SIZE);
-        hc.setMinimumIdle(1);
-        hc.setAutoCommit(true);
-        return openOwned(hc, Dialect.SQLITE, clock, wrap, onlyWriter);
+        return openOwned(Pools.sqlite(dataDir), Dialect.SQLITE, clock, wrap, onlyWriter);
     }
 
     /** Connects to PostgreSQL through a HikariCP pool and migrates the schema. */
     public static JdbcStore postgres(String jdbcUrl, String user, String password, Clock clock) {
-        HikariConfig hc = new HikariConfig();
-        hc.setJdbcUrl(jdbcUrl);
-        if (user != null && !user.isEmpty()) hc.setUsername(user);
-        if (password != null && !password.isEmpty()) hc.setPassword(password);
-        hc.setPoolName("provisioning-postgres");
-        hc.setMaximumPoolSize(POSTGRES_POOL_SIZE);
-        hc.setAutoCommit(true);
-        return openOwned(hc, Dialect.POSTGRESQL, clock, ds -> ds, false);
+        return openOwned(Pools.postgres(jdbcUrl, user, password), Dialect.POSTGRESQL, clock, ds -> ds, false);
     }
 
     /**
@@ -208,42 +166,19 @@ public final class JdbcStore implements Store {
      * source should enable foreign keys, WAL and a busy timeout, as {@link #sqlite} does.
      */
     public static JdbcStore open(DataSource dataSource, Dialect dialect, Clock clock) {
-        migrate(dataSource, dialect);
+        Pools.migrate(dataSource, dialect);
         return new JdbcStore(dataSource, null, dialect, clock, false);
     }
 
     private static JdbcStore openOwned(HikariConfig hc, Dialect dialect, Clock clock, java.util.function.UnaryOperator<DataSource> wrap,
                                        boolean onlyWriter) {
-        HikariDataSource ds;
+        HikariDataSource ds = Pools.open(hc, dialect);
         try {
-            ds = new HikariDataSource(hc);
-        } catch (RuntimeException e) {
-            throw new ProvisioningException(ErrorCode.STORE_FAILURE,
-                    "cannot open " + dialect + " store: " + e.getMessage(), null, List.of(), e);
-        }
-        try {
-            migrate(ds, dialect);
+            Pools.migrate(ds, dialect);
             return new JdbcStore(wrap.apply(ds), ds, dialect, clock, onlyWriter);
         } catch (RuntimeException e) {
             ds.close();
             throw e;
-        }
-    }
-
-    private static void migrate(DataSource ds, Dialect dialect) {
-        try {
-            var result = Flyway.configure()
-                    .dataSource(ds)
-                    .locations(dialect.migrationLocation())
-                    .failOnMissingLocations(true)
-                    .load()
-                    .migrate();
-            if (result.migrationsExecuted > 0)
-                log.info("store schema migrated to version {} ({} migrations)", result.targetSchemaVersion,
-                        result.migrationsExecuted);
-        } catch (RuntimeException e) {
-            throw new ProvisioningException(ErrorCode.STORE_FAILURE,
-                    "store migration failed (" + dialect + "): " + e.getMessage(), null, List.of(), e);
         }
     }
 
