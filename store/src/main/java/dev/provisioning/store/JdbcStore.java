@@ -1,34 +1,28 @@
 package dev.provisioning.store;
 
+import static dev.provisioning.store.Rows.ATTEMPT_COLS;
+import static dev.provisioning.store.Rows.EVENT_COLS;
+import static dev.provisioning.store.Rows.QUEUE_COLS;
+import static dev.provisioning.store.Rows.TASK_COLS;
+import static dev.provisioning.store.Rows.WORKFLOW_COLS;
+import static dev.provisioning.store.Rows.stateIs;
+
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import dev.provisioning.core.dag.Promotion;
-import dev.provisioning.core.dag.WorkflowPolicy;
 import dev.provisioning.core.error.ErrorCode;
 import dev.provisioning.core.error.ProvisioningException;
-import dev.provisioning.core.model.Action;
-import dev.provisioning.core.model.Actions;
 import dev.provisioning.core.model.Attempt;
 import dev.provisioning.core.model.AttemptOutcome;
-import dev.provisioning.core.model.DependencyKind;
 import dev.provisioning.core.model.Event;
 import dev.provisioning.core.model.Json;
-import dev.provisioning.core.model.NewTask;
-import dev.provisioning.core.model.NewTask.Dependency;
 import dev.provisioning.core.model.NewWorkflow;
 import dev.provisioning.core.model.QueuedTask;
-import dev.provisioning.core.model.Priority;
-import dev.provisioning.core.model.RetrySpec;
 import dev.provisioning.core.model.Task;
 import dev.provisioning.core.model.TaskState;
 import dev.provisioning.core.model.Workflow;
 import dev.provisioning.core.model.WorkflowState;
-import dev.provisioning.core.model.WorkflowStates;
 import dev.provisioning.core.port.Store;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -37,25 +31,16 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
-import java.util.TreeSet;
-import java.util.concurrent.locks.ReentrantLock;
 import javax.sql.DataSource;
-import org.flywaydb.core.Flyway;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.sqlite.SQLiteConfig;
-import org.sqlite.SQLiteDataSource;
 
 /**
  * The one JDBC implementation of {@link Store}, for SQLite (embedded default) and PostgreSQL (multi-node).
@@ -85,34 +70,16 @@ public final class JdbcStore implements Store {
 
     /** SQLite file name inside the data dir. */
     public static final String SQLITE_FILE = "provisioning.db";
-    static final int SQLITE_POOL_SIZE = 4;
-    static final int SQLITE_BUSY_TIMEOUT_MS = 10_000;
-    static final int POSTGRES_POOL_SIZE = 10;
-    private static final int IN_CHUNK = 500;
-    private static final int MAX_TX_TRIES = 3;
-
-    private static final String TASK_COLS = "id, workflow_id, task_key, action_json, state, priority, attempt, "
-            + "max_attempts, retry_json, timeout_ms, idempotency_key, next_attempt_at, progress, progress_message, "
-            + "result_json, exit_code, error, stderr_tail, rollback_json, pools_json, checkpoint_json, attempt_base, "
-            + "rollback_running, seq, created_at, updated_at, started_at, finished_at";
-    /** Without request_json, which {@link #withRequests} fills from {@link #requests}; {@code no_request} says if it is NULL. */
-    private static final String WORKFLOW_COLS = "id, name, kind, state, priority, on_failure, parallel_limit, "
-            + "CASE WHEN request_json IS NULL THEN 1 ELSE 0 END AS no_request, created_at, updated_at, finished_at";
     /** Bound of {@link #requests}, in characters of request_json (a parsed tree takes several times that). */
     static final int REQUEST_CACHE_CHARS = 4 << 20;
     /** Task definitions kept parsed ({@link Definitions}); a scheduling round reads the head of the ready queue. */
     static final int DEFINITION_CACHE_TASKS = 20_000;
-    private static final String ATTEMPT_COLS = "task_id, attempt_no, state, owner, pid, run_dir, exit_code, error, "
-            + "stderr_tail, started_at, finished_at";
-    private static final String EVENT_COLS = "id, workflow_id, task_id, type, from_state, to_state, data_json, at";
 
     private final DataSource dataSource;
     private final AutoCloseable owned;
     private final Dialect dialect;
-    private final Clock clock;
-    private final ReentrantLock writeLock;
     /**
-     * Whether a plain success takes the incremental path ({@link #settleCompleted}). Always on; tests turn it off
+     * Whether a plain success takes the incremental path ({@link Settle#settleCompleted}). Always on; tests turn it off
      * to compare the two paths and to time them.
      */
     boolean incrementalSettle = true;
@@ -124,6 +91,10 @@ public final class JdbcStore implements Store {
     private final RequestCache requests = new RequestCache(REQUEST_CACHE_CHARS);
     /** Parsed task definitions by task id: the parts of a task row that never change after insert. */
     private final Definitions definitions = new Definitions(DEFINITION_CACHE_TASKS);
+    /** Maps rows to the port's records, with {@link #requests} and {@link #definitions}. */
+    private final Rows rows = new Rows(requests, definitions);
+    /** The workflow policy pass after a change to a workflow's tasks, and the workflow row locks. */
+    private final Settle settle;
     /** How many of the newest events {@link #recent} holds, at most, and about how many chars of them. */
     static final int RECENT_EVENTS = 16_384;
     static final long RECENT_EVENT_CHARS = 4L << 20;
@@ -133,14 +104,28 @@ public final class JdbcStore implements Store {
      * daemons write too; a SQLite file that other stores or processes may write).
      */
     private final RecentEvents recent;
+    /** Reads and write transactions ({@link #inOneTransaction} included). */
+    private final Transactions txs;
+    /** The leases of claims (D37): their length, their renewals, the fence of a take-over. */
+    private final Leases leases;
+    /** Claims, progress, checkpoints and ends of run and rollback attempts, and due retries. */
+    private final Attempts attempts;
+    /** The insert of a new workflow, with its checks. */
+    private final WorkflowInsert inserts;
+    /** The control operations: cancel, resume, roll back a workflow. */
+    private final Control control;
 
     private JdbcStore(DataSource dataSource, AutoCloseable owned, Dialect dialect, Clock clock, boolean onlyWriter) {
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
         this.owned = owned;
         this.dialect = Objects.requireNonNull(dialect, "dialect");
-        this.clock = Objects.requireNonNull(clock, "clock");
-        this.writeLock = dialect.serializeWrites() ? new ReentrantLock(true) : null;
         this.recent = onlyWriter && dialect.serializeWrites() ? new RecentEvents(RECENT_EVENTS, RECENT_EVENT_CHARS) : null;
+        this.settle = new Settle(this.dialect);
+        this.txs = new Transactions(dataSource, dialect, Objects.requireNonNull(clock, "clock"), recent);
+        this.leases = new Leases(txs, rows);
+        this.attempts = new Attempts(txs, rows, settle, leases);
+        this.inserts = new WorkflowInsert(txs, this.dialect, settle, definitions);
+        this.control = new Control(txs, settle);
     }
 
     // ------------------------------------------------------------------------------------------------ factories
@@ -168,46 +153,12 @@ public final class JdbcStore implements Store {
      */
     public static JdbcStore sqlite(Path dataDir, Clock clock, java.util.function.UnaryOperator<DataSource> wrap,
                                    boolean onlyWriter) {
-        try {
-            Files.createDirectories(dataDir);
-        } catch (IOException e) {
-            throw new ProvisioningException(ErrorCode.STORE_FAILURE,
-                    "cannot create data dir " + dataDir + ": " + e.getMessage(), dataDir.toString(), List.of(), e);
-        }
-        SqliteNativeLibrary.useCopyIn(dataDir); // before the JVM's first SQLite connection
-        SQLiteConfig cfg = new SQLiteConfig();
-        cfg.setJournalMode(SQLiteConfig.JournalMode.WAL);
-        cfg.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
-        cfg.enforceForeignKeys(true);
-        cfg.setBusyTimeout(SQLITE_BUSY_TIMEOUT_MS);
-        cfg.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
-        // Nothing here reads generated keys (ids are UUIDs, events come back through RETURNING). With them on,
-        // sqlite-jdbc follows every INSERT with a freshly prepared "SELECT last_insert_rowid()": a prepare, a step
-        // and a finalize per claim (its attempt row), on the scheduler's thread.
-        cfg.setGetGeneratedKeys(false);
-        SQLiteDataSource sqlite = new SQLiteDataSource(cfg);
-        sqlite.setUrl("jdbc:sqlite:" + dataDir.resolve(SQLITE_FILE).toAbsolutePath());
-
-        HikariConfig hc = new HikariConfig();
-        hc.setDataSource(sqlite);
-        hc.setPoolName("provisioning-sqlite");
-        // WAL: one writer (serialized here) plus concurrent readers; a few connections are plenty.
-        hc.setMaximumPoolSize(SQLITE_POOL_SIZE);
-        hc.setMinimumIdle(1);
-        hc.setAutoCommit(true);
-        return openOwned(hc, Dialect.SQLITE, clock, wrap, onlyWriter);
+        return openOwned(Pools.sqlite(dataDir), Dialect.SQLITE, clock, wrap, onlyWriter);
     }
 
     /** Connects to PostgreSQL through a HikariCP pool and migrates the schema. */
     public static JdbcStore postgres(String jdbcUrl, String user, String password, Clock clock) {
-        HikariConfig hc = new HikariConfig();
-        hc.setJdbcUrl(jdbcUrl);
-        if (user != null && !user.isEmpty()) hc.setUsername(user);
-        if (password != null && !password.isEmpty()) hc.setPassword(password);
-        hc.setPoolName("provisioning-postgres");
-        hc.setMaximumPoolSize(POSTGRES_POOL_SIZE);
-        hc.setAutoCommit(true);
-        return openOwned(hc, Dialect.POSTGRESQL, clock, ds -> ds, false);
+        return openOwned(Pools.postgres(jdbcUrl, user, password), Dialect.POSTGRESQL, clock, ds -> ds, false);
     }
 
     /**
@@ -215,42 +166,19 @@ public final class JdbcStore implements Store {
      * source should enable foreign keys, WAL and a busy timeout, as {@link #sqlite} does.
      */
     public static JdbcStore open(DataSource dataSource, Dialect dialect, Clock clock) {
-        migrate(dataSource, dialect);
+        Pools.migrate(dataSource, dialect);
         return new JdbcStore(dataSource, null, dialect, clock, false);
     }
 
     private static JdbcStore openOwned(HikariConfig hc, Dialect dialect, Clock clock, java.util.function.UnaryOperator<DataSource> wrap,
                                        boolean onlyWriter) {
-        HikariDataSource ds;
+        HikariDataSource ds = Pools.open(hc, dialect);
         try {
-            ds = new HikariDataSource(hc);
-        } catch (RuntimeException e) {
-            throw new ProvisioningException(ErrorCode.STORE_FAILURE,
-                    "cannot open " + dialect + " store: " + e.getMessage(), null, List.of(), e);
-        }
-        try {
-            migrate(ds, dialect);
+            Pools.migrate(ds, dialect);
             return new JdbcStore(wrap.apply(ds), ds, dialect, clock, onlyWriter);
         } catch (RuntimeException e) {
             ds.close();
             throw e;
-        }
-    }
-
-    private static void migrate(DataSource ds, Dialect dialect) {
-        try {
-            var result = Flyway.configure()
-                    .dataSource(ds)
-                    .locations(dialect.migrationLocation())
-                    .failOnMissingLocations(true)
-                    .load()
-                    .migrate();
-            if (result.migrationsExecuted > 0)
-                log.info("store schema migrated to version {} ({} migrations)", result.targetSchemaVersion,
-                        result.migrationsExecuted);
-        } catch (RuntimeException e) {
-            throw new ProvisioningException(ErrorCode.STORE_FAILURE,
-                    "store migration failed (" + dialect + "): " + e.getMessage(), null, List.of(), e);
         }
     }
 
@@ -280,124 +208,7 @@ public final class JdbcStore implements Store {
      */
     @Override
     public void insertWorkflow(NewWorkflow wf) {
-        validate(wf);
-        Priority wfPriority = wf.priority() == null ? Priority.normal : wf.priority();
-        NewWorkflow.OnFailure onFailure = wf.onFailure() == null ? NewWorkflow.OnFailure.FAIL : wf.onFailure();
-        write("insert workflow " + wf.id(), tx -> {
-            Connection c = tx.c;
-            if (Sql.one(c, "SELECT id FROM workflows WHERE id = ?", rs -> rs.getString(1), wf.id()).isPresent())
-                throw new ProvisioningException(ErrorCode.CONFLICT, "workflow " + wf.id() + " already exists", wf.id());
-            Sql.update(c, "INSERT INTO workflows (id, seq, name, kind, state, priority, on_failure, parallel_limit, "
-                            + "request_json, created_at, updated_at) VALUES (?, " + dialect.nextWorkflowSeq()
-                            + ", ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    wf.id(), wf.name() == null ? wf.id() : wf.name(), wf.kind() == null ? "batch" : wf.kind(),
-                    WorkflowState.Pending, wfPriority.weight(), onFailure.wire(), wf.parallelLimit(),
-                    wf.request() == null ? null : Json.write(wf.request()), tx.now, tx.now);
-
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO tasks (id, workflow_id, task_key, action_json, "
-                    + "rollback_json, state, priority, attempt, max_attempts, retry_json, timeout_ms, idempotency_key, "
-                    + "progress, pools_json, attempt_base, rollback_running, seq, created_at, updated_at) "
-                    + "VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, 0, ?, 0, FALSE, " + dialect.nextTaskSeq() + ", ?, ?)")) {
-                for (NewTask t : wf.tasks()) {
-                    Sql.bind(ps, t.id(), wf.id(), t.key() == null ? t.id() : t.key(),
-                            Json.write(Actions.toJson(t.action())),
-                            t.rollback() == null ? null : Json.write(Actions.toJson(t.rollback())),
-                            initialState(t), (t.priority() == null ? wfPriority : t.priority()).weight(),
-                            t.maxAttempts(), Json.write(t.retry().toJson()), t.timeoutMs(), t.idempotencyKey(),
-                            t.pools().isEmpty() ? null : Json.write(t.pools()), tx.now, tx.now);
-                    ps.addBatch();
-                }
-                if (!wf.tasks().isEmpty()) ps.executeBatch();
-            }
-            try (PreparedStatement ps = c.prepareStatement(
-                    "INSERT INTO task_deps (task_id, depends_on, kind, pos) VALUES (?, ?, ?, ?)")) {
-                boolean any = false;
-                for (NewTask t : wf.tasks()) {
-                    int pos = 0;
-                    for (Dependency d : t.dependsOn()) {
-                        Sql.bind(ps, t.id(), d.taskId(), kindOf(d).name(), pos++);
-                        ps.addBatch();
-                        any = true;
-                    }
-                }
-                if (any) ps.executeBatch();
-            }
-
-            ObjectNode data = Json.MAPPER.createObjectNode()
-                    .put("name", wf.name()).put("kind", wf.kind()).put("tasks", wf.tasks().size());
-            tx.event(wf.id(), null, "workflow.submitted", null, WorkflowState.Pending, data);
-            for (NewTask t : wf.tasks())
-                tx.event(wf.id(), t.id(), "task.state", null, initialState(t), null);
-            if (wf.tasks().isEmpty()) deriveWorkflow(tx, wf.id(), WorkflowState.Pending, List.of());
-            return null;
-        });
-        // Committed: remember the definitions as they were written, so that a task's first read (its claim) parses
-        // no JSON and reads no task_deps. They equal what mapTask and withDeps would read back (a contract test
-        // checks it against a fresh store).
-        for (NewTask t : wf.tasks())
-            definitions.put(t.id(), new Definition(t.action(), t.rollback(), t.retry(), List.copyOf(t.pools()),
-                    t.dependsOn().stream().map(d -> new Dependency(d.taskId(), kindOf(d))).toList()));
-    }
-
-    private static TaskState initialState(NewTask t) {
-        return t.dependsOn().isEmpty() ? TaskState.Ready : TaskState.Pending;
-    }
-
-    private static DependencyKind kindOf(Dependency d) {
-        return d.kind() == null ? DependencyKind.hard : d.kind();
-    }
-
-    /** Pure checks, before any SQL: every reference stays inside the workflow and the graph is acyclic. */
-    private static void validate(NewWorkflow wf) {
-        if (wf.id() == null || wf.id().isBlank())
-            throw new ProvisioningException(ErrorCode.INVALID_WORKFLOW, "workflow id must not be empty", "id");
-        Map<String, NewTask> byId = new LinkedHashMap<>();
-        Set<String> keys = new HashSet<>();
-        for (NewTask t : wf.tasks()) {
-            if (t.id() == null || t.id().isBlank())
-                throw invalidWorkflow(wf, null, "a task has an empty id");
-            if (byId.putIfAbsent(t.id(), t) != null)
-                throw invalidWorkflow(wf, t.id(), "task id " + t.id() + " appears twice");
-            if (t.key() != null && !keys.add(t.key()))
-                throw invalidWorkflow(wf, t.id(), "task key " + t.key() + " appears twice");
-            if (t.action() == null) throw invalidWorkflow(wf, t.id(), "task " + t.id() + " has no action");
-        }
-        for (NewTask t : wf.tasks()) {
-            Set<String> seen = new HashSet<>();
-            for (Dependency d : t.dependsOn()) {
-                if (d.taskId() == null || !byId.containsKey(d.taskId()))
-                    throw invalidWorkflow(wf, t.id(), "task " + t.id() + " depends on " + d.taskId()
-                            + ", which is not a task of workflow " + wf.id());
-                if (d.taskId().equals(t.id()))
-                    throw invalidWorkflow(wf, t.id(), "task " + t.id() + " depends on itself");
-                if (!seen.add(d.taskId()))
-                    throw invalidWorkflow(wf, t.id(), "task " + t.id() + " lists dependency " + d.taskId() + " twice");
-            }
-        }
-        // Kahn: whatever cannot be ordered sits on a cycle.
-        Map<String, Integer> indegree = new HashMap<>();
-        Map<String, List<String>> dependents = new HashMap<>();
-        for (NewTask t : wf.tasks()) {
-            indegree.put(t.id(), t.dependsOn().size());
-            for (Dependency d : t.dependsOn()) dependents.computeIfAbsent(d.taskId(), k -> new ArrayList<>()).add(t.id());
-        }
-        ArrayDeque<String> queue = new ArrayDeque<>();
-        indegree.forEach((id, n) -> { if (n == 0) queue.add(id); });
-        int ordered = 0;
-        while (!queue.isEmpty()) {
-            String id = queue.poll();
-            ordered++;
-            for (String dep : dependents.getOrDefault(id, List.of()))
-                if (indegree.merge(dep, -1, Integer::sum) == 0) queue.add(dep);
-        }
-        if (ordered < byId.size()) {
-            String onCycle = byId.keySet().stream().filter(id -> indegree.get(id) > 0).findFirst().orElse(null);
-            throw invalidWorkflow(wf, onCycle, "the dependencies form a cycle (through task " + onCycle + ")");
-        }
-    }
-
-    private static ProvisioningException invalidWorkflow(NewWorkflow wf, String taskId, String msg) {
-        return new ProvisioningException(ErrorCode.INVALID_WORKFLOW, "workflow " + wf.id() + ": " + msg, taskId);
+        inserts.insertWorkflow(wf);
     }
 
     /**
@@ -407,71 +218,25 @@ public final class JdbcStore implements Store {
      */
     @Override
     public Optional<Attempt> claim(String taskId, String owner, String runDir) {
-        return write("claim task " + taskId, tx -> claim(tx, taskId, owner, runDir).map(Claim::attempt));
+        return attempts.claim(taskId, owner, runDir);
     }
 
     /** {@inheritDoc} <p>The task's row is read in the claim's transaction. */
     @Override
     public Optional<Claim> claimTask(String taskId, String owner, String runDir) {
-        return write("claim task " + taskId, tx -> {
-            Optional<Claim> claimed = claim(tx, taskId, owner, runDir);
-            if (claimed.isEmpty()) return claimed;
-            return Optional.of(new Claim(withDeps(tx.c, List.of(claimed.get().task())).getFirst(), claimed.get().attempt()));
-        });
-    }
-
-    /** Claims a Ready task: the task's row as the claim left it (without its dependencies), and the new attempt. */
-    private Optional<Claim> claim(Tx tx, String taskId, String owner, String runDir) throws SQLException {
-        Connection c = tx.c;
-        TaskInWorkflow row = lockTaskWorkflow(tx, taskId).orElseThrow(() -> notFound("task", taskId));
-        if (row.state() != TaskState.Ready) return Optional.empty(); // early exit; the UPDATE decides
-        WorkflowState wfState = row.wf().state();
-        TaskState.Ready.checkMove(taskId, TaskState.Running);
-        // RETURNING: the new attempt number and the row for the runner, without reading the row again
-        List<Task> rows = Sql.query(c, "UPDATE tasks SET state = ?, attempt = attempt + 1, owner = ?, started_at = ?, "
-                        + "finished_at = NULL, next_attempt_at = NULL, lease_until = ?, cancel_requested = FALSE, "
-                        + "progress = 0, progress_message = NULL, updated_at = ? WHERE id = ? AND state = ? RETURNING " + TASK_COLS,
-                this::mapTask, TaskState.Running, owner, tx.now, leaseUntil(tx), tx.now, taskId, TaskState.Ready);
-        if (rows.isEmpty()) return Optional.empty();
-        if (rows.size() > 1) throw new IllegalStateException("claim of task " + taskId + " changed " + rows.size() + " rows");
-        Task task = rows.getFirst();
-        int attemptNo = task.attempt();
-        Sql.update(c, "INSERT INTO attempts (task_id, attempt_no, state, owner, run_dir, started_at) "
-                + "VALUES (?, ?, ?, ?, ?, ?)", taskId, attemptNo, TaskState.Running, owner, runDir, tx.now);
-        tx.event(row.workflowId(), taskId, "task.state", TaskState.Ready, TaskState.Running,
-                Json.MAPPER.createObjectNode().put("attempt", attemptNo).put("owner", owner));
-        if (wfState == WorkflowState.Pending)
-            moveWorkflow(tx, row.workflowId(), WorkflowState.Pending, WorkflowState.Running);
-        return Optional.of(new Claim(task, new Attempt(taskId, attemptNo, TaskState.Running, owner, null, runDir, null,
-                null, null, tx.now, null)));
+        return attempts.claimTask(taskId, owner, runDir);
     }
 
     /** {@inheritDoc} <p>Works for run and rollback attempts; does nothing if that attempt has already ended. */
     @Override
     public void attemptStarted(String taskId, int attemptNo, long pid) {
-        write("record pid of task " + taskId, tx -> {
-            int n = Sql.update(tx.c, "UPDATE attempts SET pid = ? WHERE task_id = ? AND attempt_no = ? AND state IN (?, ?)",
-                    pid, taskId, attemptNo, TaskState.Running, TaskState.RollingBack);
-            if (n == 0) log.debug("attemptStarted ignored: task {} attempt {} is not running", taskId, attemptNo);
-            return null;
-        });
+        attempts.attemptStarted(taskId, attemptNo, pid);
     }
 
     /** {@inheritDoc} <p>{@code percent} is clamped to 0..100. */
     @Override
     public boolean recordProgress(String taskId, int attemptNo, int percent, String message) {
-        int p = Math.max(0, Math.min(100, percent));
-        return write("record progress of task " + taskId, tx -> {
-            Optional<String> wfId = Sql.one(tx.c, "SELECT workflow_id FROM tasks WHERE id = ? AND state = ? AND attempt = ?",
-                    rs -> rs.getString(1), taskId, TaskState.Running, attemptNo);
-            if (wfId.isEmpty()) return false;
-            int n = Sql.update(tx.c, "UPDATE tasks SET progress = ?, progress_message = ?, updated_at = ? "
-                    + "WHERE id = ? AND state = ? AND attempt = ?", p, message, tx.now, taskId, TaskState.Running, attemptNo);
-            if (n == 0) return false;
-            tx.event(wfId.get(), taskId, "task.progress", null, null,
-                    Json.MAPPER.createObjectNode().put("percent", p).put("message", message));
-            return true;
-        });
+        return attempts.recordProgress(taskId, attemptNo, percent, message);
     }
 
     /**
@@ -482,49 +247,13 @@ public final class JdbcStore implements Store {
      */
     @Override
     public boolean completeAttempt(AttemptOutcome outcome) {
-        return completeAttempt(outcome, null);
+        return attempts.completeAttempt(outcome, null, incrementalSettle);
     }
 
     /** {@inheritDoc} <p>{@link #completeAttempt} with one more condition in its fence: the lease ran out before {@code now}. */
     @Override
     public boolean takeOverAttempt(AttemptOutcome outcome, Instant now) {
-        return completeAttempt(outcome, Objects.requireNonNull(now, "now"));
-    }
-
-    private boolean completeAttempt(AttemptOutcome outcome, Instant leaseOutBefore) {
-        TaskState next = Objects.requireNonNull(outcome.next(), "outcome.next");
-        if (next == TaskState.RetryWait && outcome.nextAttemptAt() == null)
-            throw new IllegalArgumentException("RetryWait needs nextAttemptAt (task " + outcome.taskId() + ")");
-        String taskId = outcome.taskId();
-        return write("complete attempt " + outcome.attemptNo() + " of task " + taskId, tx -> {
-            Connection c = tx.c;
-            Optional<TaskInWorkflow> row = lockTaskWorkflow(tx, taskId);
-            if (row.isEmpty()) return false;
-            String workflowId = row.get().workflowId();
-            WfRow wf = row.get().wf();
-            TaskState.Running.checkMove(taskId, next);
-            Instant nextAt = next == TaskState.RetryWait ? outcome.nextAttemptAt() : null;
-            int n = Sql.update(c, "UPDATE tasks SET state = ?, exit_code = ?, result_json = ?, error = ?, "
-                            + "stderr_tail = ?, finished_at = ?, next_attempt_at = ?, lease_until = NULL, updated_at = ? "
-                            + "WHERE id = ? AND state = ? AND attempt = ?" + (leaseOutBefore == null ? "" : LEASE_OUT),
-                    withLeaseFence(leaseOutBefore, next, outcome.exitCode(), outcome.result() == null ? null : Json.write(outcome.result()),
-                    outcome.error(), outcome.stderrTail(), next.isTerminal() ? tx.now : null, nextAt, tx.now,
-                    taskId, TaskState.Running, outcome.attemptNo()));
-            if (n == 0) return false; // fenced: someone else ended or re-claimed this task
-            if (n > 1) throw new IllegalStateException("completion of task " + taskId + " changed " + n + " rows");
-            Sql.update(c, "UPDATE attempts SET state = ?, exit_code = ?, error = ?, stderr_tail = ?, finished_at = ?, "
-                            + "pid = COALESCE(pid, ?) WHERE task_id = ? AND attempt_no = ?",
-                    next, outcome.exitCode(), outcome.error(), outcome.stderrTail(), tx.now, outcome.pid(), taskId,
-                    outcome.attemptNo());
-            ObjectNode data = Json.MAPPER.createObjectNode().put("attempt", outcome.attemptNo());
-            if (outcome.exitCode() != null) data.put("exitCode", outcome.exitCode());
-            if (outcome.error() != null) data.put("error", outcome.error());
-            if (nextAt != null) data.put("nextAttemptAt", nextAt.toString());
-            tx.event(workflowId, taskId, "task.state", TaskState.Running, next, data);
-            if (next == TaskState.Completed && incrementalSettle) settleCompleted(tx, workflowId, wf, taskId);
-            else settle(tx, workflowId, wf, false);
-            return true;
-        });
+        return attempts.completeAttempt(outcome, Objects.requireNonNull(now, "now"), incrementalSettle);
     }
 
     /**
@@ -534,17 +263,7 @@ public final class JdbcStore implements Store {
      */
     @Override
     public boolean saveCheckpoint(String taskId, int attemptNo, JsonNode checkpoint) {
-        return write("save checkpoint of task " + taskId, tx -> {
-            Optional<String> wfId = Sql.one(tx.c, "SELECT workflow_id FROM tasks WHERE id = ? AND state = ? AND attempt = ?",
-                    rs -> rs.getString(1), taskId, TaskState.Running, attemptNo);
-            if (wfId.isEmpty()) return false;
-            int n = Sql.update(tx.c, "UPDATE tasks SET checkpoint_json = ?, updated_at = ? WHERE id = ? AND state = ? "
-                            + "AND attempt = ?", checkpoint == null || checkpoint.isNull() ? null : Json.write(checkpoint), tx.now, taskId,
-                    TaskState.Running, attemptNo);
-            if (n == 0) return false;
-            tx.event(wfId.get(), taskId, "task.checkpoint", null, null, checkpoint);
-            return true;
-        });
+        return attempts.saveCheckpoint(taskId, attemptNo, checkpoint);
     }
 
     /**
@@ -555,34 +274,7 @@ public final class JdbcStore implements Store {
      */
     @Override
     public List<String> cancelWorkflow(String workflowId) {
-        return write("cancel workflow " + workflowId, tx -> {
-            WfRow wf = lockWorkflow(tx, workflowId);
-            if (wf.state().isTerminal())
-                throw conflict(workflowId, "workflow " + workflowId + " is already " + wf.state() + "; only a Pending "
-                        + "or Running workflow can be cancelled");
-            List<String> running = new ArrayList<>();
-            List<String> cancelled = new ArrayList<>();
-            for (TaskRow t : taskRows(tx, workflowId)) {
-                switch (t.state()) {
-                    case Pending, Ready, RetryWait -> {
-                        moveTask(tx, workflowId, t.id(), t.state(), TaskState.Cancelled);
-                        cancelled.add(t.id());
-                    }
-                    case Running -> running.add(t.id());
-                    default -> { }
-                }
-            }
-            // The daemons that run them stop them: this one at once, the others when they next renew their leases
-            if (!running.isEmpty())
-                Sql.update(tx.c, "UPDATE tasks SET cancel_requested = TRUE WHERE workflow_id = ? AND "
-                        + stateIs(TaskState.Running), workflowId);
-            ObjectNode data = Json.MAPPER.createObjectNode();
-            cancelled.forEach(data.putArray("cancelled")::add);
-            running.forEach(data.putArray("running")::add);
-            tx.event(workflowId, null, "workflow.cancel", null, null, data);
-            settle(tx, workflowId, wf, false);
-            return running;
-        });
+        return control.cancelWorkflow(workflowId);
     }
 
     /**
@@ -593,34 +285,7 @@ public final class JdbcStore implements Store {
      */
     @Override
     public void resumeWorkflow(String workflowId) {
-        write("resume workflow " + workflowId, tx -> {
-            WfRow wf = lockWorkflow(tx, workflowId);
-            if (wf.state() != WorkflowState.Failed && wf.state() != WorkflowState.Cancelled)
-                throw conflict(workflowId, "workflow " + workflowId + " is " + wf.state()
-                        + "; only a Failed or Cancelled workflow can be resumed");
-            List<TaskRow> rows = taskRows(tx, workflowId);
-            for (TaskRow t : rows)
-                if (t.state() == TaskState.RollingBack || t.state() == TaskState.RolledBack
-                        || t.state() == TaskState.RollbackFailed)
-                    throw conflict(workflowId, "workflow " + workflowId + " has been rolled back (task " + t.id()
-                            + " is " + t.state() + "); a rolled-back workflow cannot be resumed, submit it again");
-            for (TaskRow t : rows) {
-                if (t.state() != TaskState.Failed && t.state() != TaskState.Cancelled && t.state() != TaskState.Skipped)
-                    continue;
-                t.state().checkMove(t.id(), TaskState.Pending);
-                int n = Sql.update(tx.c, "UPDATE tasks SET state = ?, attempt_base = attempt, error = NULL, "
-                                + "exit_code = NULL, result_json = NULL, stderr_tail = NULL, next_attempt_at = NULL, "
-                                + "finished_at = NULL, progress = 0, progress_message = NULL, lease_until = NULL, "
-                                + "updated_at = ? WHERE id = ? AND state = ?",
-                        TaskState.Pending, tx.now, t.id(), t.state());
-                if (n != 1) throw new IllegalStateException("task " + t.id() + " was not " + t.state() + " (" + n + " rows)");
-                tx.event(workflowId, t.id(), "task.state", t.state(), TaskState.Pending,
-                        Json.MAPPER.createObjectNode().put("attemptBase", t.attempt()));
-            }
-            moveWorkflow(tx, workflowId, wf.state(), WorkflowState.Running);
-            settle(tx, workflowId, new WfRow(WorkflowState.Running, wf.onFailure()), false);
-            return null;
-        });
+        control.resumeWorkflow(workflowId);
     }
 
     /**
@@ -631,39 +296,12 @@ public final class JdbcStore implements Store {
      */
     @Override
     public void rollbackWorkflow(String workflowId) {
-        write("roll back workflow " + workflowId, tx -> {
-            WfRow wf = lockWorkflow(tx, workflowId);
-            if (wf.state() != WorkflowState.Completed && wf.state() != WorkflowState.Failed
-                    && wf.state() != WorkflowState.Cancelled)
-                throw conflict(workflowId, "workflow " + workflowId + " is " + wf.state()
-                        + "; only a Completed, Failed or Cancelled workflow can be rolled back");
-            List<TaskRow> rows = taskRows(tx, workflowId);
-            for (TaskRow t : rows)
-                if (t.state() == TaskState.Running || t.rollbackRunning())
-                    throw conflict(workflowId, "workflow " + workflowId + " still runs task " + t.id()
-                            + "; wait for it to end, then roll back");
-            List<String> retried = new ArrayList<>();
-            for (TaskRow t : rows) {
-                if (t.state() != TaskState.RollbackFailed) continue;
-                TaskState.RollbackFailed.checkMove(t.id(), TaskState.RollingBack);
-                int n = Sql.update(tx.c, "UPDATE tasks SET state = ?, error = NULL, exit_code = NULL, stderr_tail = NULL, "
-                                + "finished_at = NULL, updated_at = ? WHERE id = ? AND state = ?",
-                        TaskState.RollingBack, tx.now, t.id(), TaskState.RollbackFailed);
-                if (n != 1) throw new IllegalStateException("task " + t.id() + " was not RollbackFailed (" + n + " rows)");
-                tx.event(workflowId, t.id(), "task.state", TaskState.RollbackFailed, TaskState.RollingBack, null);
-                retried.add(t.id());
-            }
-            ObjectNode data = Json.MAPPER.createObjectNode();
-            retried.forEach(data.putArray("retried")::add);
-            tx.event(workflowId, null, "workflow.rollback", null, null, data);
-            settle(tx, workflowId, wf, true);
-            return null;
-        });
+        control.rollbackWorkflow(workflowId);
     }
 
     @Override
     public List<Task> rollbackCandidates(int limit) {
-        return read(c -> withDeps(c, Sql.query(c, ROLLBACK_QUEUE_SQL, this::mapTask, limit)));
+        return txs.read(c -> rows.withDeps(c, Sql.query(c, ROLLBACK_QUEUE_SQL, rows::mapTask, limit)));
     }
 
     /**
@@ -674,28 +312,7 @@ public final class JdbcStore implements Store {
      */
     @Override
     public Optional<Attempt> claimRollback(String taskId, String owner, String runDir) {
-        return write("claim rollback of task " + taskId, tx -> {
-            Connection c = tx.c;
-            record Row(String workflowId, TaskState state, boolean rollbackRunning) {}
-            Row row = Sql.one(c, "SELECT workflow_id, state, rollback_running FROM tasks WHERE id = ?",
-                            rs -> new Row(rs.getString(1), TaskState.valueOf(rs.getString(2)), rs.getBoolean(3)), taskId)
-                    .orElseThrow(() -> notFound("task", taskId));
-            if (row.state() != TaskState.RollingBack || row.rollbackRunning()) return Optional.empty();
-            lockWorkflow(tx, row.workflowId());
-            int n = Sql.update(c, "UPDATE tasks SET rollback_running = TRUE, attempt = attempt + 1, owner = ?, "
-                            + "lease_until = ?, updated_at = ? WHERE id = ? AND state = ? AND rollback_running = FALSE",
-                    owner, leaseUntil(tx), tx.now, taskId, TaskState.RollingBack);
-            if (n == 0) return Optional.empty();
-            if (n > 1) throw new IllegalStateException("rollback claim of task " + taskId + " changed " + n + " rows");
-            int attemptNo = Sql.one(c, "SELECT attempt FROM tasks WHERE id = ?", rs -> rs.getInt(1), taskId).orElseThrow();
-            Sql.update(c, "INSERT INTO attempts (task_id, attempt_no, state, owner, run_dir, started_at, kind) "
-                            + "VALUES (?, ?, ?, ?, ?, ?, 'rollback')",
-                    taskId, attemptNo, TaskState.RollingBack, owner, runDir, tx.now);
-            tx.event(row.workflowId(), taskId, "task.rollback", null, null,
-                    Json.MAPPER.createObjectNode().put("attempt", attemptNo).put("owner", owner));
-            return Optional.of(new Attempt(taskId, attemptNo, TaskState.RollingBack, owner, null, runDir, null, null,
-                    null, tx.now, null));
-        });
+        return attempts.claimRollback(taskId, owner, runDir);
     }
 
     /**
@@ -707,53 +324,16 @@ public final class JdbcStore implements Store {
     @Override
     public boolean completeRollback(String taskId, int attemptNo, boolean ok, Integer exitCode, String error,
                                     String stderrTail) {
-        return completeRollback(taskId, attemptNo, ok, exitCode, error, stderrTail, null);
+        return attempts.completeRollback(taskId, attemptNo, ok, exitCode, error, stderrTail, null);
     }
 
     /** {@inheritDoc} <p>{@link #completeRollback} (failed) with one more condition in its fence: the lease ran out before {@code now}. */
     @Override
     public boolean takeOverRollback(String taskId, int attemptNo, String error, Instant now) {
-        return completeRollback(taskId, attemptNo, false, null, error, null, Objects.requireNonNull(now, "now"));
-    }
-
-    private boolean completeRollback(String taskId, int attemptNo, boolean ok, Integer exitCode, String error,
-                                     String stderrTail, Instant leaseOutBefore) {
-        TaskState next = ok ? TaskState.RolledBack : TaskState.RollbackFailed;
-        return write("complete rollback " + attemptNo + " of task " + taskId, tx -> {
-            Connection c = tx.c;
-            Optional<String> wfId = Sql.one(c, "SELECT workflow_id FROM tasks WHERE id = ?", rs -> rs.getString(1), taskId);
-            if (wfId.isEmpty()) return false;
-            String workflowId = wfId.get();
-            WfRow wf = lockWorkflow(tx, workflowId);
-            TaskState.RollingBack.checkMove(taskId, next);
-            String fence = " WHERE id = ? AND state = ? AND attempt = ? AND rollback_running = TRUE"
-                    + (leaseOutBefore == null ? "" : LEASE_OUT);
-            int n = ok
-                    ? Sql.update(c, "UPDATE tasks SET state = ?, rollback_running = FALSE, lease_until = NULL, finished_at = ?, "
-                                    + "updated_at = ?" + fence,
-                            withLeaseFence(leaseOutBefore, next, tx.now, tx.now, taskId, TaskState.RollingBack, attemptNo))
-                    : Sql.update(c, "UPDATE tasks SET state = ?, rollback_running = FALSE, lease_until = NULL, error = ?, exit_code = ?, "
-                                    + "stderr_tail = ?, finished_at = ?, updated_at = ?" + fence,
-                            withLeaseFence(leaseOutBefore, next, error, exitCode, stderrTail, tx.now, tx.now, taskId,
-                                    TaskState.RollingBack, attemptNo));
-            if (n == 0) return false; // fenced: not this rollback attempt
-            if (n > 1) throw new IllegalStateException("rollback completion of task " + taskId + " changed " + n + " rows");
-            Sql.update(c, "UPDATE attempts SET state = ?, exit_code = ?, error = ?, stderr_tail = ?, finished_at = ? "
-                            + "WHERE task_id = ? AND attempt_no = ?",
-                    next, exitCode, error, stderrTail, tx.now, taskId, attemptNo);
-            ObjectNode data = Json.MAPPER.createObjectNode().put("attempt", attemptNo);
-            if (exitCode != null) data.put("exitCode", exitCode);
-            if (error != null) data.put("error", error);
-            tx.event(workflowId, taskId, "task.state", TaskState.RollingBack, next, data);
-            settle(tx, workflowId, wf, false);
-            return true;
-        });
+        return attempts.completeRollback(taskId, attemptNo, false, null, error, null, Objects.requireNonNull(now, "now"));
     }
 
     // ------------------------------------------------------------------------------------------------ leases (D37)
-
-    /** How long a claim's lease lasts before it must be renewed; null: no leases (a single node, SQLite). */
-    private volatile Duration lease;
 
     /**
      * Turns on leases: every claim from now on holds its attempt for {@code lease}, and {@link #renewLeases} extends
@@ -761,12 +341,9 @@ public final class JdbcStore implements Store {
      */
     public JdbcStore withLeases(Duration lease) {
         if (lease != null && (lease.isNegative() || lease.isZero())) throw new IllegalArgumentException("lease must be positive: " + lease);
-        this.lease = lease;
+        leases.lease(lease);
         return this;
     }
-
-    /** Runs after each commit that ended a workflow (see {@link #onWorkflowEnd}); null: nobody listens. */
-    private volatile Runnable workflowEnded;
 
     /**
      * Calls {@code hook} on the committing thread right after each commit in which a workflow reached a terminal
@@ -775,423 +352,87 @@ public final class JdbcStore implements Store {
      * throw. Returns this store.
      */
     public JdbcStore onWorkflowEnd(Runnable hook) {
-        this.workflowEnded = hook;
+        txs.onWorkflowEnd(hook);
         return this;
-    }
-
-    private Instant leaseUntil(Tx tx) {
-        Duration l = lease;
-        return l == null ? null : tx.now.plus(l);
-    }
-
-    /** The extra fence of a take-over: the lease ran out before the given instant (a row without a lease never does). */
-    private static final String LEASE_OUT = " AND lease_until IS NOT NULL AND lease_until < ?";
-
-    /** {@code args}, with the take-over's instant last when there is one (it binds {@link #LEASE_OUT}'s parameter). */
-    private static Object[] withLeaseFence(Instant leaseOutBefore, Object... args) {
-        if (leaseOutBefore == null) return args;
-        Object[] out = java.util.Arrays.copyOf(args, args.length + 1);
-        out[args.length] = leaseOutBefore;
-        return out;
     }
 
     /** {@inheritDoc} <p>Without leases ({@link #withLeases} not called) it changes nothing and returns an empty list. */
     @Override
     public List<String> renewLeases(String owner) {
-        if (lease == null) return List.of();
-        return write("renew the leases of " + owner, tx -> {
-            Instant until = leaseUntil(tx);
-            List<String> ids = new ArrayList<>(Sql.query(tx.c, "UPDATE tasks SET lease_until = ? WHERE " + stateIs(TaskState.Running)
-                    + " AND owner = ? RETURNING id", rs -> rs.getString(1), until, owner));
-            ids.addAll(Sql.query(tx.c, "UPDATE tasks SET lease_until = ? WHERE " + stateIs(TaskState.RollingBack)
-                    + " AND rollback_running = TRUE AND owner = ? RETURNING id", rs -> rs.getString(1), until, owner));
-            return ids;
-        });
+        return leases.renewLeases(owner);
     }
 
     @Override
     public List<String> cancelRequested(String owner) {
-        return read(c -> Sql.query(c, "SELECT id FROM tasks WHERE " + stateIs(TaskState.Running)
-                + " AND owner = ? AND cancel_requested = TRUE ORDER BY seq", rs -> rs.getString(1), owner));
+        return leases.cancelRequested(owner);
     }
 
     @Override
     public List<Task> expiredLeases(Instant now) {
-        return read(c -> {
-            List<Task> out = new ArrayList<>(Sql.query(c, "SELECT " + TASK_COLS + " FROM tasks WHERE " + stateIs(TaskState.Running)
-                    + LEASE_OUT + " ORDER BY seq", this::mapTask, now));
-            out.addAll(Sql.query(c, "SELECT " + TASK_COLS + " FROM tasks WHERE " + stateIs(TaskState.RollingBack)
-                    + " AND rollback_running = TRUE" + LEASE_OUT + " ORDER BY seq", this::mapTask, now));
-            return withDeps(c, out);
-        });
+        return leases.expiredLeases(now);
     }
 
     @Override
     public int promoteDueRetries(Instant now) {
-        boolean any = read(c -> Sql.one(c, "SELECT id FROM tasks WHERE " + stateIs(TaskState.RetryWait) + " AND next_attempt_at <= ? LIMIT 1",
-                rs -> rs.getString(1), now).isPresent());
-        if (!any) return 0;
-        return write("promote due retries", tx -> {
-            record Due(String id, String workflowId) {}
-            List<Due> due = Sql.query(tx.c, "SELECT id, workflow_id FROM tasks WHERE " + stateIs(TaskState.RetryWait)
-                            + " AND next_attempt_at <= ? ORDER BY next_attempt_at, seq",
-                    rs -> new Due(rs.getString(1), rs.getString(2)), now);
-            TreeSet<String> workflowIds = new TreeSet<>();
-            due.forEach(d -> workflowIds.add(d.workflowId()));
-            for (String w : workflowIds) lockWorkflow(tx, w);
-            // No policy pass needed: a workflow that on_failure stops has no RetryWait task left (the policy skipped
-            // them in the transaction that failed the task), and a due retry only changes RetryWait -> Ready.
-            int count = 0;
-            for (Due d : due) {
-                TaskState.RetryWait.checkMove(d.id(), TaskState.Ready);
-                int n = Sql.update(tx.c, "UPDATE tasks SET state = ?, next_attempt_at = NULL, updated_at = ? "
-                                + "WHERE id = ? AND state = ? AND next_attempt_at <= ?",
-                        TaskState.Ready, tx.now, d.id(), TaskState.RetryWait, now);
-                if (n == 1) {
-                    count++;
-                    tx.event(d.workflowId(), d.id(), "task.state", TaskState.RetryWait, TaskState.Ready, null);
-                }
-            }
-            return count;
-        });
+        return attempts.promoteDueRetries(now);
     }
 
     /** {@inheritDoc} <p>Throws {@link ErrorCode#NOT_FOUND} if the workflow does not exist. */
     @Override
     public long appendEvent(String workflowId, String taskId, String type, JsonNode data) {
         Objects.requireNonNull(type, "type");
-        return write("append event to workflow " + workflowId, tx -> {
+        return txs.write("append event to workflow " + workflowId, tx -> {
             if (Sql.one(tx.c, "SELECT id FROM workflows WHERE id = ?", rs -> rs.getString(1), workflowId).isEmpty())
-                throw notFound("workflow", workflowId);
+                throw StoreErrors.notFound("workflow", workflowId);
             tx.event(workflowId, taskId, type, null, null, data);
             tx.flushEvents();
             return tx.flushed.getLast().id();
         });
     }
 
-    // ------------------------------------------------------------------------------------------------ tx steps
-
-    /** The locked workflow row: its state and its on_failure policy. */
-    private record WfRow(WorkflowState state, NewWorkflow.OnFailure onFailure) {}
-
-    /** One task row as the control operations and the policy see it. */
-    private record TaskRow(String id, TaskState state, int attempt, boolean hasRollback, boolean rollbackRunning) {}
-
-    /** Locks the workflow row for this transaction and returns its state and policy. */
-    private WfRow lockWorkflow(Tx tx, String workflowId) throws SQLException {
-        return Sql.one(tx.c, "SELECT state, on_failure FROM workflows WHERE id = ?" + dialect.forUpdate(),
-                        rs -> wfRow(rs, 1), workflowId)
-                .orElseThrow(() -> notFound("workflow", workflowId));
-    }
-
-    /** A {@link WfRow} from a row's state and on_failure columns, at {@code col} and the next. */
-    private static WfRow wfRow(ResultSet rs, int col) throws SQLException {
-        return new WfRow(WorkflowState.valueOf(rs.getString(col)), NewWorkflow.OnFailure.parse(rs.getString(col + 1)));
-    }
-
-    /** A task's state, and its workflow's row as {@link #lockWorkflow} reads and locks it. */
-    private record TaskInWorkflow(String workflowId, TaskState state, WfRow wf) {}
-
-    /** {@link #lockWorkflow} of a task's workflow, and the task's state, in one statement; empty if no such task. */
-    private Optional<TaskInWorkflow> lockTaskWorkflow(Tx tx, String taskId) throws SQLException {
-        return Sql.one(tx.c, "SELECT t.workflow_id, t.state, w.state, w.on_failure FROM tasks t "
-                        + "JOIN workflows w ON w.id = t.workflow_id WHERE t.id = ?" + dialect.forUpdateOf("w"),
-                rs -> new TaskInWorkflow(rs.getString(1), TaskState.valueOf(rs.getString(2)), wfRow(rs, 3)), taskId);
-    }
-
-    /** The workflow's tasks in submission order (call after {@link #lockWorkflow}). */
-    private static List<TaskRow> taskRows(Tx tx, String workflowId) throws SQLException {
-        return Sql.query(tx.c, "SELECT id, state, attempt, CASE WHEN rollback_json IS NULL THEN 0 ELSE 1 END, "
-                        + "rollback_running FROM tasks WHERE workflow_id = ? ORDER BY seq",
-                rs -> new TaskRow(rs.getString(1), TaskState.valueOf(rs.getString(2)), rs.getInt(3), rs.getInt(4) == 1,
-                        rs.getBoolean(5)), workflowId);
-    }
-
     /**
-     * Applies {@link WorkflowPolicy} (promotion, on_failure, rollback) to the workflow's tasks, one checked
-     * update and one {@code task.state} event per change, in the order the policy returns them; then re-derives
-     * the workflow state. {@code wf} is the workflow row as locked (and possibly moved) by this transaction.
+     * {@inheritDoc}
+     * <p>One BEGIN and one COMMIT for all of it: the pages the calls share (the tasks' rows and queue indexes, the
+     * events) are written to the WAL once, not once per call.
      */
-    private WorkflowState settle(Tx tx, String workflowId, WfRow wf, boolean rollbackRequested) throws SQLException {
-        Map<String, TaskState> states = new LinkedHashMap<>();
-        Map<String, WorkflowPolicy.TaskView> views = new LinkedHashMap<>();
-        for (TaskRow r : taskRows(tx, workflowId)) {
-            states.put(r.id(), r.state());
-            views.put(r.id(), new WorkflowPolicy.TaskView(r.state(), r.hasRollback()));
-        }
-        Map<String, List<Dependency>> deps = new HashMap<>();
-        for (String[] r : Sql.query(tx.c, "SELECT d.task_id, d.depends_on, d.kind FROM task_deps d "
-                        + "JOIN tasks t ON t.id = d.task_id WHERE t.workflow_id = ? ORDER BY d.task_id, d.pos",
-                rs -> new String[] {rs.getString(1), rs.getString(2), rs.getString(3)}, workflowId))
-            deps.computeIfAbsent(r[0], k -> new ArrayList<>()).add(new Dependency(r[1], DependencyKind.valueOf(r[2])));
-        for (Promotion.Change ch : WorkflowPolicy.apply(wf.onFailure(), views, deps, rollbackRequested)) {
-            moveTask(tx, workflowId, ch.taskId(), ch.from(), ch.to());
-            states.put(ch.taskId(), ch.to());
-        }
-        return deriveWorkflow(tx, workflowId, wf.state(), states.values());
-    }
-
-    /**
-     * {@link #settle} after {@code taskId} moved Running → Completed, without reading the whole workflow. It gives
-     * the same changes, in the same order, and the same workflow state as the full pass, because:
-     * <ul>
-     *   <li>Every transaction that changes a task's state so that a Pending task's promotion could change ends
-     *       with a policy pass, and {@link Promotion#compute} runs to a fixpoint, so before this completion no
-     *       Pending task could move. {@link Promotion} decides a Pending task from its dependencies' states only,
-     *       so the only tasks that may move now are the Pending dependents of {@code taskId} (the candidates).
-     *       A candidate can then only become Ready (a Completed task skips nobody, and whatever else would skip
-     *       it would have done so before); a Ready task ends nothing, so nothing cascades.</li>
-     *   <li>With no Failed task (or {@code on_failure = continue}) and no rollback requested,
-     *       {@link WorkflowPolicy#apply} is exactly that promotion: it neither skips nor rolls back.</li>
-     *   <li>{@link WorkflowStates#derive} gives Running for any started workflow with a task not terminal, which
-     *       one index seek tells; only when none is left does it need the per-state counts.</li>
-     * </ul>
-     * {@link Promotion#compute} itself decides the candidates, on their dependencies' current states. Anything
-     * else (a Failed task under fail/rollback, or a computed change that is not Pending → Ready, which the
-     * argument above rules out) falls back to the full {@link #settle} before anything is written.
-     */
-    private WorkflowState settleCompleted(Tx tx, String workflowId, WfRow wf, String taskId) throws SQLException {
-        // Index seeks on tasks (workflow_id, state), not a count of the workflow's tasks: a completion must not cost
-        // more in a bigger workflow (that count made a 100,000-task workflow quadratic).
-        // One statement for two index seeks: is a task Failed (which stops the workflow unless on_failure = continue),
-        // and is any task unfinished. Nothing but the promotion below moves a task in this pass, and it moves
-        // Pending tasks to Ready, so the second answer still holds at the end.
-        boolean[] any = new boolean[2];
-        Sql.one(tx.c, "SELECT EXISTS (SELECT 1 FROM tasks WHERE workflow_id = ? AND " + stateIs(TaskState.Failed)
-                + "), EXISTS (SELECT 1 FROM tasks WHERE workflow_id = ? AND state IN (" + NOT_TERMINAL_LIST + "))", rs -> {
-            any[0] = rs.getBoolean(1);
-            any[1] = rs.getBoolean(2);
-            return Boolean.TRUE;
-        }, workflowId, workflowId);
-        boolean anyFailed = any[0], anyUnfinished = any[1];
-        if (wf.onFailure() != NewWorkflow.OnFailure.CONTINUE && anyFailed) return settle(tx, workflowId, wf, false);
-
-        // Only dependents whose every dependency has ended can move: one that still waits on another stays Pending,
-        // whatever the rest (a Pending task has no Failed or Skipped hard dependency here: the pass that made it so
-        // would have skipped it). The NOT EXISTS stops at the first unfinished dependency, so a task that joins n
-        // others costs each completion a few probes instead of reading all n dependencies of every dependent.
-        // CROSS JOIN fixes SQLite's join order (dependency rows first, then the task by its key): left to choose, it
-        // may walk the state index over every unfinished task of the database instead.
-        List<String> candidates = Sql.query(tx.c, "SELECT t.id FROM task_deps d CROSS JOIN tasks t WHERE d.depends_on = ? "
-                + "AND t.id = d.task_id AND t." + stateIs(TaskState.Pending) + " AND NOT EXISTS (SELECT 1 FROM task_deps w "
-                + "CROSS JOIN tasks s WHERE w.task_id = t.id AND s.id = w.depends_on AND s.state IN (" + NOT_TERMINAL_LIST
-                + ")) ORDER BY t.seq", rs -> rs.getString(1), taskId);
-        List<Promotion.Change> changes = List.of();
-        if (!candidates.isEmpty()) {
-            // the candidates first, in submission order (the order the full pass meets them), then their dependencies
-            Map<String, TaskState> states = new LinkedHashMap<>();
-            candidates.forEach(id -> states.put(id, TaskState.Pending));
-            Map<String, List<Dependency>> deps = new HashMap<>();
-            for (int from = 0; from < candidates.size(); from += IN_CHUNK) {
-                List<String> chunk = candidates.subList(from, Math.min(candidates.size(), from + IN_CHUNK));
-                for (String[] r : Sql.query(tx.c, "SELECT d.task_id, d.depends_on, d.kind, s.state FROM task_deps d "
-                                + "JOIN tasks s ON s.id = d.depends_on WHERE d.task_id IN (" + Sql.placeholders(chunk.size())
-                                + ") ORDER BY d.task_id, d.pos",
-                        rs -> new String[] {rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4)},
-                        chunk.toArray())) {
-                    deps.computeIfAbsent(r[0], k -> new ArrayList<>()).add(new Dependency(r[1], DependencyKind.valueOf(r[2])));
-                    states.putIfAbsent(r[1], TaskState.valueOf(r[3]));
-                }
-            }
-            // A Pending dependency that is not a candidate keeps waiting, as in the full pass (nothing it depends on
-            // changed): it is given itself as its one dependency, so Promotion leaves it Pending.
-            for (Map.Entry<String, TaskState> e : states.entrySet())
-                if (e.getValue() == TaskState.Pending && !deps.containsKey(e.getKey()))
-                    deps.put(e.getKey(), List.of(new Dependency(e.getKey(), DependencyKind.hard)));
-            changes = Promotion.compute(states, deps);
-            for (Promotion.Change ch : changes)
-                if (ch.from() != TaskState.Pending || ch.to() != TaskState.Ready) {
-                    log.warn("workflow {}: incremental promotion after {} gave {}; running the full policy pass",
-                            workflowId, taskId, ch);
-                    return settle(tx, workflowId, wf, false);
-                }
-        }
-        for (Promotion.Change ch : changes) moveTask(tx, workflowId, ch.taskId(), ch.from(), ch.to());
-        // A task has completed, so the workflow has started; while any task is not terminal (a promoted one is Ready)
-        // it is Running. Only its last completion needs every task's state.
-        if (!changes.isEmpty() || anyUnfinished) return moveWorkflowTo(tx, workflowId, wf.state(), WorkflowState.Running);
-        List<TaskState> all = new ArrayList<>();
-        for (Object[] r : Sql.query(tx.c, "SELECT state, COUNT(*) FROM tasks WHERE workflow_id = ? GROUP BY state",
-                rs -> new Object[] {TaskState.valueOf(rs.getString(1)), rs.getInt(2)}, workflowId))
-            all.addAll(java.util.Collections.nCopies((Integer) r[1], (TaskState) r[0]));
-        return deriveWorkflow(tx, workflowId, wf.state(), all);
-    }
-
-    private static final Set<TaskState> NOT_TERMINAL =
-            java.util.Arrays.stream(TaskState.values()).filter(t -> !t.isTerminal()).collect(
-                    java.util.stream.Collectors.toCollection(() -> EnumSet.noneOf(TaskState.class)));
-    /** {@link #NOT_TERMINAL} as SQL literals (enum names), for {@code state IN (...)}. */
-    private static final String NOT_TERMINAL_LIST =
-            NOT_TERMINAL.stream().map(t -> "'" + t.name() + "'").collect(java.util.stream.Collectors.joining(", "));
-
-    /**
-     * One checked task move with its event. A move into a terminal state sets {@code finished_at}; any other
-     * keeps it. {@code next_attempt_at} is cleared (no such move goes to RetryWait).
-     */
-    private void moveTask(Tx tx, String workflowId, String taskId, TaskState from, TaskState to) throws SQLException {
-        from.checkMove(taskId, to);
-        int n = to.isTerminal()
-                ? Sql.update(tx.c, "UPDATE tasks SET state = ?, finished_at = ?, next_attempt_at = NULL, updated_at = ? "
-                        + "WHERE id = ? AND state = ?", to, tx.now, tx.now, taskId, from)
-                : Sql.update(tx.c, "UPDATE tasks SET state = ?, next_attempt_at = NULL, updated_at = ? "
-                        + "WHERE id = ? AND state = ?", to, tx.now, taskId, from);
-        if (n != 1) throw new IllegalStateException("task " + taskId + " was not " + from + " (" + n + " rows)");
-        tx.event(workflowId, taskId, "task.state", from, to, null);
-    }
-
-    /**
-     * Moves the workflow to the state derived from its tasks, if that is a move the table allows; returns the
-     * workflow's state afterwards. Derived Pending is ignored (a workflow that has started never goes back to
-     * it); any other move the table does not allow is logged and not applied.
-     */
-    private WorkflowState deriveWorkflow(Tx tx, String workflowId, WorkflowState current,
-                                         java.util.Collection<TaskState> states) throws SQLException {
-        return moveWorkflowTo(tx, workflowId, current, WorkflowStates.derive(states));
-    }
-
-    /** Moves the workflow from {@code current} to a {@code derived} state, as {@link #deriveWorkflow} describes. */
-    private WorkflowState moveWorkflowTo(Tx tx, String workflowId, WorkflowState current, WorkflowState derived)
-            throws SQLException {
-        if (derived == current || derived == WorkflowState.Pending) return current;
-        if (!current.canMoveTo(derived)) {
-            log.warn("workflow {}: derived state {} is not a move from {}; left {}", workflowId, derived, current, current);
-            return current;
-        }
-        moveWorkflow(tx, workflowId, current, derived);
-        return derived;
-    }
-
-    private void moveWorkflow(Tx tx, String workflowId, WorkflowState from, WorkflowState to) throws SQLException {
-        from.checkMove(workflowId, to);
-        int n = Sql.update(tx.c, "UPDATE workflows SET state = ?, finished_at = ?, updated_at = ? WHERE id = ? AND state = ?",
-                to, to.isTerminal() ? tx.now : null, tx.now, workflowId, from);
-        if (n != 1) throw new IllegalStateException("workflow " + workflowId + " was not " + from + " (" + n + " rows)");
-        tx.event(workflowId, null, "workflow.state", from, to, null);
-        if (to.isTerminal()) tx.endsAWorkflow = true;
-    }
-
-    private static ProvisioningException conflict(String workflowId, String message) {
-        return new ProvisioningException(ErrorCode.CONFLICT, message, workflowId);
+    @Override
+    public <T> T inOneTransaction(java.util.function.Supplier<T> body) {
+        return txs.inOneTransaction(body);
     }
 
     // ------------------------------------------------------------------------------------------------ reads
 
     @Override
     public Optional<Workflow> workflow(String id) {
-        return read(c -> withRequests(c, Sql.query(c, "SELECT " + WORKFLOW_COLS + " FROM workflows WHERE id = ?",
-                JdbcStore::mapWorkflow, id))).stream().findFirst();
+        return txs.read(c -> rows.withRequests(c, Sql.query(c, "SELECT " + WORKFLOW_COLS + " FROM workflows WHERE id = ?",
+                Rows::mapWorkflow, id))).stream().findFirst();
     }
 
     @Override
     public List<Workflow> workflows(WorkflowState state, int limit, int offset) {
-        return read(c -> withRequests(c, state == null
+        return txs.read(c -> rows.withRequests(c, state == null
                 ? Sql.query(c, "SELECT " + WORKFLOW_COLS + " FROM workflows ORDER BY seq DESC LIMIT ? OFFSET ?",
-                        JdbcStore::mapWorkflow, limit, offset)
+                        Rows::mapWorkflow, limit, offset)
                 : Sql.query(c, "SELECT " + WORKFLOW_COLS + " FROM workflows WHERE state = ? ORDER BY seq DESC LIMIT ? OFFSET ?",
-                        JdbcStore::mapWorkflow, state, limit, offset)));
-    }
-
-    /** A workflow row without its request, and whether request_json is NULL. */
-    private record WfRead(Workflow w, boolean noRequest) {}
-
-    /**
-     * Fills {@link Workflow#request()}: from {@link #requests} when the same workflow (id and creation instant) was
-     * parsed before, else by selecting and parsing request_json. Each returned tree is the caller's own.
-     */
-    private List<Workflow> withRequests(Connection c, List<WfRead> rows) throws SQLException {
-        List<Workflow> out = new ArrayList<>(rows.size());
-        for (WfRead r : rows) {
-            Workflow w = r.w();
-            if (r.noRequest()) { out.add(w); continue; }
-            JsonNode cached = requests.get(w.id(), w.createdAt());
-            JsonNode request;
-            if (cached != null) {
-                request = cached.deepCopy();
-            } else {
-                Optional<String> json = Sql.one(c, "SELECT request_json FROM workflows WHERE id = ?",
-                        rs -> rs.getString(1), w.id());
-                request = json.map(Json::read).orElse(null);
-                if (request != null) requests.put(w.id(), w.createdAt(), request.deepCopy(), json.get().length());
-            }
-            out.add(new Workflow(w.id(), w.name(), w.kind(), w.state(), w.priority(), w.onFailure(), w.parallelLimit(),
-                    request, w.createdAt(), w.updatedAt(), w.finishedAt()));
-        }
-        return out;
-    }
-
-    /** A bounded LRU of parsed request documents (weighed by their JSON length); thread-safe. */
-    /** What a task row holds that insert writes once: parsed once per process. {@code dependsOn} null: not read yet. */
-    private record Definition(Action action, Action rollback, RetrySpec retry, List<String> pools,
-                              List<Dependency> dependsOn) {
-        Definition withDependsOn(List<Dependency> deps) {
-            return new Definition(action, rollback, retry, pools, deps);
-        }
-    }
-
-    /** A bounded LRU map of {@link Definition}s; the actions' argument trees are shared: treat them as read-only. */
-    private static final class Definitions {
-        private final Map<String, Definition> map;
-
-        Definitions(int max) {
-            map = java.util.Collections.synchronizedMap(new LinkedHashMap<>(256, 0.75f, true) {
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<String, Definition> e) {
-                    return size() > max;
-                }
-            });
-        }
-
-        Definition get(String id) { return map.get(id); }
-
-        void put(String id, Definition d) { map.put(id, d); }
-
-        void computeIfPresent(String id, java.util.function.BiFunction<String, Definition, Definition> f) {
-            map.computeIfPresent(id, f);
-        }
-    }
-
-    private static final class RequestCache {
-        private record Entry(Instant createdAt, JsonNode tree, int chars) {}
-
-        private final int maxChars;
-        private final LinkedHashMap<String, Entry> map = new LinkedHashMap<>(16, 0.75f, true);
-        private long chars;
-
-        RequestCache(int maxChars) { this.maxChars = maxChars; }
-
-        synchronized JsonNode get(String id, Instant createdAt) {
-            Entry e = map.get(id);
-            return e != null && Objects.equals(e.createdAt(), createdAt) ? e.tree() : null;
-        }
-
-        synchronized void put(String id, Instant createdAt, JsonNode tree, int len) {
-            if (len > maxChars / 4) return;
-            Entry old = map.put(id, new Entry(createdAt, tree, len));
-            if (old != null) chars -= old.chars();
-            chars += len;
-            for (var it = map.values().iterator(); chars > maxChars && it.hasNext(); ) {
-                chars -= it.next().chars();
-                it.remove();
-            }
-        }
+                        Rows::mapWorkflow, state, limit, offset)));
     }
 
     @Override
     public Optional<Task> task(String id) {
-        return read(c -> task(c, id));
+        return txs.read(c -> task(c, id));
     }
 
     private Optional<Task> task(Connection c, String id) throws SQLException {
-        return withDeps(c, Sql.query(c, "SELECT " + TASK_COLS + " FROM tasks WHERE id = ?", this::mapTask, id)).stream().findFirst();
+        return rows.withDeps(c, Sql.query(c, "SELECT " + TASK_COLS + " FROM tasks WHERE id = ?", rows::mapTask, id)).stream().findFirst();
     }
 
     @Override
     public Map<String, JsonNode> resultsByKey(List<String> taskIds) {
         if (taskIds.isEmpty()) return Map.of();
         Map<String, String[]> rows = new HashMap<>();
-        read(c -> {
-            for (int from = 0; from < taskIds.size(); from += IN_CHUNK) {
-                List<String> chunk = taskIds.subList(from, Math.min(taskIds.size(), from + IN_CHUNK));
+        txs.read(c -> {
+            for (int from = 0; from < taskIds.size(); from += Sql.IN_CHUNK) {
+                List<String> chunk = taskIds.subList(from, Math.min(taskIds.size(), from + Sql.IN_CHUNK));
                 for (String[] r : Sql.query(c, "SELECT id, task_key, result_json FROM tasks WHERE id IN ("
                         + Sql.placeholders(chunk.size()) + ")", rs -> new String[] {rs.getString(1), rs.getString(2),
                         rs.getString(3)}, chunk.toArray()))
@@ -1218,39 +459,29 @@ public final class JdbcStore implements Store {
         sql.append(" ORDER BY seq LIMIT ? OFFSET ?");
         args.add(limit);
         args.add(offset);
-        return read(c -> withDeps(c, Sql.query(c, sql.toString(), this::mapTask, args.toArray())));
+        return txs.read(c -> rows.withDeps(c, Sql.query(c, sql.toString(), rows::mapTask, args.toArray())));
     }
 
     @Override
     public List<Attempt> attempts(String taskId) {
-        return read(c -> Sql.query(c, "SELECT " + ATTEMPT_COLS + " FROM attempts WHERE task_id = ? ORDER BY attempt_no",
-                JdbcStore::mapAttempt, taskId));
+        return txs.read(c -> Sql.query(c, "SELECT " + ATTEMPT_COLS + " FROM attempts WHERE task_id = ? ORDER BY attempt_no",
+                Rows::mapAttempt, taskId));
     }
 
     @Override
     public List<QueuedTask> readyQueue(int limit) {
-        return read(c -> Sql.query(c, READY_QUEUE_SQL, this::mapQueued, limit));
+        return txs.read(c -> Sql.query(c, READY_QUEUE_SQL, rows::mapQueued, limit));
     }
 
     @Override
     public List<QueuedTask> longestWaiting(int limit) {
-        return read(c -> Sql.query(c, LONGEST_WAITING_SQL, this::mapQueued, limit));
+        return txs.read(c -> Sql.query(c, LONGEST_WAITING_SQL, rows::mapQueued, limit));
     }
 
     @Override
     public List<QueuedTask> runningQueue() {
-        return read(c -> Sql.query(c, "SELECT " + QUEUE_COLS + " FROM tasks WHERE state = ? ORDER BY seq", this::mapQueued,
+        return txs.read(c -> Sql.query(c, "SELECT " + QUEUE_COLS + " FROM tasks WHERE state = ? ORDER BY seq", rows::mapQueued,
                 TaskState.Running));
-    }
-
-    private static final String QUEUE_COLS = "id, workflow_id, priority, seq, updated_at, pools_json";
-
-    /**
-     * {@code state = '<s>'}, the state as a literal: the queue indexes are partial, one state each (V5), and a
-     * database uses a partial index only when the query's condition names the same state. (A constant: an enum name.)
-     */
-    private static String stateIs(TaskState s) {
-        return "state = '" + s.name() + "'";
     }
 
     /** The queue reads, each from its partial index in the index's order (a test checks SQLite's plans). */
@@ -1262,24 +493,9 @@ public final class JdbcStore implements Store {
             ROLLBACK_QUEUE_SQL = "SELECT " + TASK_COLS + " FROM tasks WHERE " + stateIs(TaskState.RollingBack)
                     + " AND rollback_running = FALSE ORDER BY seq LIMIT ?";
 
-    private QueuedTask mapQueued(ResultSet rs) throws SQLException {
-        String id = rs.getString("id");
-        Definition def = definitions.get(id);
-        return new QueuedTask(id, rs.getString("workflow_id"), rs.getInt("priority"), rs.getLong("seq"),
-                Sql.instant(rs, "updated_at"), def != null ? def.pools() : pools(rs));
-    }
-
-    /** The row's {@code pools_json} as a list (empty when null). */
-    private static List<String> pools(ResultSet rs) throws SQLException {
-        List<String> pools = new ArrayList<>();
-        JsonNode poolsJson = Json.read(rs.getString("pools_json"));
-        if (poolsJson != null) poolsJson.forEach(p -> pools.add(p.asText()));
-        return List.copyOf(pools);
-    }
-
     @Override
     public Optional<Instant> nextRetryAt() {
-        return read(c -> {
+        return txs.read(c -> {
             try (StatementCache.Lease l = StatementCache.lease(c, NEXT_RETRY_SQL)) {
                 PreparedStatement ps = l.statement();
                 try (ResultSet rs = ps.executeQuery()) {
@@ -1293,8 +509,8 @@ public final class JdbcStore implements Store {
 
     @Override
     public List<Task> runningTasks() {
-        return read(c -> withDeps(c, Sql.query(c, "SELECT " + TASK_COLS + " FROM tasks WHERE state = ? ORDER BY seq",
-                this::mapTask, TaskState.Running)));
+        return txs.read(c -> rows.withDeps(c, Sql.query(c, "SELECT " + TASK_COLS + " FROM tasks WHERE state = ? ORDER BY seq",
+                rows::mapTask, TaskState.Running)));
     }
 
     @Override
@@ -1303,325 +519,7 @@ public final class JdbcStore implements Store {
             List<Event> held = recent.after(workflowId, afterId, limit);
             if (held != null) return held;
         }
-        return read(c -> Sql.query(c, "SELECT " + EVENT_COLS + " FROM events WHERE workflow_id = ? AND id > ? "
-                + "ORDER BY id LIMIT ?", JdbcStore::mapEvent, workflowId, afterId, limit));
-    }
-
-    // ------------------------------------------------------------------------------------------------ mapping
-
-    private static WfRead mapWorkflow(ResultSet rs) throws SQLException {
-        return new WfRead(new Workflow(rs.getString("id"), rs.getString("name"), rs.getString("kind"),
-                WorkflowState.valueOf(rs.getString("state")), Priority.fromWeight(rs.getInt("priority")),
-                NewWorkflow.OnFailure.parse(rs.getString("on_failure")), rs.getInt("parallel_limit"), null,
-                Sql.instant(rs, "created_at"), Sql.instant(rs, "updated_at"), Sql.instant(rs, "finished_at")),
-                rs.getInt("no_request") == 1);
-    }
-
-    /**
-     * A task's row. Its definition (action, rollback, retry policy, pools) never changes after insert, so it is
-     * parsed once per process ({@link #definitions}); the scheduler reads the ready queue every round.
-     */
-    private Task mapTask(ResultSet rs) throws SQLException {
-        String id = rs.getString("id");
-        Definition def = definitions.get(id);
-        if (def == null) {
-            String retryJson = rs.getString("retry_json");
-            // rows written before V2 have no retry_json: their max_attempts with the default backoff
-            RetrySpec retry = retryJson == null ? RetrySpec.DEFAULT.withMaxAttempts(rs.getInt("max_attempts"))
-                    : RetrySpec.fromJson(Json.read(retryJson));
-            String rollbackJson = rs.getString("rollback_json");
-            Action rollback = rollbackJson == null ? null
-                    : Actions.fromJson(Json.read(rollbackJson), "task " + id + ".rollback");
-            def = new Definition(Actions.fromJson(Json.read(rs.getString("action_json")), "task " + id + ".action"),
-                    rollback, retry, pools(rs), null);
-            definitions.put(id, def);
-        }
-        return new Task(id, rs.getString("workflow_id"), rs.getString("task_key"), def.action(),
-                TaskState.valueOf(rs.getString("state")), Priority.fromWeight(rs.getInt("priority")),
-                rs.getInt("attempt"), def.retry(), rs.getLong("timeout_ms"),
-                rs.getString("idempotency_key"), Sql.instant(rs, "next_attempt_at"), rs.getInt("progress"),
-                rs.getString("progress_message"), Json.read(rs.getString("result_json")),
-                Sql.intOrNull(rs, "exit_code"), rs.getString("error"), rs.getString("stderr_tail"), List.of(),
-                def.rollback(), def.pools(), Json.read(rs.getString("checkpoint_json")), rs.getInt("attempt_base"),
-                rs.getBoolean("rollback_running"),
-                rs.getLong("seq"), Sql.instant(rs, "created_at"), Sql.instant(rs, "updated_at"),
-                Sql.instant(rs, "started_at"), Sql.instant(rs, "finished_at"));
-    }
-
-    private static Attempt mapAttempt(ResultSet rs) throws SQLException {
-        return new Attempt(rs.getString("task_id"), rs.getInt("attempt_no"), TaskState.valueOf(rs.getString("state")),
-                rs.getString("owner"), Sql.longOrNull(rs, "pid"), rs.getString("run_dir"), Sql.intOrNull(rs, "exit_code"),
-                rs.getString("error"), rs.getString("stderr_tail"), Sql.instant(rs, "started_at"),
-                Sql.instant(rs, "finished_at"));
-    }
-
-    private static Event mapEvent(ResultSet rs) throws SQLException {
-        return new Event(rs.getLong("id"), rs.getString("workflow_id"), rs.getString("task_id"), rs.getString("type"),
-                rs.getString("from_state"), rs.getString("to_state"), rs.getString("data_json"),
-                Sql.instant(rs, "at"));
-    }
-
-    /**
-     * Fills {@link Task#dependsOn()} (in submitted order) for the given tasks. Dependencies never change after
-     * insert: only tasks whose dependencies this process has not read yet are queried.
-     */
-    private List<Task> withDeps(Connection c, List<Task> tasks) throws SQLException {
-        if (tasks.isEmpty()) return tasks;
-        Map<String, List<Dependency>> deps = new HashMap<>();
-        List<String> unknown = new ArrayList<>();
-        for (Task t : tasks) {
-            Definition def = definitions.get(t.id());
-            if (def != null && def.dependsOn() != null) deps.put(t.id(), def.dependsOn());
-            else unknown.add(t.id());
-        }
-        for (int from = 0; from < unknown.size(); from += IN_CHUNK) {
-            List<String> chunk = unknown.subList(from, Math.min(unknown.size(), from + IN_CHUNK));
-            Map<String, List<Dependency>> read = new HashMap<>();
-            for (String id : chunk) read.put(id, new ArrayList<>());
-            for (String[] r : Sql.query(c, "SELECT task_id, depends_on, kind FROM task_deps WHERE task_id IN ("
-                            + Sql.placeholders(chunk.size()) + ") ORDER BY task_id, pos",
-                    rs -> new String[] {rs.getString(1), rs.getString(2), rs.getString(3)}, chunk.toArray()))
-                read.get(r[0]).add(new Dependency(r[1], DependencyKind.valueOf(r[2])));
-            read.forEach((id, d) -> {
-                List<Dependency> frozen = List.copyOf(d);
-                deps.put(id, frozen);
-                definitions.computeIfPresent(id, (k, def) -> def.withDependsOn(frozen));
-            });
-        }
-        List<Task> out = new ArrayList<>(tasks.size());
-        for (Task t : tasks) {
-            List<Dependency> d = deps.get(t.id());
-            out.add(d == null || d.isEmpty() ? t : new Task(t.id(), t.workflowId(), t.key(), t.action(), t.state(), t.priority(),
-                    t.attempt(), t.retry(), t.timeoutMs(), t.idempotencyKey(), t.nextAttemptAt(), t.progress(),
-                    t.progressMessage(), t.result(), t.exitCode(), t.error(), t.stderrTail(), d,
-                    t.rollback(), t.pools(), t.checkpoint(), t.attemptBase(), t.rollbackRunning(), t.seq(),
-                    t.createdAt(), t.updatedAt(), t.startedAt(), t.finishedAt()));
-        }
-        return out;
-    }
-
-    private static ProvisioningException notFound(String what, String id) {
-        return new ProvisioningException(ErrorCode.NOT_FOUND, what + " " + id + " does not exist", id);
-    }
-
-    // ------------------------------------------------------------------------------------------------ plumbing
-
-    @FunctionalInterface
-    private interface TxBody<T> {
-        T run(Tx tx) throws SQLException;
-    }
-
-    @FunctionalInterface
-    private interface ReadBody<T> {
-        T run(Connection c) throws SQLException;
-    }
-
-    /**
-     * Reads run in auto-commit mode: one statement, one consistent snapshot; they never take the write lock. Inside
-     * {@link #inOneTransaction} a read runs on that transaction's connection and sees its changes.
-     */
-    private <T> T read(ReadBody<T> body) {
-        Tx joined = current.get();
-        if (joined != null) return join(joined, "store read", () -> body.run(joined.c));
-        try (Connection c = dataSource.getConnection()) {
-            return body.run(c);
-        } catch (SQLException e) {
-            throw failure("store read failed", e);
-        }
-    }
-
-    @FunctionalInterface
-    private interface SqlCall<T> {
-        T run() throws SQLException;
-    }
-
-    /**
-     * Runs a call of {@link #inOneTransaction}'s body in its transaction. Whatever the call throws marks the
-     * transaction failed (a statement may have run before the error), and is thrown as a store error.
-     */
-    private <T> T join(Tx tx, String what, SqlCall<T> call) {
-        if (tx.failure != null) throw new ProvisioningException(ErrorCode.STORE_FAILURE, what + ": an earlier call in "
-                + "this transaction failed (" + tx.failure + ")", null, List.of(), tx.failure);
-        try {
-            return call.run();
-        } catch (SQLException e) {
-            tx.failure = e;
-            throw failure(what, e);
-        } catch (RuntimeException | Error e) {
-            tx.failure = e;
-            throw e;
-        }
-    }
-
-    /** The transaction {@link #inOneTransaction} holds open on this thread, if any. */
-    private final ThreadLocal<Tx> current = new ThreadLocal<>();
-
-    /**
-     * {@inheritDoc}
-     * <p>One BEGIN and one COMMIT for all of it: the pages the calls share (the tasks' rows and queue indexes, the
-     * events) are written to the WAL once, not once per call.
-     */
-    @Override
-    public <T> T inOneTransaction(java.util.function.Supplier<T> body) {
-        if (current.get() != null) return body.get();
-        return write("one transaction", tx -> {
-            current.set(tx);
-            try {
-                T result;
-                try {
-                    result = body.get();
-                } catch (RuntimeException e) {
-                    // PostgreSQL aborted it (deadlock, serialization): write() runs the whole body again, as it would
-                    // a single call. Calls that lock several workflows' rows in any order can deadlock each other.
-                    if (tx.failure instanceof SQLException se && dialect.isRetryable(se)) throw se;
-                    throw e;
-                }
-                if (tx.failure instanceof SQLException se && dialect.isRetryable(se)) throw se;
-                if (tx.failure != null) // body caught it; its call may have been half done: nothing of this may commit
-                    throw new SQLException("a call in this transaction failed, so none of it is committed: "
-                            + tx.failure, tx.failure);
-                return result;
-            } finally {
-                current.remove();
-            }
-        });
-    }
-
-    /**
-     * Runs {@code body} in one write transaction and commits it with its buffered events. Any exception rolls
-     * back. PostgreSQL deadlock/serialization failures are retried.
-     */
-    private <T> T write(String what, TxBody<T> body) {
-        Tx joined = current.get();
-        if (joined != null) return join(joined, what, () -> body.run(joined));
-        for (int attempt = 1; ; attempt++) {
-            if (writeLock != null) writeLock.lock();
-            try (Connection c = dataSource.getConnection()) {
-                return inTransaction(c, body);
-            } catch (SQLException e) {
-                if (dialect.isRetryable(e) && attempt < MAX_TX_TRIES) {
-                    log.debug("{}: retrying after {}", what, e.toString());
-                    continue;
-                }
-                throw failure(what, e);
-            } finally {
-                if (writeLock != null) writeLock.unlock();
-            }
-        }
-    }
-
-    private <T> T inTransaction(Connection c, TxBody<T> body) throws SQLException {
-        // SQLite: BEGIN IMMEDIATE and COMMIT as statements. Through the JDBC API, sqlite-jdbc's commit() opens the next
-        // transaction at once (BEGIN IMMEDIATE, taking the write lock) and setAutoCommit(true) then commits that empty
-        // one: two statements and two lock round trips more per transaction.
-        boolean explicit = dialect.serializeWrites();
-        if (explicit) control(c, "BEGIN IMMEDIATE");
-        else c.setAutoCommit(false);
-        boolean done = false;
-        Tx tx = null;
-        try {
-            tx = new Tx(c, clock.instant(), dialect);
-            T result = body.run(tx);
-            tx.flushEvents();
-            if (explicit) control(c, "COMMIT");
-            else c.commit();
-            done = true;
-            if (recent != null && !tx.flushed.isEmpty()) recent.append(tx.flushed);
-            Runnable ended = workflowEnded;
-            if (ended != null && tx.endsAWorkflow) ended.run();
-            return result;
-        } finally {
-            if (!done) {
-                // events were inserted and the commit failed, or seemed to: it may have reached the disk unseen
-                if (recent != null && tx != null && !tx.flushed.isEmpty()) recent.clear();
-                rollback(c, explicit);
-            }
-            if (!explicit)
-                try {
-                    c.setAutoCommit(true);
-                } catch (SQLException e) {
-                    log.debug("resetting auto-commit: {}", e.toString());
-                }
-        }
-    }
-
-    private static void control(Connection c, String sql) throws SQLException {
-        try (StatementCache.Lease l = StatementCache.lease(c, sql)) {
-            l.statement().execute();
-        }
-    }
-
-    /**
-     * Rolls back a failed transaction. An explicit ROLLBACK that fails (normally: SQLite already rolled back, as after
-     * a full disk) takes the connection out of the pool, so no open transaction can reach its next user.
-     */
-    private static void rollback(Connection c, boolean explicit) {
-        try {
-            if (explicit) control(c, "ROLLBACK");
-            else c.rollback();
-        } catch (SQLException e) {
-            log.warn("rollback failed: {}", e.toString());
-            if (explicit)
-                try {
-                    c.abort(Runnable::run);
-                } catch (SQLException | RuntimeException ae) {
-                    log.warn("cannot discard the connection: {}", ae.toString());
-                }
-        }
-    }
-
-    private ProvisioningException failure(String what, SQLException e) {
-        if (dialect.isConstraintViolation(e))
-            return new ProvisioningException(ErrorCode.CONFLICT, what + ": " + e.getMessage(), null, List.of(), e);
-        return new ProvisioningException(ErrorCode.STORE_FAILURE, what + ": " + e.getMessage(), null, List.of(), e);
-    }
-
-    /** One write transaction: its connection, its instant, and the events to append at commit. */
-    private static final class Tx {
-        final Connection c;
-        final Instant now;
-        final Dialect dialect;
-        private final List<Object[]> events = new ArrayList<>();
-        /** Every event this transaction inserted, with its id, in order. */
-        final List<RecentEvents.Row> flushed = new ArrayList<>();
-        /** Set when this transaction moves a workflow to a terminal state ({@link #moveWorkflow}). */
-        boolean endsAWorkflow;
-        /** The first error of a call that joined this transaction: set, the transaction must not commit. */
-        Throwable failure;
-
-        Tx(Connection c, Instant now, Dialect dialect) {
-            this.c = c;
-            this.now = now;
-            this.dialect = dialect;
-        }
-
-        void event(String workflowId, String taskId, String type, Enum<?> from, Enum<?> to, JsonNode data) {
-            events.add(new Object[] {workflowId, taskId, type, from == null ? null : from.name(),
-                    to == null ? null : to.name(), data == null ? null : Json.write(data), now});
-        }
-
-        /** Inserts the buffered events (after the dialect's event-order lock), adding them to {@link #flushed}. */
-        void flushEvents() throws SQLException {
-            if (events.isEmpty()) return;
-            if (dialect.eventOrderLock() != null)
-                try (PreparedStatement ps = c.prepareStatement(dialect.eventOrderLock())) {
-                    ps.execute();
-                }
-            try (StatementCache.Lease l = StatementCache.lease(c, "INSERT INTO events (workflow_id, task_id, type, "
-                    + "from_state, to_state, data_json, at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id")) {
-                PreparedStatement ps = l.statement();
-                for (Object[] e : events) {
-                    Sql.bind(ps, e);
-                    long id;
-                    try (ResultSet rs = ps.executeQuery()) {
-                        if (!rs.next()) throw new SQLException("INSERT INTO events returned no id");
-                        id = rs.getLong(1);
-                    }
-                    flushed.add(new RecentEvents.Row(id, (String) e[0], (String) e[1], (String) e[2], (String) e[3],
-                            (String) e[4], (String) e[5], ((Instant) e[6]).toEpochMilli()));
-                }
-            }
-            events.clear();
-        }
+        return txs.read(c -> Sql.query(c, "SELECT " + EVENT_COLS + " FROM events WHERE workflow_id = ? AND id > ? "
+                + "ORDER BY id LIMIT ?", Rows::mapEvent, workflowId, afterId, limit));
     }
 }

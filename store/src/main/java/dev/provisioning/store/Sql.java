@@ -76,6 +76,9 @@ final class Sql {
         return rs.wasNull() ? null : v;
     }
 
+    /** At most this many values are bound in one IN list (longer lists are read in chunks). */
+    static final int IN_CHUNK = 500;
+
     /** {@code ?, ?, ?} for an IN list. */
     static String placeholders(int n) {
         return String.join(", ", java.util.Collections.nCopies(n, "?"));
