@@ -52,13 +52,13 @@ record Attempts(Transactions txs, Rows rows, Settle settle, Leases leases) {
         WorkflowState wfState = row.wf().state();
         TaskState.Ready.checkMove(taskId, TaskState.Running);
         // RETURNING: the new attempt number and the row for the runner, without reading the row again
-        List<Task> rows = Sql.query(c, "UPDATE tasks SET state = ?, attempt = attempt + 1, owner = ?, started_at = ?, "
+        List<Task> updated = Sql.query(c, "UPDATE tasks SET state = ?, attempt = attempt + 1, owner = ?, started_at = ?, "
                         + "finished_at = NULL, next_attempt_at = NULL, lease_until = ?, cancel_requested = FALSE, "
                         + "progress = 0, progress_message = NULL, updated_at = ? WHERE id = ? AND state = ? RETURNING " + TASK_COLS,
-                this.rows::mapTask, TaskState.Running, owner, tx.now, leases.leaseUntil(tx), tx.now, taskId, TaskState.Ready);
-        if (rows.isEmpty()) return Optional.empty();
-        if (rows.size() > 1) throw new IllegalStateException("claim of task " + taskId + " changed " + rows.size() + " rows");
-        Task task = rows.getFirst();
+                rows::mapTask, TaskState.Running, owner, tx.now, leases.leaseUntil(tx), tx.now, taskId, TaskState.Ready);
+        if (updated.isEmpty()) return Optional.empty();
+        if (updated.size() > 1) throw new IllegalStateException("claim of task " + taskId + " changed " + updated.size() + " rows");
+        Task task = updated.getFirst();
         int attemptNo = task.attempt();
         Sql.update(c, "INSERT INTO attempts (task_id, attempt_no, state, owner, run_dir, started_at) "
                 + "VALUES (?, ?, ?, ?, ?, ?)", taskId, attemptNo, TaskState.Running, owner, runDir, tx.now);

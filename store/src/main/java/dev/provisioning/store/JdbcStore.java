@@ -429,20 +429,20 @@ public final class JdbcStore implements Store {
     @Override
     public Map<String, JsonNode> resultsByKey(List<String> taskIds) {
         if (taskIds.isEmpty()) return Map.of();
-        Map<String, String[]> rows = new HashMap<>();
+        Map<String, String[]> byId = new HashMap<>();
         txs.read(c -> {
             for (int from = 0; from < taskIds.size(); from += Sql.IN_CHUNK) {
                 List<String> chunk = taskIds.subList(from, Math.min(taskIds.size(), from + Sql.IN_CHUNK));
                 for (String[] r : Sql.query(c, "SELECT id, task_key, result_json FROM tasks WHERE id IN ("
                         + Sql.placeholders(chunk.size()) + ")", rs -> new String[] {rs.getString(1), rs.getString(2),
                         rs.getString(3)}, chunk.toArray()))
-                    rows.put(r[0], r);
+                    byId.put(r[0], r);
             }
             return null;
         });
         Map<String, JsonNode> out = new LinkedHashMap<>();
         for (String id : taskIds) {
-            String[] r = rows.get(id);
+            String[] r = byId.get(id);
             if (r == null) continue;
             JsonNode result = Json.read(r[2]);
             out.put(r[1], result == null ? Json.MAPPER.nullNode() : result);
