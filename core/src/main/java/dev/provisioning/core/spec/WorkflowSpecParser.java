@@ -82,7 +82,7 @@ public final class WorkflowSpecParser {
         JsonNode wf = doc.path("workflow");
         if (!wf.isMissingNode() && !wf.isObject()) errors.add(source + ": workflow: must be a table");
         if (wf.isObject()) unknownKeys(wf, WF_KEYS, source + ": workflow", errors);
-        String name = wf.path("name").asText("workflow");
+        String name = text(wf.get("name"), source + ": workflow.name", errors, "workflow");
         if (name.indexOf('\0') >= 0) errors.add(source + ": workflow.name: must not contain NUL characters");
         Priority wfPriority = priority(wf.get("priority"), source + ": workflow.priority", errors, Priority.normal);
         int wfAttempts = attempts(wf.get("max_attempts"), source + ": workflow.max_attempts", errors, defaults.maxAttempts());
@@ -96,9 +96,10 @@ public final class WorkflowSpecParser {
         }
         Duration wfTimeout = duration(wf.get("timeout"), source + ": workflow.timeout", errors, defaults.timeout());
         NewWorkflow.OnFailure onFailure = NewWorkflow.OnFailure.FAIL;
-        if (wf.hasNonNull("on_failure")) {
+        String onFailureText = text(wf.get("on_failure"), source + ": workflow.on_failure", errors, null);
+        if (onFailureText != null) {
             try {
-                onFailure = NewWorkflow.OnFailure.parse(wf.get("on_failure").asText());
+                onFailure = NewWorkflow.OnFailure.parse(onFailureText);
             } catch (IllegalArgumentException e) {
                 errors.add(source + ": workflow.on_failure: " + e.getMessage());
             }
@@ -264,10 +265,14 @@ public final class WorkflowSpecParser {
             } else {
                 JsonNode args = t.get("args");
                 if (args != null && !args.isObject()) throw new ProvisioningException(ErrorCode.INVALID_VALUE, "args: must be a table", at);
+                if (!t.has("function")) throw new ProvisioningException(ErrorCode.MISSING_FIELD, "function: missing; a module task names the function to call", at);
+                if (!t.has("module")) throw new ProvisioningException(ErrorCode.MISSING_FIELD, "module: missing; a function task names the module (.nu file) that exports it", at);
+                for (String key : List.of("module", "function"))
+                    if (!t.get(key).isTextual()) throw new ProvisioningException(ErrorCode.INVALID_VALUE, key + ": must be a string, got " + t.get(key), at);
                 com.fasterxml.jackson.databind.node.ObjectNode argsCopy = args == null
                         ? dev.provisioning.core.model.Json.MAPPER.createObjectNode() : ((com.fasterxml.jackson.databind.node.ObjectNode) args).deepCopy();
                 if (item != null) argsCopy.set("item", item);
-                a = new Action.Nu(t.path("module").asText(null), t.path("function").asText(null), argsCopy);
+                a = new Action.Nu(t.get("module").asText(), t.get("function").asText(), argsCopy);
             }
             String memo = switch (a) {
                 case Action.Nu nu -> "nu\0" + nu.module() + "\0" + nu.function();
@@ -305,7 +310,7 @@ public final class WorkflowSpecParser {
         RetrySpec.Backoff backoff = dflt.backoff();
         if (n.hasNonNull("backoff")) {
             try {
-                backoff = RetrySpec.Backoff.valueOf(n.get("backoff").asText());
+                backoff = RetrySpec.Backoff.valueOf(n.get("backoff").isTextual() ? n.get("backoff").asText() : n.get("backoff").toString());
             } catch (IllegalArgumentException e) {
                 errors.add(at + ".backoff: must be exponential, linear or fixed, got '" + n.get("backoff").asText() + "'");
             }
@@ -341,10 +346,18 @@ public final class WorkflowSpecParser {
         }
     }
 
+    /** A value that must be a string: its text, or {@code dflt} when absent; anything else is reported. */
+    private static String text(JsonNode n, String at, List<String> errors, String dflt) {
+        if (n == null || n.isNull()) return dflt;
+        if (n.isTextual()) return n.asText();
+        errors.add(at + ": must be a string, got " + n);
+        return dflt;
+    }
+
     private static Priority priority(JsonNode n, String at, List<String> errors, Priority dflt) {
         if (n == null || n.isNull()) return dflt;
         try {
-            return Priority.parse(n.asText(), at);
+            return Priority.parse(n.isTextual() ? n.asText() : n.toString(), at);
         } catch (ProvisioningException e) {
             errors.add(at + ": " + e.getMessage());
             return dflt;
@@ -362,9 +375,13 @@ public final class WorkflowSpecParser {
 
     private static Duration duration(JsonNode n, String at, List<String> errors, Duration dflt) {
         if (n == null || n.isNull()) return dflt;
-        Duration d = Durations.parse(n.asText());
+        String text = n.isValueNode() ? n.asText() : n.toString();
+        Duration d = Durations.parse(text);
         if (d == null || d.isZero()) {
-            errors.add(at + ": bad duration '" + n.asText() + "' (use e.g. 30s, 5m, 1h; at most 365d)");
+            String why = d != null ? "must be longer than zero; "
+                    : n.isNumber() ? "a number needs a unit, such as '" + text + "s'; "
+                    : text.trim().startsWith("-") ? "must not be negative; " : "";
+            errors.add(at + ": bad duration '" + text + "' (" + why + "use e.g. 30s, 5m, 1h; at most 365d)");
             return dflt;
         }
         return d;

@@ -362,6 +362,29 @@ class WorkflowSpecParserTest {
         assertThat(t.timeoutMs()).isEqualTo(5_400_000);
     }
 
+    @Test
+    void aValueOfTheWrongTypeOrAMissingHalfIsNamedNotReadAsNull() {
+        ProvisioningException e = invalid(json("""
+                {"workflow": {"name": 5, "on_failure": ["x"], "priority": {"p": 1}},
+                 "task": [{"id": "m", "module": "servers/create.nu"},
+                          {"id": "f", "function": "create-server"},
+                          {"id": "t", "module": ["servers/create.nu"], "function": "create-server"},
+                          {"id": "z", "command": ["true"], "timeout": "0s"},
+                          {"id": "n", "command": ["true"], "timeout": 30},
+                          {"id": "s", "command": ["true"], "timeout": "-5s"}]}"""));
+        assertThat(e.details()).satisfiesExactly(
+                d -> assertThat(d).isEqualTo(SRC + ": workflow.name: must be a string, got 5"),
+                d -> assertThat(d).contains("workflow.priority").contains("{\"p\":1}"),
+                d -> assertThat(d).isEqualTo(SRC + ": workflow.on_failure: must be a string, got [\"x\"]"),
+                d -> assertThat(d).isEqualTo(SRC + ": task 'm': function: missing; a module task names the function to call"),
+                d -> assertThat(d).startsWith(SRC + ": task 'f': module: missing"),
+                d -> assertThat(d).isEqualTo(SRC + ": task 't': module: must be a string, got [\"servers/create.nu\"]"),
+                d -> assertThat(d).contains("task 'z': timeout: bad duration '0s' (must be longer than zero"),
+                d -> assertThat(d).contains("task 'n': timeout: bad duration '30' (a number needs a unit, such as '30s'"),
+                d -> assertThat(d).contains("task 's': timeout: bad duration '-5s' (must not be negative"));
+        assertThat(String.join("\n", e.details())).doesNotContain("null").doesNotContain("''");
+    }
+
     // ------------------------------------------------------------------------------------------------ bugs
     @Test
     void duplicateDependencyIsReported() {

@@ -1,0 +1,92 @@
+package dev.provisioning.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A user's bad input, sent to a real daemon over loopback HTTP as the CLI sends a file: each error names what is
+ * wrong and where (file, line, key, task), with a stable code, and neither validate nor submit stores anything.
+ */
+class BadInputTest {
+    @TempDir
+    static Path tmp;
+    static TestDaemon d;
+
+    @BeforeAll
+    static void start() {
+        d = new TestDaemon(tmp.resolve("data"), Map.of());
+    }
+
+    @AfterAll
+    static void stop() {
+        if (d != null) d.close();
+    }
+
+    /** POSTs {@code body} as the file {@code source} to validate, then to submit; both must answer the same 400. */
+    static JsonNode rejected(String source, String contentType, byte[] body, String code) {
+        int before = TestDaemon.json(d.get("/workflows?limit=1000")).get("workflows").size();
+        JsonNode first = null;
+        for (String route : List.of("/workflows/batch/validate", "/workflows/batch/submit")) {
+            HttpResponse<String> r = d.send(HttpRequest.newBuilder(URI.create(d.url(route + "?source=" + source)))
+                    .header("Content-Type", contentType).header("Authorization", "Bearer " + d.daemon.token())
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
+            JsonNode err = TestDaemon.json(r).get("error");
+            assertThat(err.get("code").asText()).as(r.body()).isEqualTo(code);
+            assertThat(err.toString()).doesNotContain("Exception").doesNotContain("null");
+            if (first == null) first = err;
+        }
+        assertThat(TestDaemon.json(d.get("/workflows?limit=1000")).get("workflows").size()).isEqualTo(before);
+        return first;
+    }
+
+    static List<String> details(JsonNode err) {
+        List<String> out = new ArrayList<>();
+        err.path("details").forEach(n -> out.add(n.asText()));
+        return out;
+    }
+
+    static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aValueOfTheWrongTypeOrAMissingModuleOrFunctionIsNamed() {
+        String toml = """
+                [workflow]
+                name = 5
+
+                [[task]]
+                id = "no-function"
+                module = "servers/create.nu"
+
+                [[task]]
+                id = "no-module"
+                function = "create-server"
+
+                [[task]]
+                id = "zero"
+                command = ["true"]
+                timeout = "0s"
+                """;
+        List<String> errs = details(rejected("wrong.toml", "application/toml", utf8(toml), "E_INVALID_WORKFLOW"));
+        assertThat(errs).satisfiesExactly(
+                e -> assertThat(e).contains("wrong.toml").contains("workflow.name: must be a string, got 5"),
+                e -> assertThat(e).startsWith("wrong.toml:5: task 'no-function': function: missing"),
+                e -> assertThat(e).startsWith("wrong.toml:9: task 'no-module': module: missing"),
+                e -> assertThat(e).startsWith("wrong.toml:13: task 'zero': timeout: bad duration '0s' (must be longer than zero"));
+    }
+}
