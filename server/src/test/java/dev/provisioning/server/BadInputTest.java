@@ -89,4 +89,17 @@ class BadInputTest {
                 e -> assertThat(e).startsWith("wrong.toml:9: task 'no-module': module: missing"),
                 e -> assertThat(e).startsWith("wrong.toml:13: task 'zero': timeout: bad duration '0s' (must be longer than zero"));
     }
+
+    @Test
+    void aKeyGivenTwiceOrABinaryFileIsRejectedWithItsLine() {
+        String yaml = "workflow:\n  name: first\ntask:\n  - id: a\n    command: [\"true\"]\nworkflow:\n  name: second\n";
+        assertThat(rejected("twice.yaml", "application/yaml", utf8(yaml), "E_INVALID_WORKFLOW").get("message").asText())
+                .isEqualTo("twice.yaml:6: not valid YAML: Duplicate field 'workflow'");
+        String json = "{\"task\": [{\"id\": \"a\", \"command\": [\"true\"],\n  \"command\": [\"rm\", \"-rf\", \"/tmp/x\"]}]}";
+        assertThat(rejected("twice.json", "application/json", utf8(json), "E_MALFORMED_JSON").get("message").asText())
+                .isEqualTo("twice.json:2: not valid JSON: Duplicate field 'command'");
+        byte[] binary = {'[', 'w', 'o', 'r', 'k', 'f', 'l', 'o', 'w', ']', '\n', (byte) 0xc3, 0x28, 0x00};
+        assertThat(rejected("image.toml", "application/toml", binary, "E_INVALID_WORKFLOW").get("message").asText())
+                .isEqualTo("image.toml:2: not valid TOML: byte 0xC3 at offset 11 is not UTF-8 text (a binary file, or another encoding?)");
+    }
 }

@@ -2,6 +2,7 @@ package dev.provisioning.core.spec;
 
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
@@ -9,7 +10,11 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.provisioning.core.error.ErrorCode;
 import dev.provisioning.core.error.ProvisioningException;
 import dev.provisioning.core.model.Json;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 import java.io.IOException;
+import java.nio.charset.CoderResult;
+import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
 /** Reads a workflow document in TOML, JSON or YAML into one JSON tree, which {@link WorkflowSpecParser} reads. */
@@ -86,18 +91,41 @@ public final class WorkflowDocuments {
             case TOML -> TOML;
             case YAML -> YAML;
         };
+        ErrorCode syntax = format == Format.JSON ? ErrorCode.MALFORMED_JSON : ErrorCode.INVALID_WORKFLOW;
+        String text = utf8(content, format, source, syntax);
+        if (text.startsWith("\uFEFF")) text = text.substring(1); // a byte order mark, as some editors write
         try {
-            JsonNode n = m.readTree(content);
+            // a key given twice would silently lose one of its values
+            JsonNode n = m.reader().with(StreamReadFeature.STRICT_DUPLICATE_DETECTION).readTree(text);
             if (n == null || !n.isObject())
                 throw new ProvisioningException(ErrorCode.INVALID_WORKFLOW, source + ": the document must be a table/object", source);
             return n;
         } catch (JsonProcessingException e) {
             JsonLocation loc = e.getLocation();
-            String where = loc == null || loc.getLineNr() < 1 ? source : source + ":" + loc.getLineNr();
-            throw new ProvisioningException(format == Format.JSON ? ErrorCode.MALFORMED_JSON : ErrorCode.INVALID_WORKFLOW,
-                    where + ": not valid " + format + ": " + e.getOriginalMessage(), where);
+            int line = loc == null ? 0 : loc.getLineNr();
+            String problem = e.getOriginalMessage();
+            if (e.getCause() instanceof MarkedYAMLException y) { // SnakeYAML's text spans lines and repeats the source
+                Mark mark = y.getContextMark() != null ? y.getContextMark() : y.getProblemMark();
+                if (mark != null) line = mark.getLine() + 1;
+                problem = (y.getContext() == null ? "" : y.getContext() + ": ") + y.getProblem();
+            }
+            String where = line < 1 ? source : source + ":" + line;
+            throw new ProvisioningException(syntax, where + ": not valid " + format + ": " + problem.strip(), where);
         } catch (IOException e) {
             throw new ProvisioningException(ErrorCode.INVALID_WORKFLOW, source + ": cannot read: " + e.getMessage(), source);
         }
+    }
+
+    /** The text of a UTF-8 file; a byte that is not UTF-8 (a binary file, another encoding) is named with its line. */
+    private static String utf8(byte[] content, Format format, String source, ErrorCode code) {
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(content);
+        java.nio.CharBuffer out = java.nio.CharBuffer.allocate(content.length);
+        CoderResult r = StandardCharsets.UTF_8.newDecoder().decode(in, out, true);
+        if (!r.isError()) return out.flip().toString();
+        int at = in.position(), line = 1;
+        for (int i = 0; i < at; i++) if (content[i] == '\n') line++;
+        String where = source + ":" + line;
+        throw new ProvisioningException(code, String.format("%s: not valid %s: byte 0x%02X at offset %d is not UTF-8 text (a binary file, "
+                + "or another encoding?)", where, format, content[at] & 0xff, at), where);
     }
 }
