@@ -102,4 +102,22 @@ class BadInputTest {
         assertThat(rejected("image.toml", "application/toml", binary, "E_INVALID_WORKFLOW").get("message").asText())
                 .isEqualTo("image.toml:2: not valid TOML: byte 0xC3 at offset 11 is not UTF-8 text (a binary file, or another encoding?)");
     }
+
+    @Test
+    void aRouteThatDoesNotExistIsNamedWithItsMethodAndPath() {
+        record Req(String method, String path, String named) {}
+        for (Req q : List.of(new Req("GET", "/nope", "GET /nope"), new Req("GET", "/api/v1/workflow", "GET /api/v1/workflow"),
+                new Req("POST", "/workflows/x/frobnicate", "POST /workflows/x/frobnicate"),
+                new Req("POST", "/workflows/a%2Fb/resume", "POST /workflows/a/b/resume"))) {
+            HttpResponse<String> r = d.send(HttpRequest.newBuilder(URI.create(d.url(q.path())))
+                    .header("Authorization", "Bearer " + d.daemon.token())
+                    .method(q.method(), HttpRequest.BodyPublishers.noBody()).build());
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(404);
+            JsonNode err = TestDaemon.json(r).get("error");
+            assertThat(err.get("code").asText()).isEqualTo("E_NOT_FOUND");
+            assertThat(err.get("message").asText()).isEqualTo("no route " + q.named() + "; see the REST API in README.md "
+                    + "(every route is also under /api/v1)");
+            assertThat(err.get("where").asText()).isEqualTo(q.named());
+        }
+    }
 }
