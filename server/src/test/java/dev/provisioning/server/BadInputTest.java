@@ -120,4 +120,13 @@ class BadInputTest {
             assertThat(err.get("where").asText()).isEqualTo(q.named());
         }
     }
+
+    @Test
+    void aWorkflowKeyOrATaskWithoutAnIdIsNamedWithItsLine() {
+        String toml = "[workflow]\nname = \"lines\"\ntimeout = \"30x\"\nretries = 3\n\n[[task]]\nid = \"\"\ncommand = [\"true\"]\n";
+        assertThat(details(rejected("lines.toml", "application/toml", utf8(toml), "E_INVALID_WORKFLOW"))).containsExactlyInAnyOrder(
+                "lines.toml:4: workflow: unknown key 'retries'",
+                "lines.toml:3: workflow.timeout: bad duration '30x' (use e.g. 30s, 5m, 1h; at most 365d)",
+                "lines.toml:6: task[0]: id: must match [A-Za-z0-9][A-Za-z0-9_.-]{0,127}, got ''");
+    }
 }

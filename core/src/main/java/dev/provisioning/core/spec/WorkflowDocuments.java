@@ -1,7 +1,9 @@
 package dev.provisioning.core.spec;
 
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -15,6 +17,10 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
 import java.io.IOException;
 import java.nio.charset.CoderResult;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 
 /** Reads a workflow document in TOML, JSON or YAML into one JSON tree, which {@link WorkflowSpecParser} reads. */
@@ -47,42 +53,99 @@ public final class WorkflowDocuments {
 
     /**
      * Where each task is defined, for error locations: the line of its {@code id = "x"} (TOML),
-     * {@code id: x} (YAML) or {@code "id": "x"} (JSON), 1-based.
+     * {@code id: x} (YAML) or {@code "id": "x"} (JSON), 1-based; the line where the n-th task begins (for a task
+     * without a usable id), and the line of each key of the workflow table.
      */
     public static WorkflowSpecParser.Lines lines(byte[] content, Format format) {
         // one pass over the text, on first use only (errors are rare; a valid document never builds it)
-        java.util.function.Supplier<java.util.Map<String, Integer>> index = new java.util.function.Supplier<>() {
-            private java.util.Map<String, Integer> map;
+        java.util.function.Supplier<Index> index = new java.util.function.Supplier<>() {
+            private Index built;
 
             @Override
-            public synchronized java.util.Map<String, Integer> get() {
-                if (map == null) map = buildIndex(content, format);
-                return map;
+            public synchronized Index get() {
+                if (built == null) built = buildIndex(content, format);
+                return built;
             }
         };
-        return key -> index.get().get(key);
+        return new WorkflowSpecParser.Lines() {
+            @Override
+            public Integer lineOfTask(String key) { return index.get().ids().get(key); }
+
+            @Override
+            public Integer lineOfWorkflowKey(String key) { return index.get().workflowKeys().get(key); }
+
+            @Override
+            public Integer lineOfTaskAt(int i) {
+                List<Integer> starts = index.get().taskStarts();
+                return i >= 0 && i < starts.size() ? starts.get(i) : null;
+            }
+        };
     }
+
+    private record Index(Map<String, Integer> ids, Map<String, Integer> workflowKeys, List<Integer> taskStarts) {}
 
     private static final java.util.regex.Pattern TOML_ID = java.util.regex.Pattern.compile("^\\s*id\\s*=\\s*[\"']([^\"']*)[\"']");
     private static final java.util.regex.Pattern YAML_ID = java.util.regex.Pattern.compile("^\\s*(?:-\\s+)?id\\s*:\\s*[\"']?([^\"'#\\s]+)");
     private static final java.util.regex.Pattern JSON_ID = java.util.regex.Pattern.compile("\"id\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"");
+    private static final java.util.regex.Pattern TOML_HEADER = java.util.regex.Pattern.compile("^\\s*(\\[\\[?)\\s*([A-Za-z0-9_.-]+)\\s*]");
+    private static final java.util.regex.Pattern TOML_KEY = java.util.regex.Pattern.compile("^\\s*([A-Za-z0-9_-]+)\\s*=");
 
-    private static java.util.Map<String, Integer> buildIndex(byte[] content, Format format) {
-        java.util.Map<String, Integer> map = new java.util.HashMap<>();
-        String[] text = new String(content, java.nio.charset.StandardCharsets.UTF_8).split("\n", -1);
+    private static Index buildIndex(byte[] content, Format format) {
+        Map<String, Integer> ids = new HashMap<>();
+        Map<String, Integer> workflowKeys = new HashMap<>();
+        List<Integer> taskStarts = new ArrayList<>();
+        String all = new String(content, StandardCharsets.UTF_8);
+        String[] text = all.split("\n", -1);
         java.util.regex.Pattern p = switch (format) {
             case TOML -> TOML_ID;
             case YAML -> YAML_ID;
             case JSON -> JSON_ID;
         };
+        String table = "";
         for (int i = 0; i < text.length; i++) {
             java.util.regex.Matcher m = p.matcher(text[i]);
             while (m.find()) {
-                map.putIfAbsent(m.group(1), i + 1);
+                ids.putIfAbsent(m.group(1), i + 1);
                 if (format != Format.JSON) break;
             }
+            if (format != Format.TOML) continue;
+            java.util.regex.Matcher h = TOML_HEADER.matcher(text[i]);
+            if (h.find()) {
+                table = h.group(1).length() == 2 ? "[[" + h.group(2) : h.group(2);
+                if (table.equals("[[task")) taskStarts.add(i + 1);
+            } else if (table.equals("workflow") && (m = TOML_KEY.matcher(text[i])).find()) {
+                workflowKeys.putIfAbsent(m.group(1), i + 1);
+            }
         }
-        return map;
+        if (format != Format.TOML) structure(format == Format.JSON ? Json.MAPPER : YAML, all, workflowKeys, taskStarts);
+        return new Index(ids, workflowKeys, taskStarts);
+    }
+
+    /** The lines of the workflow table's keys and of each task's start, from the parser's token locations. */
+    private static void structure(ObjectMapper m, String text, Map<String, Integer> workflowKeys, List<Integer> taskStarts) {
+        try (JsonParser p = m.getFactory().createParser(text)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) return;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String top = p.currentName();
+                JsonToken value = p.nextToken();
+                if (top.equals("workflow") && value == JsonToken.START_OBJECT) {
+                    while (p.nextToken() == JsonToken.FIELD_NAME) {
+                        workflowKeys.putIfAbsent(p.currentName(), p.currentTokenLocation().getLineNr());
+                        p.nextToken();
+                        p.skipChildren();
+                    }
+                } else if (top.equals("task") && value == JsonToken.START_ARRAY) {
+                    for (JsonToken t = p.nextToken(); t != null && t != JsonToken.END_ARRAY; t = p.nextToken()) {
+                        taskStarts.add(p.currentTokenLocation().getLineNr());
+                        p.skipChildren();
+                    }
+                } else {
+                    p.skipChildren();
+                }
+            }
+        } catch (IOException e) {
+            // only hints for error messages: what was read so far stays
+        }
     }
 
     public static JsonNode read(byte[] content, Format format, String source) {

@@ -60,6 +60,12 @@ public final class WorkflowSpecParser {
         Lines NONE = key -> null;
 
         Integer lineOfTask(String key);
+
+        /** The line of a key of the {@code [workflow]} table; may answer null. */
+        default Integer lineOfWorkflowKey(String key) { return null; }
+
+        /** The line where the {@code i}-th task (from 0) begins; may answer null. */
+        default Integer lineOfTaskAt(int i) { return null; }
     }
 
     private final ActionValidator validator;
@@ -81,27 +87,32 @@ public final class WorkflowSpecParser {
         unknownKeys(doc, Set.of("workflow", "task"), source, errors);
         JsonNode wf = doc.path("workflow");
         if (!wf.isMissingNode() && !wf.isObject()) errors.add(source + ": workflow: must be a table");
-        if (wf.isObject()) unknownKeys(wf, WF_KEYS, source + ": workflow", errors);
-        String name = text(wf.get("name"), source + ": workflow.name", errors, "workflow");
-        if (name.indexOf('\0') >= 0) errors.add(source + ": workflow.name: must not contain NUL characters");
-        Priority wfPriority = priority(wf.get("priority"), source + ": workflow.priority", errors, Priority.normal);
-        int wfAttempts = attempts(wf.get("max_attempts"), source + ": workflow.max_attempts", errors, defaults.maxAttempts());
-        RetrySpec wfRetry = retry(wf.get("retry"), source + ": workflow.retry", errors, RetrySpec.DEFAULT.withMaxAttempts(wfAttempts));
+        java.util.function.UnaryOperator<String> wfAt = key -> at(source, lines.lineOfWorkflowKey(key)) + ": workflow." + key;
+        if (wf.isObject())
+            for (Iterator<String> it = wf.fieldNames(); it.hasNext(); ) {
+                String f = it.next();
+                if (!WF_KEYS.contains(f)) errors.add(at(source, lines.lineOfWorkflowKey(f)) + ": workflow: unknown key '" + f + "'");
+            }
+        String name = text(wf.get("name"), wfAt.apply("name"), errors, "workflow");
+        if (name.indexOf('\0') >= 0) errors.add(wfAt.apply("name") + ": must not contain NUL characters");
+        Priority wfPriority = priority(wf.get("priority"), wfAt.apply("priority"), errors, Priority.normal);
+        int wfAttempts = attempts(wf.get("max_attempts"), wfAt.apply("max_attempts"), errors, defaults.maxAttempts());
+        RetrySpec wfRetry = retry(wf.get("retry"), wfAt.apply("retry"), errors, RetrySpec.DEFAULT.withMaxAttempts(wfAttempts));
         int parallelLimit = 0;
         JsonNode pl = wf.get("parallel_limit");
         if (pl != null && !pl.isNull()) {
             if (!pl.isIntegralNumber() || pl.asLong() < 0 || pl.asLong() > 10_000)
-                errors.add(source + ": workflow.parallel_limit: must be an integer from 0 (no limit) to 10000, got " + pl);
+                errors.add(wfAt.apply("parallel_limit") + ": must be an integer from 0 (no limit) to 10000, got " + pl);
             else parallelLimit = pl.asInt();
         }
-        Duration wfTimeout = duration(wf.get("timeout"), source + ": workflow.timeout", errors, defaults.timeout());
+        Duration wfTimeout = duration(wf.get("timeout"), wfAt.apply("timeout"), errors, defaults.timeout());
         NewWorkflow.OnFailure onFailure = NewWorkflow.OnFailure.FAIL;
-        String onFailureText = text(wf.get("on_failure"), source + ": workflow.on_failure", errors, null);
+        String onFailureText = text(wf.get("on_failure"), wfAt.apply("on_failure"), errors, null);
         if (onFailureText != null) {
             try {
                 onFailure = NewWorkflow.OnFailure.parse(onFailureText);
             } catch (IllegalArgumentException e) {
-                errors.add(source + ": workflow.on_failure: " + e.getMessage());
+                errors.add(wfAt.apply("on_failure") + ": " + e.getMessage());
             }
         }
 
@@ -118,15 +129,18 @@ public final class WorkflowSpecParser {
         Map<String, String> defOf = new HashMap<>();
         for (int i = 0; i < tasks.size(); i++) {
             JsonNode t = tasks.get(i);
-            String at = source + ": task[" + i + "]";
+            String at = at(source, lines.lineOfTaskAt(i)) + ": task[" + i + "]";
             if (!t.isObject()) { errors.add(at + ": must be a table"); continue; }
             String id = t.path("id").isTextual() ? t.path("id").asText() : null;
             if (id == null || !TASK_ID.matcher(id).matches()) {
                 errors.add(at + ": id: must match " + TASK_ID.pattern() + ", got " + (id == null ? "nothing" : "'" + id + "'"));
                 continue;
             }
+            if (expanded.containsKey(id)) { // at this task's line; the id's line is the first task's
+                errors.add(at(source, lines.lineOfTaskAt(i)) + ": task '" + id + "': duplicate id (task[" + i + "])");
+                continue;
+            }
             at = where(source, lines, id);
-            if (expanded.containsKey(id)) { errors.add(at + ": duplicate id (task[" + i + "])"); continue; }
             List<String> keys = new ArrayList<>();
             JsonNode fe = t.get("for_each");
             if (fe == null || fe.isNull()) keys.add(id);
@@ -237,8 +251,12 @@ public final class WorkflowSpecParser {
     }
 
     private static String where(String source, Lines lines, String key) {
-        Integer line = lines.lineOfTask(key);
-        return (line == null ? source : source + ":" + line) + ": task '" + key + "'";
+        return at(source, lines.lineOfTask(key)) + ": task '" + key + "'";
+    }
+
+    /** {@code source:line}, or {@code source} when the line is not known. */
+    private static String at(String source, Integer line) {
+        return line == null ? source : source + ":" + line;
     }
 
     /**

@@ -385,6 +385,59 @@ class WorkflowSpecParserTest {
         assertThat(String.join("\n", e.details())).doesNotContain("null").doesNotContain("''");
     }
 
+    @Test
+    void workflowKeysAndTasksWithoutAUsableIdAreNamedWithTheirLineInEveryFormat() throws IOException {
+        String toml = """
+                [workflow]
+                name = "lines"
+                max_attempts = 0
+                paralel_limit = 2
+
+                [[task]]
+                id = "a"
+                command = ["true"]
+
+                [[task]]
+                id = "a"
+                command = ["true"]
+
+                [[task]]
+                command = ["true"]
+                """;
+        String yaml = """
+                workflow:
+                  name: lines
+                  max_attempts: 0
+                  paralel_limit: 2
+                task:
+                  - id: a
+                    command: ["true"]
+                  - id: a
+                    command: ["true"]
+                  - command: ["true"]
+                """;
+        String json = """
+                {"workflow": {"name": "lines",
+                  "max_attempts": 0,
+                  "paralel_limit": 2},
+                 "task": [{"id": "a", "command": ["true"]},
+                  {"id": "a", "command": ["true"]},
+                  {"command": ["true"]}]}""";
+        record Case(String file, String text, WorkflowDocuments.Format format, int attempts, int unknown, int dup, int noId) {}
+        for (Case c : List.of(new Case("w.toml", toml, WorkflowDocuments.Format.TOML, 3, 4, 10, 14),
+                new Case("w.yaml", yaml, WorkflowDocuments.Format.YAML, 3, 4, 8, 10),
+                new Case("w.json", json, WorkflowDocuments.Format.JSON, 2, 3, 5, 6))) {
+            byte[] bytes = Files.readAllBytes(Files.writeString(tmp.resolve(c.file()), c.text()));
+            ProvisioningException e = catchThrowableOfType(ProvisioningException.class, () -> parser.parse(
+                    WorkflowDocuments.read(bytes, c.format(), c.file()), c.file(), WorkflowDocuments.lines(bytes, c.format())));
+            assertThat(e.details()).as(c.file()).containsExactlyInAnyOrder(
+                    c.file() + ":" + c.attempts() + ": workflow.max_attempts: must be an integer from 1 to 100, got 0",
+                    c.file() + ":" + c.unknown() + ": workflow: unknown key 'paralel_limit'",
+                    c.file() + ":" + c.dup() + ": task 'a': duplicate id (task[1])",
+                    c.file() + ":" + c.noId() + ": task[2]: id: must match [A-Za-z0-9][A-Za-z0-9_.-]{0,127}, got nothing");
+        }
+    }
+
     // ------------------------------------------------------------------------------------------------ bugs
     @Test
     void duplicateDependencyIsReported() {
