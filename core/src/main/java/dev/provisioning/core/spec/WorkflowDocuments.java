@@ -85,44 +85,44 @@ public final class WorkflowDocuments {
     private record Index(Map<String, Integer> ids, Map<String, Integer> workflowKeys, List<Integer> taskStarts) {}
 
     private static final java.util.regex.Pattern TOML_ID = java.util.regex.Pattern.compile("^\\s*id\\s*=\\s*[\"']([^\"']*)[\"']");
-    private static final java.util.regex.Pattern YAML_ID = java.util.regex.Pattern.compile("^\\s*(?:-\\s+)?id\\s*:\\s*[\"']?([^\"'#\\s]+)");
-    private static final java.util.regex.Pattern JSON_ID = java.util.regex.Pattern.compile("\"id\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"");
     private static final java.util.regex.Pattern TOML_HEADER = java.util.regex.Pattern.compile("^\\s*(\\[\\[?)\\s*([A-Za-z0-9_.-]+)\\s*]");
     private static final java.util.regex.Pattern TOML_KEY = java.util.regex.Pattern.compile("^\\s*([A-Za-z0-9_-]+)\\s*=");
 
     private static Index buildIndex(byte[] content, Format format) {
-        Map<String, Integer> ids = new HashMap<>();
-        Map<String, Integer> workflowKeys = new HashMap<>();
-        List<Integer> taskStarts = new ArrayList<>();
-        String all = new String(content, StandardCharsets.UTF_8);
-        String[] text = all.split("\n", -1);
-        java.util.regex.Pattern p = switch (format) {
-            case TOML -> TOML_ID;
-            case YAML -> YAML_ID;
-            case JSON -> JSON_ID;
-        };
-        String table = "";
-        for (int i = 0; i < text.length; i++) {
-            java.util.regex.Matcher m = p.matcher(text[i]);
-            while (m.find()) {
-                ids.putIfAbsent(m.group(1), i + 1);
-                if (format != Format.JSON) break;
-            }
-            if (format != Format.TOML) continue;
-            java.util.regex.Matcher h = TOML_HEADER.matcher(text[i]);
-            if (h.find()) {
-                table = h.group(1).length() == 2 ? "[[" + h.group(2) : h.group(2);
-                if (table.equals("[[task")) taskStarts.add(i + 1);
-            } else if (table.equals("workflow") && (m = TOML_KEY.matcher(text[i])).find()) {
-                workflowKeys.putIfAbsent(m.group(1), i + 1);
-            }
+        Index index = new Index(new HashMap<>(), new HashMap<>(), new ArrayList<>());
+        String text = new String(content, StandardCharsets.UTF_8);
+        if (text.startsWith("\uFEFF")) text = text.substring(1);
+        try {
+            if (format == Format.TOML) tomlLines(text, index);
+            else structure(format == Format.JSON ? Json.MAPPER : YAML, text, index);
+        } catch (RuntimeException | StackOverflowError e) {
+            // only hints for error messages, which must never fail for want of them: what was found so far stays
         }
-        if (format != Format.TOML) structure(format == Format.JSON ? Json.MAPPER : YAML, all, workflowKeys, taskStarts);
-        return new Index(ids, workflowKeys, taskStarts);
+        return index;
     }
 
-    /** The lines of the workflow table's keys and of each task's start, from the parser's token locations. */
-    private static void structure(ObjectMapper m, String text, Map<String, Integer> workflowKeys, List<Integer> taskStarts) {
+    /** TOML has no token locations: the lines of {@code id = "x"}, of each {@code [[task]]} and of the keys of {@code [workflow]}. */
+    private static void tomlLines(String text, Index index) {
+        String[] lines = text.split("\n", -1);
+        String table = "";
+        for (int i = 0; i < lines.length; i++) {
+            java.util.regex.Matcher m = TOML_ID.matcher(lines[i]);
+            if (m.find()) index.ids().putIfAbsent(m.group(1), i + 1);
+            java.util.regex.Matcher h = TOML_HEADER.matcher(lines[i]);
+            if (h.find()) {
+                table = h.group(1).length() == 2 ? "[[" + h.group(2) : h.group(2);
+                if (table.equals("[[task")) index.taskStarts().add(i + 1);
+            } else if (table.equals("workflow") && (m = TOML_KEY.matcher(lines[i])).find()) {
+                index.workflowKeys().putIfAbsent(m.group(1), i + 1);
+            }
+        }
+    }
+
+    /**
+     * JSON and YAML, from the parser's token locations: the line of each task's {@code id} key, of each task's start
+     * and of each key of the workflow table.
+     */
+    private static void structure(ObjectMapper m, String text, Index index) {
         try (JsonParser p = m.getFactory().createParser(text)) {
             if (p.nextToken() != JsonToken.START_OBJECT) return;
             while (p.nextToken() == JsonToken.FIELD_NAME) {
@@ -130,14 +130,15 @@ public final class WorkflowDocuments {
                 JsonToken value = p.nextToken();
                 if (top.equals("workflow") && value == JsonToken.START_OBJECT) {
                     while (p.nextToken() == JsonToken.FIELD_NAME) {
-                        workflowKeys.putIfAbsent(p.currentName(), p.currentTokenLocation().getLineNr());
+                        index.workflowKeys().putIfAbsent(p.currentName(), p.currentTokenLocation().getLineNr());
                         p.nextToken();
                         p.skipChildren();
                     }
                 } else if (top.equals("task") && value == JsonToken.START_ARRAY) {
                     for (JsonToken t = p.nextToken(); t != null && t != JsonToken.END_ARRAY; t = p.nextToken()) {
-                        taskStarts.add(p.currentTokenLocation().getLineNr());
-                        p.skipChildren();
+                        index.taskStarts().add(p.currentTokenLocation().getLineNr());
+                        if (t == JsonToken.START_OBJECT) taskIds(p, index.ids());
+                        else p.skipChildren();
                     }
                 } else {
                     p.skipChildren();
@@ -145,6 +146,16 @@ public final class WorkflowDocuments {
             }
         } catch (IOException e) {
             // only hints for error messages: what was read so far stays
+        }
+    }
+
+    /** Reads one task object's fields, noting the line of its {@code id}. */
+    private static void taskIds(JsonParser p, Map<String, Integer> ids) throws IOException {
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            boolean id = p.currentName().equals("id");
+            int line = p.currentTokenLocation().getLineNr();
+            if (p.nextToken() == JsonToken.VALUE_STRING && id) ids.putIfAbsent(p.getText(), line);
+            else p.skipChildren();
         }
     }
 

@@ -438,6 +438,22 @@ class WorkflowSpecParserTest {
         }
     }
 
+    @Test
+    void aHugeHostileIdGetsItsErrorWithLinesAndAnIdInADependencyIsNotTakenForTheTasksLine() {
+        String id = "\\\"".repeat(25_000); // 50 KB of escaped quotes in the JSON text
+        String json = "{\"task\": [\n{\"id\": \"" + id + "\", \"command\": [\"true\"]},\n"
+                + "{\"id\": \"b\", \"command\": [\"true\"], \"depends_on\": [{\"id\": \"a\"}], \"timeout\": \"5x\"},\n"
+                + "{\"id\": \"a\", \"command\": [\"true\"], \"priority\": \"urgent\"}]}";
+        byte[] bytes = json.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        ProvisioningException e = catchThrowableOfType(ProvisioningException.class, () -> parser.parse(
+                WorkflowDocuments.read(bytes, WorkflowDocuments.Format.JSON, "big.json"), "big.json",
+                WorkflowDocuments.lines(bytes, WorkflowDocuments.Format.JSON)));
+        assertThat(e.details()).satisfiesExactly(
+                d -> assertThat(d).startsWith("big.json:2: task[0]: id: must match"),
+                d -> assertThat(d).startsWith("big.json:3: task 'b': timeout: bad duration '5x'"),
+                d -> assertThat(d).startsWith("big.json:4: task 'a': priority"));
+    }
+
     // ------------------------------------------------------------------------------------------------ bugs
     @Test
     void duplicateDependencyIsReported() {
