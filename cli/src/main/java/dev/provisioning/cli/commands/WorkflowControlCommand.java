@@ -32,7 +32,7 @@ abstract class WorkflowControlCommand extends BaseCommand {
 
     @Override
     public Integer call() {
-        if (id == null || id.isBlank()) throw CliException.usage("the workflow ID must not be empty", "ID");
+        checkWorkflowId(id);
         OrchestratorClient client = main().connect();
         // before the action, so that --wait shows every event the action causes and none of the history
         Long after = wait ? client.lastEventId(id) : null;

@@ -58,7 +58,7 @@ public final class WorkflowLogsCommand extends BaseCommand {
 
     @Override
     public Integer call() {
-        if (id.isBlank()) throw CliException.usage("the workflow ID must not be empty", "ID");
+        checkWorkflowId(id);
         if (attempt != null && attempt < 1) throw CliException.usage("--attempt must be 1 or more", "--attempt");
         if (attempt != null && follow) throw CliException.usage("--attempt and --follow do not go together", "--attempt");
         OrchestratorClient client = main().connect();

@@ -1,6 +1,5 @@
 package dev.provisioning.cli.commands;
 
-import dev.provisioning.cli.CliException;
 import dev.provisioning.cli.ExitCode;
 import dev.provisioning.cli.client.Api;
 import dev.provisioning.cli.client.OrchestratorClient;
@@ -33,7 +32,7 @@ public final class WorkflowMonitorCommand extends BaseCommand {
 
     @Override
     public Integer call() {
-        if (id.isBlank()) throw CliException.usage("the workflow ID must not be empty", "ID");
+        checkWorkflowId(id);
         OrchestratorClient client = main().connect();
         Api.Workflow w = new WorkflowWatcher(client, main().daemon()::client, json() ? err() : out()).follow(id);
         if (json()) Output.json(out(), w);

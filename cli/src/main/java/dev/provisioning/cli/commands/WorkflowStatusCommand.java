@@ -23,7 +23,7 @@ public final class WorkflowStatusCommand extends BaseCommand {
 
     @Override
     public Integer call() {
-        if (id.isBlank()) throw dev.provisioning.cli.CliException.usage("the workflow ID must not be empty", "ID");
+        checkWorkflowId(id);
         Api.Workflow w = main().connect().workflow(id);
         if (json()) {
             machine(w);

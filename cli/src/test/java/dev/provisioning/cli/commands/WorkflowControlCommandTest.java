@@ -148,6 +148,22 @@ class WorkflowControlCommandTest extends FakeDaemonCommandTest {
         assertThat(r.code()).as(r.toString()).isEqualTo(ExitCode.NOT_FOUND);
     }
 
+    @Test
+    void anIdThatCannotBeAWorkflowExits4NamingItAndSendsNothing() {
+        for (String id : List.of("../../etc", "a/b", "..")) {
+            for (List<String> cmd : List.of(List.of("workflow", "resume", id, "--wait"), List.of("workflow", "cancel", id),
+                    List.of("batch", "rollback", id, "--json"), List.of("workflow", "status", id), List.of("workflow", "monitor", id),
+                    List.of("workflow", "logs", id, "-f"))) {
+                Run r = cli(cmd.toArray(String[]::new));
+                assertThat(r.code()).as(r.toString()).isEqualTo(ExitCode.NOT_FOUND);
+                assertThat(r.err()).as(r.toString()).startsWith("error[E_NOT_FOUND]: workflow '" + id + "' not found: a workflow id has no '/'");
+            }
+        }
+        assertThat(daemon.requests).isEmpty();
+        Run empty = cli("workflow", "cancel", " ");
+        assertThat(empty.code()).as(empty.toString()).isEqualTo(ExitCode.USAGE);
+    }
+
     /** A failed run (events 1-12), then what a resume does (13-18). */
     static List<String> resumed() {
         List<String> e = new ArrayList<>(FakeDaemon.run(true));

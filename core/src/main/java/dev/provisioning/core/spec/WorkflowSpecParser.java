@@ -60,6 +60,12 @@ public final class WorkflowSpecParser {
         Lines NONE = key -> null;
 
         Integer lineOfTask(String key);
+
+        /** The line of a key of the {@code [workflow]} table; may answer null. */
+        default Integer lineOfWorkflowKey(String key) { return null; }
+
+        /** The line where the {@code i}-th task (from 0) begins; may answer null. */
+        default Integer lineOfTaskAt(int i) { return null; }
     }
 
     private final ActionValidator validator;
@@ -81,26 +87,32 @@ public final class WorkflowSpecParser {
         unknownKeys(doc, Set.of("workflow", "task"), source, errors);
         JsonNode wf = doc.path("workflow");
         if (!wf.isMissingNode() && !wf.isObject()) errors.add(source + ": workflow: must be a table");
-        if (wf.isObject()) unknownKeys(wf, WF_KEYS, source + ": workflow", errors);
-        String name = wf.path("name").asText("workflow");
-        if (name.indexOf('\0') >= 0) errors.add(source + ": workflow.name: must not contain NUL characters");
-        Priority wfPriority = priority(wf.get("priority"), source + ": workflow.priority", errors, Priority.normal);
-        int wfAttempts = attempts(wf.get("max_attempts"), source + ": workflow.max_attempts", errors, defaults.maxAttempts());
-        RetrySpec wfRetry = retry(wf.get("retry"), source + ": workflow.retry", errors, RetrySpec.DEFAULT.withMaxAttempts(wfAttempts));
+        java.util.function.UnaryOperator<String> wfAt = key -> at(source, lines.lineOfWorkflowKey(key)) + ": workflow." + key;
+        if (wf.isObject())
+            for (Iterator<String> it = wf.fieldNames(); it.hasNext(); ) {
+                String f = it.next();
+                if (!WF_KEYS.contains(f)) errors.add(at(source, lines.lineOfWorkflowKey(f)) + ": workflow: unknown key '" + f + "'");
+            }
+        String name = text(wf.get("name"), wfAt.apply("name"), errors, "workflow");
+        if (name.indexOf('\0') >= 0) errors.add(wfAt.apply("name") + ": must not contain NUL characters");
+        Priority wfPriority = priority(wf.get("priority"), wfAt.apply("priority"), errors, Priority.normal);
+        int wfAttempts = attempts(wf.get("max_attempts"), wfAt.apply("max_attempts"), errors, defaults.maxAttempts());
+        RetrySpec wfRetry = retry(wf.get("retry"), wfAt.apply("retry"), errors, RetrySpec.DEFAULT.withMaxAttempts(wfAttempts));
         int parallelLimit = 0;
         JsonNode pl = wf.get("parallel_limit");
         if (pl != null && !pl.isNull()) {
             if (!pl.isIntegralNumber() || pl.asLong() < 0 || pl.asLong() > 10_000)
-                errors.add(source + ": workflow.parallel_limit: must be an integer from 0 (no limit) to 10000, got " + pl);
+                errors.add(wfAt.apply("parallel_limit") + ": must be an integer from 0 (no limit) to 10000, got " + pl);
             else parallelLimit = pl.asInt();
         }
-        Duration wfTimeout = duration(wf.get("timeout"), source + ": workflow.timeout", errors, defaults.timeout());
+        Duration wfTimeout = duration(wf.get("timeout"), wfAt.apply("timeout"), errors, defaults.timeout());
         NewWorkflow.OnFailure onFailure = NewWorkflow.OnFailure.FAIL;
-        if (wf.hasNonNull("on_failure")) {
+        String onFailureText = text(wf.get("on_failure"), wfAt.apply("on_failure"), errors, null);
+        if (onFailureText != null) {
             try {
-                onFailure = NewWorkflow.OnFailure.parse(wf.get("on_failure").asText());
+                onFailure = NewWorkflow.OnFailure.parse(onFailureText);
             } catch (IllegalArgumentException e) {
-                errors.add(source + ": workflow.on_failure: " + e.getMessage());
+                errors.add(wfAt.apply("on_failure") + ": " + e.getMessage());
             }
         }
 
@@ -117,15 +129,18 @@ public final class WorkflowSpecParser {
         Map<String, String> defOf = new HashMap<>();
         for (int i = 0; i < tasks.size(); i++) {
             JsonNode t = tasks.get(i);
-            String at = source + ": task[" + i + "]";
+            String at = at(source, lines.lineOfTaskAt(i)) + ": task[" + i + "]";
             if (!t.isObject()) { errors.add(at + ": must be a table"); continue; }
             String id = t.path("id").isTextual() ? t.path("id").asText() : null;
             if (id == null || !TASK_ID.matcher(id).matches()) {
                 errors.add(at + ": id: must match " + TASK_ID.pattern() + ", got " + (id == null ? "nothing" : "'" + id + "'"));
                 continue;
             }
+            if (expanded.containsKey(id)) { // at this task's line; the id's line is the first task's
+                errors.add(at(source, lines.lineOfTaskAt(i)) + ": task '" + id + "': duplicate id (task[" + i + "])");
+                continue;
+            }
             at = where(source, lines, id);
-            if (expanded.containsKey(id)) { errors.add(at + ": duplicate id (task[" + i + "])"); continue; }
             List<String> keys = new ArrayList<>();
             JsonNode fe = t.get("for_each");
             if (fe == null || fe.isNull()) keys.add(id);
@@ -236,8 +251,12 @@ public final class WorkflowSpecParser {
     }
 
     private static String where(String source, Lines lines, String key) {
-        Integer line = lines.lineOfTask(key);
-        return (line == null ? source : source + ":" + line) + ": task '" + key + "'";
+        return at(source, lines.lineOfTask(key)) + ": task '" + key + "'";
+    }
+
+    /** {@code source:line}, or {@code source} when the line is not known. */
+    private static String at(String source, Integer line) {
+        return line == null ? source : source + ":" + line;
     }
 
     /**
@@ -264,10 +283,14 @@ public final class WorkflowSpecParser {
             } else {
                 JsonNode args = t.get("args");
                 if (args != null && !args.isObject()) throw new ProvisioningException(ErrorCode.INVALID_VALUE, "args: must be a table", at);
+                if (!t.has("function")) throw new ProvisioningException(ErrorCode.MISSING_FIELD, "function: missing; a module task names the function to call", at);
+                if (!t.has("module")) throw new ProvisioningException(ErrorCode.MISSING_FIELD, "module: missing; a function task names the module (.nu file) that exports it", at);
+                for (String key : List.of("module", "function"))
+                    if (!t.get(key).isTextual()) throw new ProvisioningException(ErrorCode.INVALID_VALUE, key + ": must be a string, got " + t.get(key), at);
                 com.fasterxml.jackson.databind.node.ObjectNode argsCopy = args == null
                         ? dev.provisioning.core.model.Json.MAPPER.createObjectNode() : ((com.fasterxml.jackson.databind.node.ObjectNode) args).deepCopy();
                 if (item != null) argsCopy.set("item", item);
-                a = new Action.Nu(t.path("module").asText(null), t.path("function").asText(null), argsCopy);
+                a = new Action.Nu(t.get("module").asText(), t.get("function").asText(), argsCopy);
             }
             String memo = switch (a) {
                 case Action.Nu nu -> "nu\0" + nu.module() + "\0" + nu.function();
@@ -305,7 +328,7 @@ public final class WorkflowSpecParser {
         RetrySpec.Backoff backoff = dflt.backoff();
         if (n.hasNonNull("backoff")) {
             try {
-                backoff = RetrySpec.Backoff.valueOf(n.get("backoff").asText());
+                backoff = RetrySpec.Backoff.valueOf(n.get("backoff").isTextual() ? n.get("backoff").asText() : n.get("backoff").toString());
             } catch (IllegalArgumentException e) {
                 errors.add(at + ".backoff: must be exponential, linear or fixed, got '" + n.get("backoff").asText() + "'");
             }
@@ -341,10 +364,18 @@ public final class WorkflowSpecParser {
         }
     }
 
+    /** A value that must be a string: its text, or {@code dflt} when absent; anything else is reported. */
+    private static String text(JsonNode n, String at, List<String> errors, String dflt) {
+        if (n == null || n.isNull()) return dflt;
+        if (n.isTextual()) return n.asText();
+        errors.add(at + ": must be a string, got " + n);
+        return dflt;
+    }
+
     private static Priority priority(JsonNode n, String at, List<String> errors, Priority dflt) {
         if (n == null || n.isNull()) return dflt;
         try {
-            return Priority.parse(n.asText(), at);
+            return Priority.parse(n.isTextual() ? n.asText() : n.toString(), at);
         } catch (ProvisioningException e) {
             errors.add(at + ": " + e.getMessage());
             return dflt;
@@ -362,9 +393,13 @@ public final class WorkflowSpecParser {
 
     private static Duration duration(JsonNode n, String at, List<String> errors, Duration dflt) {
         if (n == null || n.isNull()) return dflt;
-        Duration d = Durations.parse(n.asText());
+        String text = n.isValueNode() ? n.asText() : n.toString();
+        Duration d = Durations.parse(text);
         if (d == null || d.isZero()) {
-            errors.add(at + ": bad duration '" + n.asText() + "' (use e.g. 30s, 5m, 1h; at most 365d)");
+            String why = d != null ? "must be longer than zero; "
+                    : n.isNumber() ? "a number needs a unit, such as '" + text + "s'; "
+                    : text.trim().startsWith("-") ? "must not be negative; " : "";
+            errors.add(at + ": bad duration '" + text + "' (" + why + "use e.g. 30s, 5m, 1h; at most 365d)");
             return dflt;
         }
         return d;

@@ -362,6 +362,98 @@ class WorkflowSpecParserTest {
         assertThat(t.timeoutMs()).isEqualTo(5_400_000);
     }
 
+    @Test
+    void aValueOfTheWrongTypeOrAMissingHalfIsNamedNotReadAsNull() {
+        ProvisioningException e = invalid(json("""
+                {"workflow": {"name": 5, "on_failure": ["x"], "priority": {"p": 1}},
+                 "task": [{"id": "m", "module": "servers/create.nu"},
+                          {"id": "f", "function": "create-server"},
+                          {"id": "t", "module": ["servers/create.nu"], "function": "create-server"},
+                          {"id": "z", "command": ["true"], "timeout": "0s"},
+                          {"id": "n", "command": ["true"], "timeout": 30},
+                          {"id": "s", "command": ["true"], "timeout": "-5s"}]}"""));
+        assertThat(e.details()).satisfiesExactly(
+                d -> assertThat(d).isEqualTo(SRC + ": workflow.name: must be a string, got 5"),
+                d -> assertThat(d).contains("workflow.priority").contains("{\"p\":1}"),
+                d -> assertThat(d).isEqualTo(SRC + ": workflow.on_failure: must be a string, got [\"x\"]"),
+                d -> assertThat(d).isEqualTo(SRC + ": task 'm': function: missing; a module task names the function to call"),
+                d -> assertThat(d).startsWith(SRC + ": task 'f': module: missing"),
+                d -> assertThat(d).isEqualTo(SRC + ": task 't': module: must be a string, got [\"servers/create.nu\"]"),
+                d -> assertThat(d).contains("task 'z': timeout: bad duration '0s' (must be longer than zero"),
+                d -> assertThat(d).contains("task 'n': timeout: bad duration '30' (a number needs a unit, such as '30s'"),
+                d -> assertThat(d).contains("task 's': timeout: bad duration '-5s' (must not be negative"));
+        assertThat(String.join("\n", e.details())).doesNotContain("null").doesNotContain("''");
+    }
+
+    @Test
+    void workflowKeysAndTasksWithoutAUsableIdAreNamedWithTheirLineInEveryFormat() throws IOException {
+        String toml = """
+                [workflow]
+                name = "lines"
+                max_attempts = 0
+                paralel_limit = 2
+
+                [[task]]
+                id = "a"
+                command = ["true"]
+
+                [[task]]
+                id = "a"
+                command = ["true"]
+
+                [[task]]
+                command = ["true"]
+                """;
+        String yaml = """
+                workflow:
+                  name: lines
+                  max_attempts: 0
+                  paralel_limit: 2
+                task:
+                  - id: a
+                    command: ["true"]
+                  - id: a
+                    command: ["true"]
+                  - command: ["true"]
+                """;
+        String json = """
+                {"workflow": {"name": "lines",
+                  "max_attempts": 0,
+                  "paralel_limit": 2},
+                 "task": [{"id": "a", "command": ["true"]},
+                  {"id": "a", "command": ["true"]},
+                  {"command": ["true"]}]}""";
+        record Case(String file, String text, WorkflowDocuments.Format format, int attempts, int unknown, int dup, int noId) {}
+        for (Case c : List.of(new Case("w.toml", toml, WorkflowDocuments.Format.TOML, 3, 4, 10, 14),
+                new Case("w.yaml", yaml, WorkflowDocuments.Format.YAML, 3, 4, 8, 10),
+                new Case("w.json", json, WorkflowDocuments.Format.JSON, 2, 3, 5, 6))) {
+            byte[] bytes = Files.readAllBytes(Files.writeString(tmp.resolve(c.file()), c.text()));
+            ProvisioningException e = catchThrowableOfType(ProvisioningException.class, () -> parser.parse(
+                    WorkflowDocuments.read(bytes, c.format(), c.file()), c.file(), WorkflowDocuments.lines(bytes, c.format())));
+            assertThat(e.details()).as(c.file()).containsExactlyInAnyOrder(
+                    c.file() + ":" + c.attempts() + ": workflow.max_attempts: must be an integer from 1 to 100, got 0",
+                    c.file() + ":" + c.unknown() + ": workflow: unknown key 'paralel_limit'",
+                    c.file() + ":" + c.dup() + ": task 'a': duplicate id (task[1])",
+                    c.file() + ":" + c.noId() + ": task[2]: id: must match [A-Za-z0-9][A-Za-z0-9_.-]{0,127}, got nothing");
+        }
+    }
+
+    @Test
+    void aHugeHostileIdGetsItsErrorWithLinesAndAnIdInADependencyIsNotTakenForTheTasksLine() {
+        String id = "\\\"".repeat(25_000); // 50 KB of escaped quotes in the JSON text
+        String json = "{\"task\": [\n{\"id\": \"" + id + "\", \"command\": [\"true\"]},\n"
+                + "{\"id\": \"b\", \"command\": [\"true\"], \"depends_on\": [{\"id\": \"a\"}], \"timeout\": \"5x\"},\n"
+                + "{\"id\": \"a\", \"command\": [\"true\"], \"priority\": \"urgent\"}]}";
+        byte[] bytes = json.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        ProvisioningException e = catchThrowableOfType(ProvisioningException.class, () -> parser.parse(
+                WorkflowDocuments.read(bytes, WorkflowDocuments.Format.JSON, "big.json"), "big.json",
+                WorkflowDocuments.lines(bytes, WorkflowDocuments.Format.JSON)));
+        assertThat(e.details()).satisfiesExactly(
+                d -> assertThat(d).startsWith("big.json:2: task[0]: id: must match"),
+                d -> assertThat(d).startsWith("big.json:3: task 'b': timeout: bad duration '5x'"),
+                d -> assertThat(d).startsWith("big.json:4: task 'a': priority"));
+    }
+
     // ------------------------------------------------------------------------------------------------ bugs
     @Test
     void duplicateDependencyIsReported() {

@@ -48,6 +48,12 @@ public final class ErrorMapper {
             case 415 -> ErrorCode.UNSUPPORTED_MEDIA_TYPE;
             default -> ErrorCode.BAD_REQUEST;
         };
+        if (status == 404) { // no route matches: name the request, not Helidon's "Endpoint not found"
+            String request = req.prologue().method().text() + " " + req.path().path();
+            send(res, code, "no route " + request + "; see the REST API in README.md (every route is also under /api/v1)",
+                    request, null);
+            return;
+        }
         send(res, code, "bad request: " + e.getMessage(), null, null);
     }
 
