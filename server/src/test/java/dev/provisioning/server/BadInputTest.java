@@ -37,10 +37,15 @@ class BadInputTest {
 
     /** POSTs {@code body} as the file {@code source} to validate, then to submit; both must answer the same 400. */
     static JsonNode rejected(String source, String contentType, byte[] body, String code) {
+        return rejected(source, "", contentType, body, code);
+    }
+
+    /** As {@link #rejected(String, String, byte[], String)}, with more of the query ({@code &name=value...}). */
+    static JsonNode rejected(String source, String query, String contentType, byte[] body, String code) {
         int before = TestDaemon.json(d.get("/workflows?limit=1000")).get("workflows").size();
         JsonNode first = null;
         for (String route : List.of("/workflows/batch/validate", "/workflows/batch/submit")) {
-            HttpResponse<String> r = d.send(HttpRequest.newBuilder(URI.create(d.url(route + "?source=" + source)))
+            HttpResponse<String> r = d.send(HttpRequest.newBuilder(URI.create(d.url(route + "?source=" + source + query)))
                     .header("Content-Type", contentType).header("Authorization", "Bearer " + d.daemon.token())
                     .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
             assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
@@ -128,5 +133,26 @@ class BadInputTest {
                 "lines.toml:4: workflow: unknown key 'retries'",
                 "lines.toml:3: workflow.timeout: bad duration '30x' (use e.g. 30s, 5m, 1h; at most 365d)",
                 "lines.toml:6: task[0]: id: must match [A-Za-z0-9][A-Za-z0-9_.-]{0,127}, got ''");
+    }
+
+    @Test
+    void aPriorityInTheQueryReachesTheTasksAndKeepsTheLinesOfTheDocument() {
+        String bad = "[workflow]\nname = \"p\"\n\n[[task]]\nid = \"a\"\ncommand = [\"true\"]\ndepends_on = [\"nope\"]\n";
+        assertThat(details(rejected("prio.toml", "&priority=high", "application/toml", utf8(bad), "E_INVALID_WORKFLOW")))
+                .containsExactly("prio.toml:5: task 'a': depends_on: unknown task 'nope'");
+        assertThat(rejected("prio.toml", "&priority=urgent", "application/toml", utf8(bad), "E_INVALID_VALUE").toString())
+                .contains("query.priority", "'urgent'");
+
+        // no [workflow] table: the priority makes one; a task without its own priority takes it, one with keeps its own
+        String ok = "[[task]]\nid = \"p1\"\ncommand = [\"true\"]\n\n[[task]]\nid = \"p2\"\ncommand = [\"true\"]\npriority = \"low\"\n";
+        HttpResponse<String> r = d.send(HttpRequest.newBuilder(URI.create(d.url("/workflows/batch/submit?priority=CRITICAL")))
+                .header("Content-Type", "application/toml").header("Authorization", "Bearer " + d.daemon.token())
+                .POST(HttpRequest.BodyPublishers.ofByteArray(utf8(ok))).build());
+        assertThat(r.statusCode()).as(r.body()).isBetween(200, 202);
+        JsonNode wf = TestDaemon.json(d.get("/workflows/" + TestDaemon.json(r).get("workflow_id").asText()));
+        assertThat(wf.get("priority").asText()).isEqualTo("critical");
+        List<String> priorities = new ArrayList<>();
+        wf.get("tasks").forEach(t -> priorities.add(t.get("key").asText() + "=" + t.get("priority").asText()));
+        assertThat(priorities).containsExactly("p1=critical", "p2=low");
     }
 }

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import dev.provisioning.cli.CliException;
 import dev.provisioning.cli.ExitCode;
 import dev.provisioning.core.model.Json;
+import dev.provisioning.core.model.Priority;
 import java.io.IOException;
 import java.io.BufferedReader;
 import java.io.InputStream;
@@ -104,8 +105,17 @@ public final class OrchestratorClient {
      * its error locations ({@code deploy.toml:13: task 'c': ...}) instead of "request body"; null for none.
      */
     public Api.Submission submitBatch(byte[] document, String contentType, String source) {
-        return as(send("POST", "/workflows/batch/submit" + sourceQuery(source), document,
-                contentType), Api.Submission.class);
+        return submitBatch(document, contentType, source, null);
+    }
+
+    /**
+     * Like {@link #submitBatch(byte[], String, String)}, with {@code ?priority=} when {@code priority} is not null:
+     * the daemon sets {@code workflow.priority} in the document it read, so its error locations stay lines of it.
+     */
+    public Api.Submission submitBatch(byte[] document, String contentType, String source, Priority priority) {
+        String query = sourceQuery(source);
+        if (priority != null) query += (query.isEmpty() ? "?" : "&") + "priority=" + priority.name();
+        return as(send("POST", "/workflows/batch/submit" + query, document, contentType), Api.Submission.class);
     }
 
     /**

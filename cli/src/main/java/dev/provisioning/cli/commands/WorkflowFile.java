@@ -1,13 +1,9 @@
 package dev.provisioning.cli.commands;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.provisioning.cli.CliException;
 import dev.provisioning.cli.ExitCode;
 import dev.provisioning.cli.client.ApiException;
-import dev.provisioning.core.model.Json;
 import dev.provisioning.core.model.Priority;
-import dev.provisioning.core.spec.WorkflowDocuments;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -27,8 +23,8 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code .k} (KCL) and {@code .ncl} (Nickel): exported to JSON first by their own binary, when it is on PATH
  *       ({@code kcl run FILE --format json}, {@code nickel export --format json FILE}; argv, no shell).</li>
  * </ul>
- * {@code --priority} needs a change to the document: the file is then read here (syntax errors are reported with
- * the file's line), {@code workflow.priority} is set, and the result is sent as JSON.
+ * {@code --priority} goes with it as {@code ?priority=}: the daemon sets {@code workflow.priority} in what it read, so
+ * the file is still sent as it is and its error locations stay lines of the file.
  */
 final class WorkflowFile {
     /** How long a KCL or Nickel export may take. */
@@ -57,14 +53,14 @@ final class WorkflowFile {
      * What to POST: the bytes, their Content-Type, and how to name them in messages. {@code asIs} when the body is
      * the file's own bytes: line numbers in the daemon's errors are then lines of the file.
      */
-    record Document(byte[] body, String contentType, String source, boolean asIs) {
+    record Document(byte[] body, String contentType, String source, boolean asIs, Priority priority) {
         Document(byte[] body, String contentType, String source) {
-            this(body, contentType, source, true);
+            this(body, contentType, source, true, null);
         }
 
         /**
          * The {@code ?source=} to send, so the daemon's errors name the file ({@code deploy.toml:13: task 'c': ...});
-         * null for an exported or rewritten document, whose line numbers would not be lines of the file.
+         * null for an exported document, whose line numbers would not be lines of the file.
          */
         String sourceParam() { return asIs ? source : null; }
     }
@@ -85,7 +81,7 @@ final class WorkflowFile {
     /**
      * Reads (or exports) {@code file} for submission.
      *
-     * @param priority overrides {@code workflow.priority} when not null
+     * @param priority overrides {@code workflow.priority} when not null (sent as {@code ?priority=})
      * @param pathEnv  the PATH to find {@code kcl} and {@code nickel} on
      */
     static Document load(Path file, Priority priority, String pathEnv, Duration exportTimeout) {
@@ -117,27 +113,7 @@ final class WorkflowFile {
                 throw new CliException(ExitCode.USAGE, "E_INVALID_VALUE", "cannot read workflow file " + source + ": " + e.getMessage(), source);
             }
         }
-        if (priority != null) {
-            WorkflowDocuments.Format df = switch (f) {
-                case TOML -> WorkflowDocuments.Format.TOML;
-                case YAML -> WorkflowDocuments.Format.YAML;
-                default -> WorkflowDocuments.Format.JSON;
-            };
-            body = withPriority(WorkflowDocuments.read(body, df, source), priority, source);
-            contentType = Format.JSON.contentType;
-        }
-        return new Document(body, contentType, source, f.exporter == null && priority == null);
-    }
-
-    /** The document as JSON with {@code workflow.priority} set. */
-    static byte[] withPriority(JsonNode doc, Priority priority, String source) {
-        JsonNode wf = doc.get("workflow");
-        if (wf == null || wf.isNull()) wf = ((ObjectNode) doc).putObject("workflow");
-        if (!wf.isObject())
-            throw new CliException(ExitCode.USAGE, "E_INVALID_WORKFLOW",
-                    source + ": workflow: must be a table, to set its priority with --priority", source);
-        ((ObjectNode) wf).put("priority", priority.name());
-        return Json.write(doc).getBytes(StandardCharsets.UTF_8);
+        return new Document(body, contentType, source, f.exporter == null, priority);
     }
 
     /** The export command line: {@code kcl run FILE --format json} or {@code nickel export --format json FILE}. */
@@ -234,8 +210,8 @@ final class WorkflowFile {
     }
 
     /**
-     * The file's name for the daemon's "request body". For a document that is not the file as is (exported, or
-     * rewritten for --priority), the line numbers after it are lines of what was sent, not of the file: dropped.
+     * The file's name for the daemon's "request body". For a document that is not the file as is (exported), the
+     * line numbers after it are lines of what was sent, not of the file: dropped.
      */
     static String rename(String s, Document doc) {
         if (s == null) return null;

@@ -43,7 +43,7 @@ public final class WorkflowSubmitCommand extends BaseCommand {
         OrchestratorClient client = main().connect();
         Api.Submission s;
         try {
-            s = client.submitBatch(doc.body(), doc.contentType(), doc.sourceParam());
+            s = client.submitBatch(doc.body(), doc.contentType(), doc.sourceParam(), doc.priority());
         } catch (ApiException e) {
             throw WorkflowFile.explain(e, doc);
         }

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.provisioning.cli.CliException;
 import dev.provisioning.cli.ExitCode;
 import dev.provisioning.cli.client.ApiException;
-import dev.provisioning.core.error.ProvisioningException;
 import dev.provisioning.core.model.Json;
 import dev.provisioning.core.model.Priority;
 import java.nio.charset.StandardCharsets;
@@ -138,32 +137,20 @@ class WorkflowFileTest {
     }
 
     @Test
-    void priorityRewritesTheDocumentAsJson() throws Exception {
+    void withPriorityTheFileIsStillSentAsItIs() throws Exception {
         Path f = Files.writeString(tmp.resolve("a.toml"), TOML);
         WorkflowFile.Document d = WorkflowFile.load(f, Priority.critical, "", T);
-        assertThat(d.contentType()).isEqualTo("application/json");
-        var doc = Json.read(new String(d.body(), StandardCharsets.UTF_8));
-        assertThat(doc.at("/workflow/priority").asText()).isEqualTo("critical");
-        assertThat(doc.at("/workflow/name").asText()).isEqualTo("w");
-        assertThat(doc.at("/task/0/id").asText()).isEqualTo("a");
-
-        Path y = Files.writeString(tmp.resolve("a.yaml"), "task:\n  - id: b\n    command: [\"true\"]\n");
-        doc = Json.read(new String(WorkflowFile.load(y, Priority.low, "", T).body(), StandardCharsets.UTF_8));
-        assertThat(doc.at("/workflow/priority").asText()).as("a missing [workflow] is added").isEqualTo("low");
-    }
-
-    @Test
-    void withPriorityASyntaxErrorIsReportedHereWithTheFileAndLine() throws Exception {
-        Path f = Files.writeString(tmp.resolve("bad.toml"), "[workflow]\nname = \"w\"\n[[task]\n");
-        assertThatThrownBy(() -> WorkflowFile.load(f, Priority.high, "", T))
-                .isInstanceOfSatisfying(ProvisioningException.class, e -> assertThat(e.where()).matches(java.util.regex.Pattern.quote(f.toString()) + ":\\d+"));
+        assertThat(d.body()).isEqualTo(Files.readAllBytes(f));
+        assertThat(d.contentType()).isEqualTo("application/toml");
+        assertThat(d.priority()).isEqualTo(Priority.critical);
+        assertThat(d.sourceParam()).as("its lines are the file's").isEqualTo(f.toString());
+        assertThat(WorkflowFile.load(f, null, "", T).priority()).isNull();
     }
 
     @Test
     void onlyAFileSentAsItIsIsNamedToTheDaemon() throws Exception {
         Path f = Files.writeString(tmp.resolve("a.toml"), TOML);
         assertThat(WorkflowFile.load(f, null, "", T).sourceParam()).isEqualTo(f.toString());
-        assertThat(WorkflowFile.load(f, Priority.high, "", T).sourceParam()).as("rewritten: its lines are not the file's").isNull();
         Path bin = fakeBinary("kcl", "echo '{\"task\":[{\"id\":\"from-kcl\"}]}'\n");
         Path k = Files.writeString(tmp.resolve("deploy.k"), "x = 1\n");
         WorkflowFile.Document d = WorkflowFile.load(k, null, bin.toString(), T);

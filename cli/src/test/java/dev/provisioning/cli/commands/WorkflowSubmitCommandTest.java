@@ -36,15 +36,14 @@ class WorkflowSubmitCommandTest extends FakeDaemonCommandTest {
     }
 
     @Test
-    void priorityIsSetInTheDocument() throws Exception {
+    void priorityGoesInTheQueryWithTheFileAsItIs() throws Exception {
         Path f = Files.writeString(tmp.resolve("deploy.toml"), TOML);
         Run r = cli("workflow", "submit", f.toString(), "--priority", "HIGH");
         assertThat(r.code()).as(r.toString()).isZero();
-        assertThat(daemon.submittedContentType).isEqualTo("application/json");
-        JsonNode doc = Json.read(new String(daemon.submittedBody, StandardCharsets.UTF_8));
-        assertThat(doc.at("/workflow/priority").asText()).isEqualTo("high");
-        assertThat(doc.at("/task/0/id").asText()).isEqualTo("server-cp-1");
-        assertThat(daemon.submittedQuery).as("the lines of the JSON sent are not lines of the file").isNull();
+        assertThat(daemon.submittedContentType).isEqualTo("application/toml");
+        assertThat(daemon.submittedBody).isEqualTo(Files.readAllBytes(f));
+        assertThat(daemon.submittedQuery).as("the file's lines stay its own: it is named, and the priority goes aside")
+                .isEqualTo("source=" + java.net.URLEncoder.encode(f.toString(), StandardCharsets.UTF_8).replace("+", "%20") + "&priority=high");
     }
 
     @Test

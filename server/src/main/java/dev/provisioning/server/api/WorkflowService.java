@@ -1,10 +1,12 @@
 package dev.provisioning.server.api;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.provisioning.core.model.Event;
 import dev.provisioning.core.model.Json;
 import dev.provisioning.core.model.NewWorkflow;
+import dev.provisioning.core.model.Priority;
 import dev.provisioning.core.model.Workflow;
 import dev.provisioning.core.model.WorkflowState;
 import dev.provisioning.core.port.Metrics;
@@ -106,9 +108,23 @@ public final class WorkflowService implements HttpService {
                     "Content-Type '" + ct + "' is not supported; use application/json, application/toml or application/yaml", "header Content-Type");
         byte[] body = http.body(req, maxWorkflowBytes, "server.max_workflow_bytes");
         String source = Http.query(req, "source").orElse("request body");
-        NewWorkflow wf = specParser.parse(WorkflowDocuments.read(body, format, source), source, WorkflowDocuments.lines(body, format));
+        Priority priority = Http.query(req, "priority").map(p -> Priority.parse(p, "query.priority")).orElse(null);
+        JsonNode doc = WorkflowDocuments.read(body, format, source);
+        if (priority != null) withPriority(doc, priority);
+        NewWorkflow wf = specParser.parse(doc, source, WorkflowDocuments.lines(body, format));
         return kind.equals(wf.kind()) ? wf
                 : new NewWorkflow(wf.id(), wf.name(), kind, wf.priority(), wf.onFailure(), wf.parallelLimit(), wf.request(), wf.tasks());
+    }
+
+    /**
+     * {@code ?priority=}: sets {@code workflow.priority} in the document read, so that its tasks inherit it as from the
+     * file, while error locations stay lines of the body as sent (the CLI's {@code --priority} sends the file as is).
+     * A {@code workflow} that is not a table is left for the parser to report.
+     */
+    private static void withPriority(JsonNode doc, Priority priority) {
+        JsonNode wf = doc.get("workflow");
+        if (wf == null || wf.isNull()) ((ObjectNode) doc).putObject("workflow").put("priority", priority.name());
+        else if (wf instanceof ObjectNode o) o.put("priority", priority.name());
     }
 
     private void postCancel(ServerRequest req, ServerResponse res) {
