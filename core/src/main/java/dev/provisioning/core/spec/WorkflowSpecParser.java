@@ -118,7 +118,8 @@ public final class WorkflowSpecParser {
 
         JsonNode tasks = doc.path("task");
         if (!tasks.isArray() || tasks.isEmpty()) {
-            errors.add(source + ": task: at least one [[task]] is required");
+            errors.add(source + ": task: " + (tasks.isMissingNode() || tasks.isArray() ? "at least one [[task]] is required"
+                    : "must be a list of tables ([[task]] in TOML, a list under 'task' in YAML and JSON), got " + tasks));
             throw invalid(source, errors);
         }
         String wfId = UUID.randomUUID().toString();

@@ -277,7 +277,9 @@ class WorkflowSpecParserTest {
                 .singleElement().asString().contains("at least one [[task]]");
         assertThat(invalid(json("{\"task\": []}")).details()).singleElement().asString().contains("at least one [[task]]");
         assertThat(invalid(json("{\"task\": {\"id\": \"a\", \"command\": [\"true\"]}}")).details())
-                .singleElement().asString().contains("at least one [[task]]");
+                .singleElement().asString().contains("task: must be a list of tables").contains("got {\"id\":\"a\"");
+        assertThat(invalid(json("{\"task\": \"x\"}")).details())
+                .singleElement().asString().contains("task: must be a list of tables").endsWith("got \"x\"");
         // errors found before the missing tasks are reported too
         assertThat(invalid(json("{\"workflow\": 5, \"tasks\": []}")).details()).hasSize(3);
         assertThat(invalid(json("{\"workflow\": {\"name\": \"a\\u0000b\"}, \"task\": [{\"id\": \"t\", \"command\": [\"true\"]}]}"))
