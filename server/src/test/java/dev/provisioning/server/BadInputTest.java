@@ -127,6 +127,24 @@ class BadInputTest {
     }
 
     @Test
+    void aKnownPathAskedWithAnotherMethodIs405NamingTheMethodsItHas() {
+        record Req(String method, String path, String allow) {}
+        for (Req q : List.of(new Req("DELETE", "/workflows", "GET"), new Req("GET", "/workflows/w-1/cancel", "POST"),
+                new Req("GET", "/api/v1/workflows/batch/submit", "POST"), new Req("PUT", "/health", "GET"),
+                new Req("DELETE", "/api/v1/tasks/t-1", "GET"))) {
+            HttpResponse<String> r = d.send(HttpRequest.newBuilder(URI.create(d.url(q.path())))
+                    .header("Authorization", "Bearer " + d.daemon.token())
+                    .method(q.method(), HttpRequest.BodyPublishers.noBody()).build());
+            assertThat(r.statusCode()).as(q + " " + r.body()).isEqualTo(405);
+            assertThat(r.headers().firstValue("Allow")).contains(q.allow());
+            JsonNode err = TestDaemon.json(r).get("error");
+            assertThat(err.get("code").asText()).isEqualTo("E_METHOD_NOT_ALLOWED");
+            assertThat(err.get("message").asText()).isEqualTo(q.method() + " is not allowed on " + q.path() + "; it allows " + q.allow());
+            assertThat(err.get("where").asText()).isEqualTo(q.method() + " " + q.path());
+        }
+    }
+
+    @Test
     void aWorkflowKeyOrATaskWithoutAnIdIsNamedWithItsLine() {
         String toml = "[workflow]\nname = \"lines\"\ntimeout = \"30x\"\nretries = 3\n\n[[task]]\nid = \"\"\ncommand = [\"true\"]\n";
         assertThat(details(rejected("lines.toml", "application/toml", utf8(toml), "E_INVALID_WORKFLOW"))).containsExactlyInAnyOrder(

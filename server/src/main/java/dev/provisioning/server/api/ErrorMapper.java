@@ -31,8 +31,21 @@ public final class ErrorMapper {
         byStatus(req, res, e.status().code(), e);
     }
 
-    /** Helidon's HTTP exceptions (e.g. {@code NotFoundException} for a path no route matches): their 4xx status. */
-    public static void handleHttp(ServerRequest req, ServerResponse res, io.helidon.http.HttpException e) {
+    /**
+     * Helidon's HTTP exceptions (e.g. {@code NotFoundException} for a request no route matches): their 4xx status,
+     * except that a path {@code methods} has routes for, asked with another method, is a 405 with {@code Allow}.
+     */
+    public static void handleHttp(ServerRequest req, ServerResponse res, io.helidon.http.HttpException e, ApiRoutes.Methods methods) {
+        if (e.status().code() == 404) {
+            java.util.Set<String> allowed = methods.of(req.path());
+            if (!allowed.isEmpty()) {
+                String request = req.prologue().method().text() + " " + req.path().path();
+                res.header(HeaderNames.ALLOW, String.join(", ", allowed));
+                send(res, ErrorCode.METHOD_NOT_ALLOWED, req.prologue().method().text() + " is not allowed on "
+                        + req.path().path() + "; it allows " + String.join(", ", allowed), request, null);
+                return;
+            }
+        }
         byStatus(req, res, e.status().code(), e);
     }
 

@@ -5,17 +5,16 @@ import dev.provisioning.core.model.Json;
 import dev.provisioning.core.scheduler.Scheduler;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
-import io.helidon.webserver.http.HttpRules;
-import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.List;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 
 /** {@code /health}, {@code /version}, {@code /metrics}. */
-public final class SystemService implements HttpService {
+public final class SystemService implements Route.Table {
     public static final String VERSION = "0.1.0";
     public static final String API_VERSION = "v1";
 
@@ -34,11 +33,12 @@ public final class SystemService implements HttpService {
     }
 
     @Override
-    public void routing(HttpRules rules) {
-        rules.get("/health", this::getHealth)
-                .get("/version", this::getVersion)
-                .get("/metrics", this::getMetrics)
-                .post("/admin/drain", this::postDrain);
+    public List<Route> routes() {
+        return List.of(
+                Route.get("/health", this::getHealth),
+                Route.get("/version", this::getVersion),
+                Route.get("/metrics", this::getMetrics),
+                Route.post("/admin/drain", this::postDrain));
     }
 
     private void getHealth(ServerRequest req, ServerResponse res) {

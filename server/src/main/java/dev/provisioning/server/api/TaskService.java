@@ -13,8 +13,6 @@ import dev.provisioning.core.port.Store;
 import dev.provisioning.runner.RunDir;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
-import io.helidon.webserver.http.HttpRules;
-import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
@@ -33,7 +31,7 @@ import java.util.Optional;
 import java.util.Set;
 
 /** {@code /tasks}: list and inspect tasks, their attempts and logs; scripts report progress here. */
-public final class TaskService implements HttpService {
+public final class TaskService implements Route.Table {
     private static final Set<String> PROGRESS_FIELDS = Set.of("percent", "progress", "message", "attempt", "status");
     private static final long MAX_LOG_BYTES = 1 << 20;
     /** The log files a client may read, by stream name: nothing else of the run dir is served. */
@@ -54,12 +52,13 @@ public final class TaskService implements HttpService {
     }
 
     @Override
-    public void routing(HttpRules rules) {
-        rules.get("/", this::listTasks)
-                .get("/{id}", this::getTask)
-                .get("/{id}/attempts", this::listAttempts)
-                .get("/{id}/logs", this::getLogs)
-                .post("/{id}/progress", this::postProgress);
+    public List<Route> routes() {
+        return List.of(
+                Route.get("/", this::listTasks),
+                Route.get("/{id}", this::getTask),
+                Route.get("/{id}/attempts", this::listAttempts),
+                Route.get("/{id}/logs", this::getLogs),
+                Route.post("/{id}/progress", this::postProgress));
     }
 
     private void listTasks(ServerRequest req, ServerResponse res) {

@@ -22,8 +22,6 @@ import io.helidon.http.HeaderNames;
 import io.helidon.http.sse.SseEvent;
 import io.helidon.webserver.sse.SseSink;
 import io.helidon.http.Status;
-import io.helidon.webserver.http.HttpRules;
-import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.nio.charset.StandardCharsets;
@@ -31,7 +29,7 @@ import java.time.Duration;
 import java.util.List;
 
 /** {@code /workflows}: submit operations and batches, list and inspect workflows, read their events. */
-public final class WorkflowService implements HttpService {
+public final class WorkflowService implements Route.Table {
     private final Store store;
     private final Scheduler scheduler;
     private final Submissions submissions;
@@ -56,18 +54,19 @@ public final class WorkflowService implements HttpService {
     }
 
     @Override
-    public void routing(HttpRules rules) {
-        rules.post("/servers/create", this::postServerCreate)
-                .post("/taskserv/create", this::postTaskservCreate)
-                .post("/cluster/create", this::postClusterCreate)
-                .post("/batch/submit", this::postBatch)
-                .post("/batch/validate", this::postValidate)
-                .get("/", this::listWorkflows)
-                .get("/{id}", this::getWorkflow)
-                .get("/{id}/events", this::listEvents)
-                .post("/{id}/cancel", this::postCancel)
-                .post("/{id}/resume", this::postResume)
-                .post("/{id}/rollback", this::postRollback);
+    public List<Route> routes() {
+        return List.of(
+                Route.post("/servers/create", this::postServerCreate),
+                Route.post("/taskserv/create", this::postTaskservCreate),
+                Route.post("/cluster/create", this::postClusterCreate),
+                Route.post("/batch/submit", this::postBatch),
+                Route.post("/batch/validate", this::postValidate),
+                Route.get("/", this::listWorkflows),
+                Route.get("/{id}", this::getWorkflow),
+                Route.get("/{id}/events", this::listEvents),
+                Route.post("/{id}/cancel", this::postCancel),
+                Route.post("/{id}/resume", this::postResume),
+                Route.post("/{id}/rollback", this::postRollback));
     }
 
     private void postServerCreate(ServerRequest req, ServerResponse res) {
