@@ -38,7 +38,7 @@ public final class ErrorMapper {
     public static void handleHttp(ServerRequest req, ServerResponse res, io.helidon.http.HttpException e, ApiRoutes.Methods methods) {
         if (e.status().code() == 404) {
             java.util.Set<String> allowed = methods.of(req.path());
-            if (!allowed.isEmpty()) {
+            if (!allowed.isEmpty() && !allowed.contains(req.prologue().method().text())) {
                 String request = req.prologue().method().text() + " " + req.path().path();
                 res.header(HeaderNames.ALLOW, String.join(", ", allowed));
                 send(res, ErrorCode.METHOD_NOT_ALLOWED, req.prologue().method().text() + " is not allowed on "
