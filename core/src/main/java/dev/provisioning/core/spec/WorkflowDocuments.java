@@ -57,7 +57,7 @@ public final class WorkflowDocuments {
      * without a usable id), and the line of each key of the workflow table.
      */
     public static WorkflowSpecParser.Lines lines(byte[] content, Format format) {
-        // one pass over the text, on first use only (errors are rare; a valid document never builds it)
+        // one pass over the text, on first use only: the parser asks only about a document with errors
         java.util.function.Supplier<Index> index = new java.util.function.Supplier<>() {
             private Index built;
 

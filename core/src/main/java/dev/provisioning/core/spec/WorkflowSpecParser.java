@@ -80,7 +80,21 @@ public final class WorkflowSpecParser {
         return parse(doc, source, Lines.NONE);
     }
 
+    /**
+     * Parses {@code doc} without asking {@code lines} anything; only a document with errors is parsed again, with
+     * {@code lines}, to give each error its line. So a valid document never pays for the line index (a second full
+     * pass over the text in JSON and YAML), and the parse itself has no effect to repeat.
+     */
     public NewWorkflow parse(JsonNode doc, String source, Lines lines) {
+        if (lines == Lines.NONE) return parseLocated(doc, source, Lines.NONE);
+        try {
+            return parseLocated(doc, source, Lines.NONE);
+        } catch (ProvisioningException e) {
+            return parseLocated(doc, source, lines);
+        }
+    }
+
+    private NewWorkflow parseLocated(JsonNode doc, String source, Lines lines) {
         Set<String> validated = new java.util.HashSet<>(); // a module+function used by many tasks is checked once
         List<String> errors = new ArrayList<>();
         if (doc == null || !doc.isObject()) throw invalid(source, List.of(source + ": must be a table/object with [workflow] and [[task]]"));
@@ -88,11 +102,7 @@ public final class WorkflowSpecParser {
         JsonNode wf = doc.path("workflow");
         if (!wf.isMissingNode() && !wf.isObject()) errors.add(source + ": workflow: must be a table");
         java.util.function.UnaryOperator<String> wfAt = key -> at(source, lines.lineOfWorkflowKey(key)) + ": workflow." + key;
-        if (wf.isObject())
-            for (Iterator<String> it = wf.fieldNames(); it.hasNext(); ) {
-                String f = it.next();
-                if (!WF_KEYS.contains(f)) errors.add(at(source, lines.lineOfWorkflowKey(f)) + ": workflow: unknown key '" + f + "'");
-            }
+        if (wf.isObject()) unknownKeys(wf, WF_KEYS, key -> at(source, lines.lineOfWorkflowKey(key)) + ": workflow", errors);
         String name = text(wf.get("name"), wfAt.apply("name"), errors, "workflow");
         if (name.indexOf('\0') >= 0) errors.add(wfAt.apply("name") + ": must not contain NUL characters");
         Priority wfPriority = priority(wf.get("priority"), wfAt.apply("priority"), errors, Priority.normal);
@@ -130,7 +140,7 @@ public final class WorkflowSpecParser {
         Map<String, String> defOf = new HashMap<>();
         for (int i = 0; i < tasks.size(); i++) {
             JsonNode t = tasks.get(i);
-            String at = at(source, lines.lineOfTaskAt(i)) + ": task[" + i + "]";
+            String taskAt = at(source, lines.lineOfTaskAt(i)), at = taskAt + ": task[" + i + "]";
             if (!t.isObject()) { errors.add(at + ": must be a table"); continue; }
             String id = t.path("id").isTextual() ? t.path("id").asText() : null;
             if (id == null || !TASK_ID.matcher(id).matches()) {
@@ -138,7 +148,7 @@ public final class WorkflowSpecParser {
                 continue;
             }
             if (expanded.containsKey(id)) { // at this task's line; the id's line is the first task's
-                errors.add(at(source, lines.lineOfTaskAt(i)) + ": task '" + id + "': duplicate id (task[" + i + "])");
+                errors.add(taskAt + ": task '" + id + "': duplicate id (task[" + i + "])");
                 continue;
             }
             at = where(source, lines, id);
@@ -359,9 +369,14 @@ public final class WorkflowSpecParser {
     }
 
     private static void unknownKeys(JsonNode n, Set<String> allowed, String at, List<String> errors) {
+        unknownKeys(n, allowed, key -> at, errors);
+    }
+
+    /** As above, with each key's location given by {@code at} (e.g. with the key's own line). */
+    private static void unknownKeys(JsonNode n, Set<String> allowed, java.util.function.UnaryOperator<String> at, List<String> errors) {
         for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
             String f = it.next();
-            if (!allowed.contains(f)) errors.add(at + ": unknown key '" + f + "'");
+            if (!allowed.contains(f)) errors.add(at.apply(f) + ": unknown key '" + f + "'");
         }
     }
 

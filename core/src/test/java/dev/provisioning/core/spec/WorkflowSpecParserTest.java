@@ -388,6 +388,28 @@ class WorkflowSpecParserTest {
     }
 
     @Test
+    void onlyADocumentWithErrorsAsksForItsLines() {
+        java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+        WorkflowSpecParser.Lines lines = new WorkflowSpecParser.Lines() {
+            @Override public Integer lineOfTask(String key) { asked.incrementAndGet(); return 7; }
+            @Override public Integer lineOfWorkflowKey(String key) { asked.incrementAndGet(); return 2; }
+            @Override public Integer lineOfTaskAt(int i) { asked.incrementAndGet(); return 5; }
+        };
+        NewWorkflow ok = parser.parse(json("{\"workflow\": {\"name\": \"w\", \"timeout\": \"5m\"}, "
+                + "\"task\": [{\"id\": \"a\", \"command\": [\"true\"]}, {\"id\": \"b\", \"command\": [\"true\"], \"depends_on\": [\"a\"]}]}"),
+                SRC, lines);
+        assertThat(ok.tasks()).hasSize(2);
+        assertThat(asked).as("a valid document never builds the line index").hasValue(0);
+
+        ProvisioningException e = catchThrowableOfType(ProvisioningException.class, () -> parser.parse(json(
+                "{\"workflow\": {\"timeout\": \"5x\"}, \"task\": [{\"id\": \"a\", \"command\": [\"true\"], \"depends_on\": [\"nope\"]}]}"),
+                SRC, lines));
+        assertThat(e.details()).containsExactly(
+                SRC + ":2: workflow.timeout: bad duration '5x' (use e.g. 30s, 5m, 1h; at most 365d)",
+                SRC + ":7: task 'a': depends_on: unknown task 'nope'");
+    }
+
+    @Test
     void workflowKeysAndTasksWithoutAUsableIdAreNamedWithTheirLineInEveryFormat() throws IOException {
         String toml = """
                 [workflow]
