@@ -29,13 +29,16 @@ public final class ApiRoutes {
                 .error(io.helidon.http.HttpException.class, (req, res, e) -> ErrorMapper.handleHttp(req, res, e, methods))
                 .error(Exception.class, ErrorMapper::handleOther);
         for (String prefix : new String[] {"", "/api/v1"}) {
-            r.register(prefix.isEmpty() ? "/" : prefix, system)
-                    .register(prefix + "/workflows", workflows)
-                    .register(prefix + "/tasks", tasks);
-            methods.add(prefix, system);
-            methods.add(prefix + "/workflows", workflows);
-            methods.add(prefix + "/tasks", tasks);
+            register(r, methods, prefix.isEmpty() ? "/" : prefix, system);
+            register(r, methods, prefix + "/workflows", workflows);
+            register(r, methods, prefix + "/tasks", tasks);
         }
+    }
+
+    /** Serves {@code service}'s routes under {@code mount}, and lets the 405 answer know them. */
+    private static void register(HttpRouting.Builder r, Methods methods, String mount, Route.Table service) {
+        r.register(mount, service);
+        methods.add(mount, service);
     }
 
     /** The methods each registered path pattern has. */
@@ -45,8 +48,9 @@ public final class ApiRoutes {
         private final List<Entry> entries = new ArrayList<>();
 
         private void add(String mount, Route.Table service) {
+            String base = mount.equals("/") ? "" : mount;
             for (Route route : service.routes())
-                entries.add(new Entry(PathMatchers.create(route.path().equals("/") && !mount.isEmpty() ? mount : mount + route.path()),
+                entries.add(new Entry(PathMatchers.create(route.path().equals("/") && !base.isEmpty() ? base : base + route.path()),
                         route.method()));
         }
 

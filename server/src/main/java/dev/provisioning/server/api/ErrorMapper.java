@@ -28,7 +28,7 @@ public final class ErrorMapper {
 
     /** Helidon's own request errors (a bad header, a bad URI): their 4xx status, with our JSON body. */
     public static void handleRequest(ServerRequest req, ServerResponse res, io.helidon.http.RequestException e) {
-        byStatus(req, res, e.status().code(), e);
+        byStatus(req, res, e.status().code(), e, null);
     }
 
     /**
@@ -36,20 +36,11 @@ public final class ErrorMapper {
      * except that a path {@code methods} has routes for, asked with another method, is a 405 with {@code Allow}.
      */
     public static void handleHttp(ServerRequest req, ServerResponse res, io.helidon.http.HttpException e, ApiRoutes.Methods methods) {
-        if (e.status().code() == 404) {
-            java.util.Set<String> allowed = methods.of(req.path());
-            if (!allowed.isEmpty() && !allowed.contains(req.prologue().method().text())) {
-                String request = req.prologue().method().text() + " " + req.path().path();
-                res.header(HeaderNames.ALLOW, String.join(", ", allowed));
-                send(res, ErrorCode.METHOD_NOT_ALLOWED, req.prologue().method().text() + " is not allowed on "
-                        + req.path().path() + "; it allows " + String.join(", ", allowed), request, null);
-                return;
-            }
-        }
-        byStatus(req, res, e.status().code(), e);
+        byStatus(req, res, e.status().code(), e, methods);
     }
 
-    private static void byStatus(ServerRequest req, ServerResponse res, int status, RuntimeException e) {
+    /** {@code methods}: the route tables, to tell a wrong method (405) from a path no route has (404); null: 404 only. */
+    private static void byStatus(ServerRequest req, ServerResponse res, int status, RuntimeException e, ApiRoutes.Methods methods) {
         if (status >= 500) {
             handleOther(req, res, e);
             return;
@@ -62,7 +53,14 @@ public final class ErrorMapper {
             default -> ErrorCode.BAD_REQUEST;
         };
         if (status == 404) { // no route matches: name the request, not Helidon's "Endpoint not found"
-            String request = req.prologue().method().text() + " " + req.path().path();
+            String method = req.prologue().method().text(), path = req.path().path(), request = method + " " + path;
+            java.util.Set<String> allowed = methods == null ? java.util.Set.of() : methods.of(req.path());
+            if (!allowed.isEmpty() && !allowed.contains(method)) {
+                res.header(HeaderNames.ALLOW, String.join(", ", allowed));
+                send(res, ErrorCode.METHOD_NOT_ALLOWED, method + " is not allowed on " + path + "; it allows "
+                        + String.join(", ", allowed), request, null);
+                return;
+            }
             send(res, code, "no route " + request + "; see the REST API in README.md (every route is also under /api/v1)",
                     request, null);
             return;
